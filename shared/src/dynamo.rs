@@ -1,0 +1,132 @@
+//! DynamoDB helpers over `serde_dynamo`: items, conditional-write outcomes, list paging.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::http::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
+    serde_dynamo::to_item(value).map_err(ApiError::internal)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(ApiError::internal)
+}
+
+pub fn string(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// Whether an SDK error is a failed `ConditionExpression`.
+pub fn is_condition_failed<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    error.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ConditionalCheckFailedException")
+}
+
+/// For a cancelled transaction, the cancellation code of each item in request order
+/// (`None` where that item did not fail). `None` if the error is not a cancellation.
+pub fn cancellation_codes(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<Option<String>>> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|reason| reason.code().filter(|code| *code != "None").map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Which items of a cancelled transaction failed their condition.
+pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize> {
+    cancellation_codes(error)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| code.as_deref() == Some("ConditionalCheckFailed"))
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Page size of a list request: `limit` defaults to 20 and is capped at 100.
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+pub fn page_limit(raw: Option<&str>) -> Result<i32, ApiError> {
+    match raw {
+        None | Some("") => Ok(DEFAULT_LIMIT),
+        Some(raw) => match raw.parse::<i32>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+            _ => Err(ApiError::invalid("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+        },
+    }
+}
+
+/// An opaque cursor for a `LastEvaluatedKey` made of string and number attributes.
+pub fn encode_cursor(key: &Item) -> Option<String> {
+    let mut plain = serde_json::Map::new();
+    for (name, value) in key {
+        let encoded = match value {
+            AttributeValue::S(s) => serde_json::json!({ "S": s }),
+            AttributeValue::N(n) => serde_json::json!({ "N": n }),
+            _ => return None,
+        };
+        plain.insert(name.clone(), encoded);
+    }
+    let json = serde_json::Value::Object(plain).to_string();
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<Item, ApiError> {
+    let invalid = || ApiError::invalid("cursor", "is not a cursor returned by this list");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let plain: HashMap<String, HashMap<String, String>> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    plain
+        .into_iter()
+        .map(|(name, typed)| {
+            let value = match (typed.get("S"), typed.get("N")) {
+                (Some(s), None) => AttributeValue::S(s.clone()),
+                (None, Some(n)) => AttributeValue::N(n.clone()),
+                _ => return Err(invalid()),
+            };
+            Ok((name, value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips() {
+        let key = Item::from([("pk".into(), string("A#1")), ("n".into(), AttributeValue::N("3".into()))]);
+        let cursor = encode_cursor(&key).unwrap();
+        assert_eq!(decode_cursor(&cursor).unwrap(), key);
+    }
+
+    #[test]
+    fn garbage_cursor_is_a_validation_error() {
+        assert!(matches!(decode_cursor("%%%"), Err(ApiError::Validation(_))));
+        assert!(matches!(decode_cursor("e30"), Ok(map) if map.is_empty()));
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(page_limit(None).unwrap(), 20);
+        assert_eq!(page_limit(Some("100")).unwrap(), 100);
+        assert!(page_limit(Some("0")).is_err());
+        assert!(page_limit(Some("101")).is_err());
+        assert!(page_limit(Some("ten")).is_err());
+    }
+}
