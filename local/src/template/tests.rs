@@ -1,0 +1,113 @@
+use super::*;
+
+fn options() -> StackOptions {
+    StackOptions {
+        stack_name: "andes-local".into(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        endpoint: "http://127.0.0.1:5000".into(),
+        parameter_overrides: BTreeMap::from([("QueueVisibilityTimeoutSeconds".into(), "4".into())]),
+    }
+}
+
+fn project_stack() -> Stack {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    load(&path, &options()).expect("the project's template loads")
+}
+
+#[test]
+fn project_template_resolves_names_and_overrides() {
+    let stack = project_stack();
+    let table = stack.table("IdentityTable").unwrap();
+    assert_eq!(table.name, "andes-local-IdentityTable");
+    let queue = stack.queue("NotificationsQueue").unwrap();
+    assert_eq!(queue.url, "http://127.0.0.1:5000/123456789012/andes-local-NotificationsQueue");
+    assert_eq!(queue.visibility_timeout, Duration::from_secs(4));
+    let redrive = queue.redrive.as_ref().unwrap();
+    assert_eq!(redrive.dead_letter_queue, "NotificationsDeadLetterQueue");
+    assert_eq!(redrive.max_receive_count, 3);
+    assert_eq!(stack.bucket("OutboxBucket").unwrap().name, "andes-local-outboxbucket");
+}
+
+#[test]
+fn functions_get_globals_environment_and_events() {
+    let stack = project_stack();
+    let signup = stack.function("SignupFunction").unwrap();
+    assert_eq!(signup.binary, "identity-signup");
+    assert_eq!(signup.timeout, Duration::from_secs(10));
+    assert_eq!(signup.environment["IDENTITY_TABLE"], "andes-local-IdentityTable");
+    assert!(signup.environment["JWT_SECRET"].len() >= 32, "NoEcho secret is generated");
+    let notifier = stack.function("NotifierFunction").unwrap();
+    assert_eq!(notifier.timeout, Duration::from_secs(5));
+    match &notifier.events[0] {
+        EventSource::Sqs(source) => {
+            assert_eq!(source.queue, "NotificationsQueue");
+            assert!(source.report_batch_item_failures);
+            assert_eq!(source.batch_size, 10);
+        }
+        other => panic!("expected an SQS source, got {other:?}"),
+    }
+}
+
+#[test]
+fn routes_carry_their_authorizer() {
+    let stack = project_stack();
+    let routes: BTreeMap<String, Option<String>> =
+        stack.routes().map(|(_, r)| (r.route_key(), r.authorizer.clone())).collect();
+    assert_eq!(routes["POST /identity/signup"].as_deref(), Some("Optional"));
+    assert_eq!(routes["GET /identity/me"].as_deref(), Some("Required"));
+    let api = stack.api("IdentityApi").unwrap();
+    assert_eq!(api.authorizers["Required"].identity_headers, vec!["Authorization".to_string()]);
+    assert!(api.authorizers["Optional"].identity_headers.is_empty());
+    assert_eq!(api.authorizers["Required"].cache_ttl, Duration::ZERO);
+}
+
+const SMALL: &str = r#"
+Parameters:
+  Env: { Type: String }
+Globals:
+  Function:
+    Timeout: 7
+    Environment: { Variables: { SHARED: one, OVERRIDDEN: global } }
+Resources:
+  Jobs: { Type: AWS::SQS::Queue, Properties: { QueueName: !Sub "${Env}-jobs" } }
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties: { StreamSpecification: { StreamViewType: NEW_IMAGE } }
+  Worker:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: worker } }
+    Properties:
+      Environment: { Variables: { OVERRIDDEN: own, QUEUE: !Ref Jobs } }
+      Events:
+        Tick: { Type: Schedule, Properties: { Schedule: rate(20 minutes) } }
+        Changes:
+          Type: DynamoDB
+          Properties: { Stream: !GetAtt Table.StreamArn, StartingPosition: TRIM_HORIZON, MaximumRetryAttempts: 2 }
+        Open: { Type: HttpApi, Properties: { Path: /open, Method: get } }
+"#;
+
+#[test]
+fn small_template_with_required_parameter() {
+    let mut options = options();
+    options.parameter_overrides = BTreeMap::new();
+    assert!(matches!(parse(SMALL, &options), Err(TemplateError::Invalid(m)) if m.contains("Env")));
+    options.parameter_overrides.insert("Env".into(), "dev".into());
+    let stack = parse(SMALL, &options).unwrap();
+    let worker = stack.function("Worker").unwrap();
+    assert_eq!(worker.environment["SHARED"], "one");
+    assert_eq!(worker.environment["OVERRIDDEN"], "own");
+    assert_eq!(worker.environment["QUEUE"], "http://127.0.0.1:5000/123456789012/dev-jobs");
+    assert_eq!(worker.timeout, Duration::from_secs(7));
+    assert!(matches!(&worker.events[0], EventSource::Schedule(s) if s.expression == "rate(20 minutes)"));
+    assert!(matches!(&worker.events[1], EventSource::DynamoDb(s) if s.table == "Table" && s.maximum_retry_attempts == Some(2)));
+    assert!(matches!(&worker.events[2], EventSource::HttpApi(r) if r.route_key() == "GET /open" && r.api == "ServerlessHttpApi" && r.authorizer.is_none()));
+    assert!(stack.api("ServerlessHttpApi").is_some());
+}
+
+#[test]
+fn unknown_override_is_refused() {
+    let mut options = options();
+    options.parameter_overrides.insert("Nope".into(), "1".into());
+    assert!(parse(SMALL, &options).is_err());
+}
