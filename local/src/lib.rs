@@ -10,8 +10,9 @@
 pub mod backend;
 pub mod control;
 pub mod gateway;
+pub mod measure;
 pub mod resources;
 pub mod runtime;
 pub mod template;
 pub mod triggers;
-pub mod up;
+

@@ -1,1 +1,2 @@
+//! Placeholder while the platform's parts land; the full CLI is wired in with `up`.
 fn main() {}

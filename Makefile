@@ -1,0 +1,14 @@
+# The two commands that work on a fresh machine: `make up` and `make test`.
+.PHONY: up test bench bootstrap
+
+up:        ## build, then run the whole system locally with demo data (Ctrl-C stops it)
+	scripts/up.sh $(ARGS)
+
+test:      ## every test: unit, template checks, end-to-end on the local platform
+	scripts/test.sh
+
+bench:     ## cold start, peak RSS and arm64 zip size (release builds; slow)
+	scripts/bench.sh
+
+bootstrap: ## install the pinned Python tools into .venv
+	scripts/bootstrap.sh --dev

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# `make up`: build every function, then run the whole stack locally with its demo data.
+# Extra arguments go to `andes-local up` (see `target/debug/andes-local up --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+cargo build --workspace --bins
+exec target/debug/andes-local up "$@"
