@@ -10,6 +10,7 @@ pub mod config;
 pub mod dynamo;
 pub mod http;
 pub mod ids;
+pub mod notify;
 pub mod s3;
 pub mod sqs;
 pub mod telemetry;

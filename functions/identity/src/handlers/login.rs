@@ -1,0 +1,62 @@
+//! `POST /identity/login`: email + password → access token.
+
+use andes_shared::http::{ok, parse_json_bounded, ApiError};
+use andes_shared::ids;
+use chrono::Utc;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+use super::{blocking, MAX_BODY_BYTES};
+use crate::account::AccountView;
+use crate::config::JwtSecret;
+use crate::password::{verify_dummy, verify_password};
+use crate::store::Store;
+use crate::tokens::issue_access_token;
+
+pub const INVALID_CREDENTIALS: &str = "Invalid credentials";
+pub const NOT_ACTIVE: &str = "Account is not active yet";
+
+pub struct LoginState {
+    pub store: Store,
+    pub secret: JwtSecret,
+    pub access_token_ttl_seconds: i64,
+}
+
+#[derive(Deserialize)]
+struct LoginInput {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginOutput {
+    account: AccountView,
+    access_token: String,
+    token_type: &'static str,
+    expires_at: String,
+}
+
+pub async fn login(state: &LoginState, request: Request) -> Result<Response<Body>, ApiError> {
+    let LoginInput { email, password } = parse_json_bounded(&request, MAX_BODY_BYTES)?;
+    let email = email.trim().to_lowercase();
+    let account = if email.is_empty() { None } else { state.store.account_by_email(&email).await? };
+    let Some(account) = account else {
+        // Same Argon2 cost as a real check: timing does not tell which emails exist.
+        blocking(move || verify_dummy(&password)).await?;
+        return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()));
+    };
+    let hash = account.password_hash.clone();
+    if !blocking(move || verify_password(&password, &hash)).await? {
+        return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()));
+    }
+    if !account.verified {
+        return Err(ApiError::Forbidden(NOT_ACTIVE.into()));
+    }
+    let issued = issue_access_token(state.secret.bytes(), &account.id, &account.roles, Utc::now(), state.access_token_ttl_seconds);
+    ok(&LoginOutput {
+        account: account.view(),
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_at: ids::rfc3339(issued.expires_at),
+    })
+}

@@ -1,0 +1,26 @@
+//! HTTP handlers of the identity API. Each binary in `src/bin` runs one of them.
+
+mod login;
+mod me;
+mod signup;
+mod verify;
+
+pub use login::{login, LoginState};
+pub use me::{get_me, update_me};
+pub use signup::{signup, SignupState};
+pub use verify::{verify, VerifyState};
+
+use andes_shared::http::ApiError;
+
+/// Request bodies of these endpoints are small; anything bigger is refused before parsing
+/// (and before any password reaches Argon2).
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+/// Runs CPU-heavy work (Argon2) off the async executor.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+}

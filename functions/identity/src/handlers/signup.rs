@@ -1,0 +1,86 @@
+//! `POST /identity/signup`: create an unverified account and queue its confirmation email.
+
+use andes_shared::http::{created, parse_json_bounded, ApiError};
+use andes_shared::ids;
+use andes_shared::notify::{self, Notification, Recipient};
+use chrono::Utc;
+use lambda_http::{Body, Request, Response};
+
+use super::{blocking, MAX_BODY_BYTES};
+use crate::account::{Account, ROLE_USER};
+use crate::config::JwtSecret;
+use crate::notifications::ACCOUNT_CONFIRMATION;
+use crate::password::hash_password;
+use crate::store::Store;
+use crate::tokens::issue_verification_token;
+use crate::validation::{validate_signup, SignupInput, ValidSignup};
+
+pub struct SignupState {
+    pub store: Store,
+    pub sqs: aws_sdk_sqs::Client,
+    pub queue_url: String,
+    pub secret: JwtSecret,
+}
+
+pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Body>, ApiError> {
+    let input: SignupInput = parse_json_bounded(&request, MAX_BODY_BYTES)?;
+    let valid = validate_signup(input).map_err(ApiError::Validation)?;
+    let password = valid.password.clone();
+    let password_hash = blocking(move || hash_password(&password)).await?.map_err(ApiError::internal)?;
+    let account = new_account(valid, password_hash, &ids::now_rfc3339());
+    state.store.create_account(&account).await?;
+
+    // The account exists from here on; a failed enqueue is logged rather than turned into
+    // an error the client could not recover from (a retried signup would be a 409).
+    let token = issue_verification_token(state.secret.bytes(), &account.id, Utc::now());
+    let to = Recipient { email: account.email.clone(), name: Some(account.name.clone()) };
+    let data = serde_json::json!({ "username": account.username, "token": token });
+    let notification = Notification::new(ACCOUNT_CONFIRMATION, to, data);
+    if let Err(error) = notify::enqueue(&state.sqs, &state.queue_url, &notification).await {
+        tracing::error!(account_id = %account.id, error = %error, "confirmation notification was not queued");
+    }
+    created(&account.view())
+}
+
+/// A new, unverified account: role `user`, plus the chosen user type's role.
+pub fn new_account(valid: ValidSignup, password_hash: String, now: &str) -> Account {
+    let mut roles = vec![ROLE_USER.to_string()];
+    roles.extend(valid.user_type);
+    Account {
+        id: ids::new_id(),
+        email: valid.email,
+        username: valid.username,
+        name: valid.name,
+        phone: valid.phone,
+        roles,
+        verified: false,
+        password_hash,
+        created: now.to_string(),
+        updated: now.to_string(),
+        version: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_accounts_are_unverified_users_with_their_user_type() {
+        let valid = ValidSignup {
+            email: "ana@example.com".into(),
+            username: "ana_99".into(),
+            password: "s3cret-pass".into(),
+            name: "Ana".into(),
+            phone: None,
+            user_type: Some("restaurant".into()),
+        };
+        let account = new_account(valid, "$argon2id$...".into(), "2026-01-01T00:00:00.000Z");
+        assert_eq!(account.roles, vec!["user", "restaurant"]);
+        assert!(!account.verified);
+        assert_eq!(account.version, 1);
+        let view = serde_json::to_value(account.view()).unwrap();
+        assert!(view.get("password_hash").is_none());
+        assert!(view["phone"].is_null());
+    }
+}

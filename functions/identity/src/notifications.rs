@@ -1,0 +1,190 @@
+//! The notifier: renders queued [`Notification`]s by template and delivers them.
+//!
+//! Delivery sits behind [`Outbox`] so a real email adapter (SES) can be added next to the
+//! S3 outbox without touching rendering. A message that cannot be parsed or has an unknown
+//! template fails on its own, so SQS retries it and finally dead-letters it.
+
+use std::future::Future;
+
+use andes_shared::http::ApiError;
+use andes_shared::notify::Notification;
+use aws_lambda_events::event::sqs::SqsMessage;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub const ACCOUNT_CONFIRMATION: &str = "account_confirmation";
+
+/// A rendered message, ready to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NotifyError {
+    #[error("message body is not a notification: {0}")]
+    Unparseable(String),
+    #[error("unknown template {0:?}")]
+    UnknownTemplate(String),
+    #[error("template {template} needs a string field data.{field}")]
+    MissingData { template: String, field: &'static str },
+    #[error("delivery failed: {0}")]
+    Delivery(String),
+}
+
+/// Renders a notification by its template.
+pub fn render(notification: &Notification) -> Result<Rendered, NotifyError> {
+    let field = |name: &'static str| {
+        notification.data.get(name).and_then(|v| v.as_str()).ok_or_else(|| NotifyError::MissingData {
+            template: notification.template.clone(),
+            field: name,
+        })
+    };
+    match notification.template.as_str() {
+        ACCOUNT_CONFIRMATION => {
+            let (username, token) = (field("username")?, field("token")?);
+            Ok(Rendered {
+                subject: "Verify your Andes account".into(),
+                text: format!(
+                    "Welcome @{username}! Verify your account to start using Andes. \
+                     Your verification token: {token}\n\nVerify: /identity/verify?token={token}\n"
+                ),
+            })
+        }
+        other => Err(NotifyError::UnknownTemplate(other.to_string())),
+    }
+}
+
+/// What the outbox holds for one delivered notification.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage<'a> {
+    pub id: String,
+    pub template: &'a str,
+    pub to: &'a andes_shared::notify::Recipient,
+    pub subject: String,
+    pub text: String,
+    pub data: &'a serde_json::Value,
+    pub created: DateTime<Utc>,
+    pub delivered_at: DateTime<Utc>,
+}
+
+impl OutboxMessage<'_> {
+    /// `outbox/{YYYY-MM-DD of created}/{id}.json`: the same notification always lands on the
+    /// same key, so redeliveries overwrite instead of duplicating.
+    pub fn key(&self) -> String {
+        format!("outbox/{}/{}.json", self.created.format("%Y-%m-%d"), self.id)
+    }
+}
+
+/// Where rendered notifications go.
+pub trait Outbox: Send + Sync {
+    fn deliver(&self, message: &OutboxMessage<'_>) -> impl Future<Output = Result<(), ApiError>> + Send;
+}
+
+/// Writes each message as a JSON object to the outbox bucket.
+pub struct S3Outbox {
+    pub client: aws_sdk_s3::Client,
+    pub bucket: String,
+}
+
+impl Outbox for S3Outbox {
+    async fn deliver(&self, message: &OutboxMessage<'_>) -> Result<(), ApiError> {
+        andes_shared::s3::put_json(&self.client, &self.bucket, &message.key(), message).await
+    }
+}
+
+/// Handles one SQS record: parse, render, deliver.
+pub async fn handle_message<O: Outbox>(outbox: &O, message: SqsMessage) -> Result<(), NotifyError> {
+    let body = message.body.unwrap_or_default();
+    let notification: Notification = serde_json::from_str(&body).map_err(|e| NotifyError::Unparseable(e.to_string()))?;
+    let rendered = render(&notification)?;
+    let outbox_message = OutboxMessage {
+        id: notification.id.to_string(),
+        template: &notification.template,
+        to: &notification.to,
+        subject: rendered.subject,
+        text: rendered.text,
+        data: &notification.data,
+        created: notification.created,
+        delivered_at: Utc::now(),
+    };
+    outbox.deliver(&outbox_message).await.map_err(|e| NotifyError::Delivery(e.to_string()))?;
+    tracing::info!(notification_id = %notification.id, template = %notification.template, "delivered");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use andes_shared::notify::Recipient;
+    use aws_lambda_events::event::sqs::SqsEvent;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct MemoryOutbox(Mutex<Vec<(String, serde_json::Value)>>);
+
+    impl Outbox for MemoryOutbox {
+        async fn deliver(&self, message: &OutboxMessage<'_>) -> Result<(), ApiError> {
+            self.0.lock().unwrap().push((message.key(), serde_json::to_value(message).unwrap()));
+            Ok(())
+        }
+    }
+
+    fn confirmation() -> Notification {
+        let to = Recipient { email: "ana@example.com".into(), name: Some("Ana".into()) };
+        Notification::new(ACCOUNT_CONFIRMATION, to, serde_json::json!({"username": "ana", "token": "tok.en.x"}))
+    }
+
+    fn record(id: &str, body: &str) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = Some(body.into());
+        message
+    }
+
+    #[test]
+    fn account_confirmation_is_rendered() {
+        let rendered = render(&confirmation()).unwrap();
+        assert_eq!(rendered.subject, "Verify your Andes account");
+        assert!(rendered.text.starts_with(
+            "Welcome @ana! Verify your account to start using Andes. Your verification token: tok.en.x"
+        ));
+    }
+
+    #[test]
+    fn unknown_templates_and_missing_data_fail() {
+        let mut n = confirmation();
+        n.data = serde_json::json!({"username": "ana"});
+        assert!(matches!(render(&n), Err(NotifyError::MissingData { field: "token", .. })));
+        n.template = "nope".into();
+        assert_eq!(render(&n), Err(NotifyError::UnknownTemplate("nope".into())));
+    }
+
+    #[tokio::test]
+    async fn a_batch_delivers_good_records_and_reports_bad_ones() {
+        let outbox = MemoryOutbox::default();
+        let good = confirmation();
+        let mut unknown = confirmation();
+        unknown.template = "nope".into();
+        let mut event = SqsEvent::default();
+        event.records = vec![
+            record("1", &serde_json::to_string(&good).unwrap()),
+            record("2", "not json"),
+            record("3", &serde_json::to_string(&unknown).unwrap()),
+            record("4", r#"{"id":"../../etc","template":"account_confirmation"}"#),
+        ];
+        let handler = |m: SqsMessage| handle_message(&outbox, m);
+        let response = andes_shared::sqs::handle_batch(event, &handler).await;
+        let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        assert_eq!(failed, vec!["2", "3", "4"]);
+        let delivered = outbox.0.lock().unwrap();
+        assert_eq!(delivered.len(), 1);
+        let (key, body) = &delivered[0];
+        assert_eq!(key, &format!("outbox/{}/{}.json", good.created.format("%Y-%m-%d"), good.id));
+        assert_eq!(body["subject"], "Verify your Andes account");
+        assert_eq!(body["to"]["email"], "ana@example.com");
+        assert_eq!(body["id"], good.id.to_string());
+        assert!(body["delivered_at"].is_string());
+    }
+}
