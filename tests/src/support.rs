@@ -7,8 +7,6 @@
 //! connection pools must not outlive the runtime that opened them.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Display;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -155,24 +153,6 @@ pub fn made_up_api_key(prefix: Option<&str>) -> String {
     // 43 base64url characters = 32 bytes; the last one ('A') leaves no stray bits.
     let secret = format!("{}{}{}abcdefA", unique_tag(), unique_tag(), unique_tag());
     format!("andes_{prefix}_{secret}")
-}
-
-/// Polls `probe` until it yields a value; panics naming `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: impl Display, timeout: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        if Instant::now() >= deadline {
-            panic!("timed out after {timeout:?} waiting for {what}");
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
 }
 
 /// A new account's sign-up data, unique per call.
