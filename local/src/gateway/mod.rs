@@ -1,1 +1,246 @@
-//! (in progress)
+//! API Gateway (HTTP API, payload format 2.0) for the local platform: every route of every
+//! API on one port, the Lambda authorizer first, the function's result mapped back to HTTP,
+//! and API Gateway's own answers (404, 401, 403, 413, 500, 503) where it gives them. Requests
+//! under `/_local` are the platform's own ([`local`]).
+
+mod authorizer;
+mod events;
+mod local;
+mod response;
+mod routing;
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use base64::Engine;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Map, Value};
+
+use crate::control::{Invoker, ScheduleFirer};
+use crate::template::Stack;
+use authorizer::Decision;
+use events::{Incoming, Target};
+use response::{internal_error, message};
+use routing::{Matched, RouteTable};
+
+/// API Gateway's payload limit for HTTP APIs.
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+/// The HTTP API integration timeout: past it the caller gets a 503, whatever the function does.
+const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long API Gateway waits for a Lambda authorizer before answering 500.
+const AUTHORIZER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Produces a JSON document for `GET /_local/stats`.
+pub type StatsFn = Arc<dyn Fn() -> Value + Send + Sync>;
+
+struct Shared {
+    stack: Arc<Stack>,
+    routes: RouteTable,
+    invoker: Arc<dyn Invoker>,
+    schedules: Arc<dyn ScheduleFirer>,
+    ready: Arc<AtomicBool>,
+    runtime_stats: StatsFn,
+    trigger_stats: StatsFn,
+    cache: authorizer::Cache,
+    port: u16,
+}
+
+/// Serves every HTTP API of `stack` (and `/_local`) on `listener` until the process ends.
+/// `ready` drives `GET /_local/health`; `runtime_stats` and `trigger_stats` fill
+/// `GET /_local/stats` as `{runtime, triggers}`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    stack: Arc<Stack>,
+    invoker: Arc<dyn Invoker>,
+    schedules: Arc<dyn ScheduleFirer>,
+    ready: Arc<AtomicBool>,
+    runtime_stats: StatsFn,
+    trigger_stats: StatsFn,
+) -> std::io::Result<()> {
+    let port = listener.local_addr()?.port();
+    let routes = RouteTable::new(&stack);
+    let shared = Arc::new(Shared {
+        stack,
+        routes,
+        invoker,
+        schedules,
+        ready,
+        runtime_stats,
+        trigger_stats,
+        cache: authorizer::Cache::default(),
+        port,
+    });
+    let app = Router::new().fallback(handle).with_state(shared);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let request_id = request_id();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let mut response = if path == local::PREFIX || path.starts_with("/_local/") {
+        local::handle(&shared, &method, &path).await
+    } else {
+        route(&shared, peer, request, &request_id).await
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("apigw-requestid", value);
+    }
+    let status = response.status().as_u16();
+    println!(
+        "[gateway] {method} {path} -> {status} ({} ms)",
+        started.elapsed().as_millis()
+    );
+    response
+}
+
+/// Same shape as API Gateway's request ids (`JKJaXmPLvHcESHA=`).
+fn request_id() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    base64::engine::general_purpose::STANDARD.encode(&bytes[..11])
+}
+
+async fn route(shared: &Shared, peer: SocketAddr, request: Request, request_id: &str) -> Response {
+    let too_large = request
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length > MAX_REQUEST_BYTES);
+    if too_large {
+        return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    }
+    let method = request.method().clone();
+    let Some(matched) = shared.routes.find(method.as_str(), request.uri().path()) else {
+        return message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let incoming = Incoming {
+        method,
+        raw_path: parts.uri.path().to_string(),
+        raw_query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: parts.headers,
+        body,
+        source_ip: peer.ip().to_string(),
+        port: shared.port,
+        request_id: request_id.to_string(),
+        time: chrono::Utc::now(),
+    };
+    let api_id = format!("local{}", matched.route.api);
+    let target = Target {
+        account_id: &shared.stack.account_id,
+        region: &shared.stack.region,
+        api_id: &api_id,
+        route_key: &matched.route.route_key,
+        path_parameters: &matched.path_parameters,
+    };
+    let context = match &matched.route.authorizer {
+        None => None,
+        Some(name) => match authorize(shared, &matched, name, &incoming, &target).await {
+            Ok(context) => Some(context),
+            Err(response) => return response,
+        },
+    };
+    let event = events::route_event(&incoming, &target, context.as_ref());
+    let function = &matched.route.function;
+    match tokio::time::timeout(INTEGRATION_TIMEOUT, shared.invoker.invoke(function, event)).await {
+        Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+        Ok(Err(error)) => {
+            println!("[gateway] {function} failed: {error}");
+            internal_error()
+        }
+        Ok(Ok(result)) => response::from_result(result).unwrap_or_else(|| {
+            println!("[gateway] {function} returned a response API Gateway cannot map");
+            internal_error()
+        }),
+    }
+}
+
+/// Reads the body, refusing more than API Gateway accepts (whatever `content-length` said).
+async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
+    match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Entity Too Large",
+        )),
+        Err(_) => Err(message(StatusCode::BAD_REQUEST, "Bad Request")),
+    }
+}
+
+/// Runs the route's authorizer; `Ok` with its context, or the answer API Gateway gives instead.
+async fn authorize(
+    shared: &Shared,
+    matched: &Matched<'_>,
+    name: &str,
+    incoming: &Incoming,
+    target: &Target<'_>,
+) -> Result<Map<String, Value>, Response> {
+    let api = &matched.route.api;
+    let Some(authorizer) = shared.stack.api(api).and_then(|a| a.authorizers.get(name)) else {
+        println!(
+            "[gateway] {}: authorizer {name} is not declared on {api}",
+            matched.route.route_key
+        );
+        return Err(internal_error());
+    };
+    let query = events::query_parameters(&incoming.raw_query);
+    let Some(identity) = authorizer::identity_sources(authorizer, &incoming.headers, &query) else {
+        return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
+    };
+    let decision = match shared.cache.get(api, authorizer, &identity) {
+        Some(decision) => decision,
+        None => {
+            let event = events::authorizer_event(incoming, target, identity.clone());
+            let answer = tokio::time::timeout(
+                AUTHORIZER_TIMEOUT,
+                shared.invoker.invoke(&authorizer.function, event),
+            )
+            .await;
+            let decision = match answer {
+                Ok(Ok(answer)) => authorizer::decision(authorizer, &answer),
+                Ok(Err(error)) => {
+                    println!("[gateway] authorizer {name} failed: {error}");
+                    None
+                }
+                Err(_) => {
+                    println!(
+                        "[gateway] authorizer {name} did not answer within {AUTHORIZER_TIMEOUT:?}"
+                    );
+                    None
+                }
+            };
+            let Some(decision) = decision else {
+                return Err(internal_error());
+            };
+            shared.cache.put(api, authorizer, &identity, &decision);
+            decision
+        }
+    };
+    match decision {
+        Decision::Allow(context) => Ok(context),
+        Decision::Deny => Err(message(StatusCode::FORBIDDEN, "Forbidden")),
+    }
+}
+
+#[cfg(test)]
+mod tests;
