@@ -1,0 +1,89 @@
+"""The local AWS backend: moto's server with every DynamoDB request serialised.
+
+Stock moto's DynamoDB backend takes no lock, so concurrent writes race (lost updates, double
+winners of conditional writes, half-applied transactions, HTTP 500s); see
+shared/notes/local-backend-moto.md. Running each request whose X-Amz-Target starts with
+"DynamoDB" (tables and streams) under one lock makes them as atomic as on AWS. Other services
+stay concurrent, so SQS long polls never block anything.
+
+Usage: python moto_server.py PORT
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+
+from werkzeug.serving import run_simple
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+DYNAMODB_LOCK = threading.Lock()
+
+
+class SerialisedDynamoDb:
+    """WSGI middleware: DynamoDB requests run one at a time, the whole response included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with DYNAMODB_LOCK:
+            # The response iterable may still be doing the work lazily: consume it inside the
+            # lock so that no part of the request runs concurrently with another.
+            result = self.app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return [body]
+
+
+class QuietHandler(MotoRequestHandler):
+    """One log line per request would drown the functions' own logs in the terminal."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+def exit_with_parent():
+    """The platform owns this process: when it dies (even by SIGKILL), so do we."""
+    parent = os.getppid()
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: moto_server.py PORT\n")
+        sys.exit(2)
+    port = int(sys.argv[1])
+    os.environ.setdefault("MOTO_PORT", str(port))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        "127.0.0.1",
+        port,
+        SerialisedDynamoDb(app),
+        threaded=True,
+        use_reloader=False,
+        request_handler=QuietHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()
