@@ -15,4 +15,5 @@ pub mod resources;
 pub mod runtime;
 pub mod template;
 pub mod triggers;
+pub mod up;
 

@@ -71,7 +71,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
 
     let python = options.project_dir.join(".venv/bin/python");
     let script = options.project_dir.join("local/python/moto_server.py");
-    let mut backend = Backend::start(&python, &script, options.backend_port)
+    let mut backend = Backend::start_with_account(&python, &script, options.backend_port, Some(&stack.account_id))
         .await
         .map_err(|e| start_error("local AWS backend")(e.to_string()))?;
     println!("[andes] backend ready at {}", backend.endpoint());
@@ -88,11 +88,16 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
     );
 
     let mut environment = env_file::backend_environment(&endpoint, &options.region);
+    let mut function_environment = environment.clone();
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // Function logs are relayed line by line; colour codes only help a terminal.
+        function_environment.insert("NO_COLOR".into(), "1".into());
+    }
     let runtime = Runtime::start(
         stack.clone(),
         RuntimeConfig {
             target_dir: options.target_dir.clone(),
-            base_env: environment.clone(),
+            base_env: function_environment,
             max_instances_default: options.max_instances,
         },
     )
@@ -106,14 +111,15 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
     let schedules: Arc<dyn ScheduleFirer> = triggers.clone();
 
     let ready = Arc::new(AtomicBool::new(false));
-    let trigger_stats = triggers.clone();
+    let (runtime_for_stats, triggers_for_stats) = (runtime.clone(), triggers.clone());
     let gateway = tokio::spawn(crate::gateway::serve(
         listener,
         stack.clone(),
         invoker,
         schedules,
         ready.clone(),
-        Arc::new(move || trigger_stats.stats()),
+        Arc::new(move || runtime_for_stats.stats()),
+        Arc::new(move || triggers_for_stats.stats()),
     ));
     let base_url = format!("http://{address}");
     println!("[andes] gateway serving {} routes at {base_url}", stack.routes().count());
