@@ -385,7 +385,7 @@ impl Ctx {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|error| panic!("{description}: request failed: {error}"));
+            .unwrap_or_else(|error| panic!("{description}: request failed: {}", error_chain(&error)));
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -658,6 +658,18 @@ impl Ctx {
     pub async fn revoke_api_key(&self, key: &ApiKey) {
         self.admin(&["revoke-key", "--key-prefix", &key.prefix]).await;
     }
+}
+
+/// An error with its causes, `outer: cause: root cause`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The public prefix of a key shaped `andes_<prefix>_<secret>`.
