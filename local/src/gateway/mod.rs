@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use base64::Engine;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use serde_json::{Map, Value};
 
 use crate::control::{Invoker, ScheduleFirer};
@@ -32,6 +32,8 @@ use routing::{Matched, RouteTable};
 
 /// API Gateway's payload limit for HTTP APIs.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+/// Beyond this an oversized request is cut off instead of drained.
+const DRAIN_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 /// The HTTP API integration timeout: past it the caller gets a 503, whatever the function does.
 const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long API Gateway waits for a Lambda authorizer before answering 500.
@@ -117,22 +119,23 @@ fn request_id() -> String {
 }
 
 async fn route(shared: &Shared, peer: SocketAddr, request: Request, request_id: &str) -> Response {
-    let too_large = request
+    let declared_length = request
         .headers()
         .get("content-length")
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|length| length > MAX_REQUEST_BYTES);
-    if too_large {
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > DRAIN_LIMIT_BYTES) {
         return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     }
-    let method = request.method().clone();
-    let Some(matched) = shared.routes.find(method.as_str(), request.uri().path()) else {
-        return message(StatusCode::NOT_FOUND, "Not Found");
-    };
     let (parts, body) = request.into_parts();
+    // The whole request is read before answering, as API Gateway does: a client still
+    // writing an oversized body must get its 413, not a broken pipe.
     let body = match read_body(body).await {
         Ok(body) => body,
         Err(response) => return response,
+    };
+    let method = parts.method.clone();
+    let Some(matched) = shared.routes.find(method.as_str(), parts.uri.path()) else {
+        return message(StatusCode::NOT_FOUND, "Not Found");
     };
     let incoming = Incoming {
         method,
@@ -176,15 +179,29 @@ async fn route(shared: &Shared, peer: SocketAddr, request: Request, request_id: 
 }
 
 /// Reads the body, refusing more than API Gateway accepts (whatever `content-length` said).
-async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
-    match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Entity Too Large",
-        )),
-        Err(_) => Err(message(StatusCode::BAD_REQUEST, "Bad Request")),
+/// Past the limit the rest is read and dropped, up to `DRAIN_LIMIT_BYTES`, so the client
+/// finishes sending and reads the 413.
+async fn read_body(mut body: Body) -> Result<axum::body::Bytes, Response> {
+    let too_large = || message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    let mut kept = Vec::new();
+    let mut received = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(message(StatusCode::BAD_REQUEST, "Bad Request"));
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        received += data.len();
+        if received > DRAIN_LIMIT_BYTES {
+            return Err(too_large());
+        }
+        if received <= MAX_REQUEST_BYTES {
+            kept.extend_from_slice(&data);
+        }
     }
+    if received > MAX_REQUEST_BYTES {
+        return Err(too_large());
+    }
+    Ok(kept.into())
 }
 
 /// Runs the route's authorizer; `Ok` with its context, or the answer API Gateway gives instead.

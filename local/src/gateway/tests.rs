@@ -348,15 +348,17 @@ async fn results_without_status_code_and_failures() {
 #[tokio::test]
 async fn oversized_bodies_are_413() {
     let h = start().await;
-    let head = format!(
-        "POST /identity/crash HTTP/1.1\r\nContent-Length: {}",
-        MAX_REQUEST_BYTES + 1
-    );
-    let answer = send(h.port, &head, "").await;
+    let body = "x".repeat(MAX_REQUEST_BYTES + 1);
+    let head = format!("POST /identity/crash HTTP/1.1\r\nContent-Length: {}", body.len());
+    let answer = send(h.port, &head, &body).await;
     assert_eq!(
         (answer.status, answer.json()),
         (413, json!({"message": "Request Entity Too Large"}))
     );
+    // A declared length past what is worth draining is refused without reading the body.
+    let head = format!("POST /identity/crash HTTP/1.1\r\nContent-Length: {}", DRAIN_LIMIT_BYTES + 1);
+    let answer = send(h.port, &head, "").await;
+    assert_eq!(answer.status, 413);
     assert!(h.runtime.calls_to("Crash").is_empty());
 }
 
