@@ -5,6 +5,9 @@
 //! sets the endpoint. Building the clients makes no network call.
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+
+use crate::http::ApiError;
 
 /// The shared SDK configuration, from the environment.
 pub async fn sdk_config() -> SdkConfig {
@@ -26,4 +29,10 @@ pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(local_endpoint)
         .build();
     aws_sdk_s3::Client::from_conf(s3_config)
+}
+
+/// An AWS SDK failure as an internal error, with its whole cause chain (logged, never sent).
+/// `DisplayErrorContext` is the same type in every SDK crate, so this serves them all.
+pub fn sdk_error<E: std::error::Error>(error: E) -> ApiError {
+    ApiError::internal(DisplayErrorContext(error))
 }

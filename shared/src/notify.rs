@@ -48,7 +48,7 @@ pub async fn enqueue(sqs: &aws_sdk_sqs::Client, queue_url: &str, notification: &
         .message_body(body)
         .send()
         .await
-        .map_err(|e| ApiError::internal(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        .map_err(crate::aws::sdk_error)?;
     Ok(())
 }
 

@@ -21,7 +21,7 @@ pub async fn put_json<T: Serialize>(
         .body(ByteStream::from(body))
         .send()
         .await
-        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        .map_err(crate::aws::sdk_error)?;
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use andes_shared::aws::sdk_error;
 use andes_shared::dynamo::{self, cancellation_codes, failed_conditions, from_item, is_condition_failed, string, to_item, Item};
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 
@@ -46,10 +46,6 @@ fn key(pk: String, sk: &str) -> Item {
 fn with_key(mut item: Item, pk: String, sk: &str) -> Item {
     item.extend(key(pk, sk));
     item
-}
-
-fn sdk_error<E: std::error::Error + 'static>(error: E) -> ApiError {
-    ApiError::internal(DisplayErrorContext(error))
 }
 
 /// Why an account could not be created.
