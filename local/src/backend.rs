@@ -34,6 +34,12 @@ pub enum BackendError {
     Request { endpoint: String, message: String },
 }
 
+/// An SDK error of any local client as one line with its whole cause chain
+/// (`DisplayErrorContext` is the same type in every AWS SDK crate).
+pub fn describe_error(error: impl std::error::Error) -> String {
+    aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string()
+}
+
 /// A running moto server, killed when dropped.
 pub struct Backend {
     child: Option<Child>,

@@ -32,7 +32,7 @@ impl ResourceError {
         ResourceError::Backend {
             resource: resource.to_string(),
             operation,
-            message: aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
+            message: crate::backend::describe_error(error),
         }
     }
 }

@@ -45,7 +45,7 @@ impl TriggerError {
         TriggerError::Backend {
             source_name: source_name.to_string(),
             operation,
-            message: aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
+            message: crate::backend::describe_error(error),
         }
     }
 }

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use super::records::{aws_s3_record, moto_record_key, s3_event_matches, s3_request_ids, S3RecordContext};
 use super::stats::source_key;
 use super::{asynchronous, Context, TriggerError};
+use crate::backend::describe_error;
 use crate::resources::s3_events_queue_name;
 use crate::template::{Bucket, EventSource, S3Source};
 
@@ -64,7 +65,7 @@ async fn poll(context: Arc<Context>, bucket: Bucket, url: String, listeners: Vec
             None => return,
             Some(Ok(output)) => output.messages.unwrap_or_default(),
             Some(Err(error)) => {
-                tracing::warn!(bucket = bucket.name, error = %aws_sdk_sqs::error::DisplayErrorContext(error), "reading S3 notifications failed");
+                tracing::warn!(bucket = bucket.name, error = %describe_error(error), "reading S3 notifications failed");
                 if !context.shutdown.sleep(Duration::from_secs(1)).await {
                     return;
                 }
@@ -77,7 +78,7 @@ async fn poll(context: Arc<Context>, bucket: Bucket, url: String, listeners: Vec
             // Dispatched (or not an event at all): the asynchronous invocations own it now.
             let receipt = message.receipt_handle.unwrap_or_default();
             if let Err(error) = sqs.delete_message().queue_url(&url).receipt_handle(receipt).send().await {
-                tracing::warn!(bucket = bucket.name, error = %aws_sdk_sqs::error::DisplayErrorContext(error), "deleting an S3 notification failed");
+                tracing::warn!(bucket = bucket.name, error = %describe_error(error), "deleting an S3 notification failed");
             }
         }
     }

@@ -18,6 +18,7 @@ use super::failures::{interpret_batch_response, BatchOutcome};
 use super::records::sqs_record;
 use super::stats::source_key;
 use super::{Context, TriggerError};
+use crate::backend::describe_error;
 use crate::template::{EventSource, Queue, SqsSource};
 
 /// Longest long poll SQS allows; shutdown interrupts it.
@@ -81,7 +82,7 @@ pub async fn queue_url(context: &Context, name: &str) -> Result<String, String> 
         .queue_name(name)
         .send()
         .await
-        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        .map_err(describe_error)?;
     Ok(output.queue_url.unwrap_or_default())
 }
 
@@ -96,7 +97,7 @@ pub async fn send_to_queue(context: &Context, name: &str, body: &Value) -> Resul
         .message_body(body.to_string())
         .send()
         .await
-        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        .map_err(describe_error)?;
     Ok(())
 }
 
@@ -174,7 +175,7 @@ async fn receive(context: &Context, url: &str, max: usize, wait_seconds: i32) ->
         .message_attribute_names("All")
         .send()
         .await
-        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        .map_err(describe_error)?;
     Ok(output.messages.unwrap_or_default())
 }
 
@@ -229,7 +230,7 @@ async fn delete(context: &Context, url: &str, messages: &[&Message]) -> Result<(
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+            .map_err(describe_error)?;
         if !output.failed.is_empty() {
             return Err(format!("{} deletions refused", output.failed.len()));
         }

@@ -19,6 +19,7 @@ use super::failures::{error_payload, failure_envelope, interpret_batch_response,
 use super::records::stream_record;
 use super::stats::source_key;
 use super::{Context, TriggerError};
+use crate::backend::describe_error as describe;
 use crate::control::InvokeError;
 use crate::template::{EventSource, StreamSource};
 
@@ -285,8 +286,4 @@ fn batch_info(mapping: &Mapping, records: &[Record]) -> Value {
         "batchSize": records.len(),
         "streamArn": mapping.stream_arn,
     })
-}
-
-fn describe(error: impl std::error::Error) -> String {
-    aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string()
 }

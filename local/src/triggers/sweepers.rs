@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use tokio::task::JoinHandle;
 
 use super::Context;
+use crate::backend::describe_error as describe;
 use crate::resources::expiration_rules;
 use crate::template::{Bucket, Table};
 
@@ -41,10 +42,6 @@ pub async fn sweep(context: &Context) {
             tracing::warn!(table = table.name, %message, "TTL sweep failed");
         }
     }
-}
-
-fn describe(error: impl std::error::Error) -> String {
-    aws_sdk_s3::error::DisplayErrorContext(error).to_string()
 }
 
 async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String> {
