@@ -178,34 +178,13 @@ routes:
         assert!(desired.diff(&desired).is_empty());
     }
 
-    /// Every HTTP route declared in template.yaml has an entry in data/permissions.yaml.
+    /// The project's file passes the rules `load-permissions` applies. That every route of
+    /// template.yaml has an entry (and no entry is stale) is checked once, with the other
+    /// template checks, in `tests/tests/permissions.rs`.
     #[test]
-    fn every_template_route_has_a_permissions_entry() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-        let template = std::fs::read_to_string(format!("{root}/template.yaml")).unwrap();
-        let permissions = Permissions::from_yaml(&std::fs::read_to_string(format!("{root}/data/permissions.yaml")).unwrap()).unwrap();
-        let routes = template_routes(&template);
-        assert!(routes.contains(&"GET /identity/me".to_string()), "{routes:?}");
-        let missing: Vec<_> = routes.iter().filter(|r| !permissions.routes().contains_key(*r)).collect();
-        assert!(missing.is_empty(), "routes without a permissions entry: {missing:?}");
-    }
-
-    fn template_routes(template: &str) -> Vec<String> {
-        let doc: serde_yaml::Value = serde_yaml::from_str(template).unwrap();
-        let mut routes = Vec::new();
-        let Some(resources) = doc.get("Resources").and_then(|r| r.as_mapping()) else { return routes };
-        for resource in resources.values() {
-            let events = resource.get("Properties").and_then(|p| p.get("Events")).and_then(|e| e.as_mapping());
-            for event in events.into_iter().flat_map(|e| e.values()) {
-                if event.get("Type").and_then(|t| t.as_str()) != Some("HttpApi") {
-                    continue;
-                }
-                let props = &event["Properties"];
-                if let (Some(method), Some(path)) = (props["Method"].as_str(), props["Path"].as_str()) {
-                    routes.push(format!("{} {}", method.to_uppercase(), path));
-                }
-            }
-        }
-        routes
+    fn the_project_permissions_file_loads() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/permissions.yaml");
+        let permissions = Permissions::from_yaml(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(permissions.routes().contains_key("GET /identity/me"));
     }
 }
