@@ -44,6 +44,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// A dependency failed in a way the client can recover from by retrying.
+    #[error("{0}")]
+    Unavailable(String),
     /// Unexpected failure: the message is logged, never sent to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -68,6 +71,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use andes_shared::aws::sdk_error;
 use andes_shared::dynamo::{self, cancellation_codes, failed_conditions, from_item, is_condition_failed, string, to_item, Item};
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 
 use crate::account::Account;
@@ -131,6 +131,30 @@ impl Store {
             tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt))).await;
         }
         unreachable!("the last attempt always returns")
+    }
+
+    /// Undoes `create_account` for an account nobody has used yet: the account (only while
+    /// unverified and unchanged) and its guards go in one transaction.
+    pub async fn delete_new_account(&self, account: &Account) -> Result<(), ApiError> {
+        let delete = |pk: String, sk: &str| {
+            let key = Item::from([("pk".to_string(), string(pk)), ("sk".to_string(), string(sk))]);
+            Delete::builder().table_name(&self.table).set_key(Some(key))
+        };
+        let untouched_account = delete(account_pk(&account.id), ACCOUNT_SK)
+            .condition_expression("verified = :unverified AND version = :version")
+            .expression_attribute_values(":unverified", AttributeValue::Bool(false))
+            .expression_attribute_values(":version", AttributeValue::N(account.version.to_string()));
+        let deletes = [
+            untouched_account,
+            delete(email_pk(&account.email), EMAIL_SK),
+            delete(username_pk(&account.username), USERNAME_SK),
+        ];
+        let mut writes = Vec::with_capacity(deletes.len());
+        for builder in deletes {
+            writes.push(TransactWriteItem::builder().delete(builder.build().map_err(ApiError::internal)?).build());
+        }
+        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(sdk_error)?;
+        Ok(())
     }
 
     pub async fn get_account(&self, id: &str) -> Result<Option<Account>, ApiError> {

@@ -30,14 +30,19 @@ pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Bo
     let account = new_account(valid, password_hash, &ids::now_rfc3339());
     state.store.create_account(&account).await?;
 
-    // The account exists from here on; a failed enqueue is logged rather than turned into
-    // an error the client could not recover from (a retried signup would be a 409).
+    // An account without its confirmation email could never be verified, and a retried
+    // signup would be a 409: if the email cannot be queued, the account goes too and the
+    // client is told to retry.
     let token = issue_verification_token(state.secret.bytes(), &account.id, Utc::now());
     let to = Recipient { email: account.email.clone(), name: Some(account.name.clone()) };
     let data = serde_json::json!({ "username": account.username, "token": token });
     let notification = Notification::new(ACCOUNT_CONFIRMATION, to, data);
     if let Err(error) = notify::enqueue(&state.sqs, &state.queue_url, &notification).await {
-        tracing::error!(account_id = %account.id, error = %error, "confirmation notification was not queued");
+        tracing::error!(account_id = %account.id, error = %error, "confirmation not queued; removing the new account");
+        if let Err(cleanup) = state.store.delete_new_account(&account).await {
+            tracing::error!(account_id = %account.id, error = %cleanup, "new account could not be removed");
+        }
+        return Err(ApiError::Unavailable("the confirmation email could not be sent; please sign up again".into()));
     }
     created(&account.view())
 }
