@@ -197,7 +197,8 @@ fn print_summary(options: &UpOptions, environment: &BTreeMap<String, String>, st
     println!("[andes] wrote {}:", options.env_file.display());
     for (key, value) in environment {
         let secret = stack.parameters.iter().any(|(name, p)| p.no_echo && env_file::screaming_snake(name) == *key);
-        // The demo admin's password is printed on purpose: it is what a developer logs in with.
+        // The issue asks for the demo credentials to be printed: they are generated for this
+        // local run only. Secrets of the template itself (NoEcho parameters) stay in the file.
         let shown = if secret { "(hidden: see the env file)" } else { value.as_str() };
         println!("  {key}={shown}");
     }
