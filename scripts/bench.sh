@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: measured, never asserted. Release builds with the deploy profile (fat LTO):
 # init time (exec → first /next) and peak RSS of an identity function against a hello-world
-# lambda_runtime binary, then the arm64 zip size of that function as `sam deploy` ships it.
+# lambda_runtime binary, then the arm64 zip size of that function as `sam deploy` ships it,
+# then the AWS calls each request of an identity session makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
-cargo build --bin andes-local
+cargo build --workspace --bins
 cargo build --release --bin hello-lambda --bin identity-login --bin identity-authorizer
 
 echo "== init and memory (x86_64 release, this machine)"
@@ -20,3 +21,9 @@ PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format
 for name in hello-lambda identity-login; do
   printf '| %s | %s bytes |\n' "$name" "$(stat -c %s "target/lambda/$name/bootstrap.zip")"
 done
+
+echo "== AWS calls per request (local platform, debug builds; counted by the backend per function)"
+source scripts/lib/platform.sh
+trap stop_platform EXIT
+start_platform "${ANDES_BENCH_PORT:-3800}" "${ANDES_BENCH_BACKEND_PORT:-5800}" "$PWD/.andes/bench.env" "$PWD/.andes/bench-platform.log"
+.venv/bin/python local/python/measure_calls.py "$PWD/.andes/bench.env"

@@ -9,6 +9,7 @@ stay concurrent, so SQS long polls never block anything.
 Usage: python moto_server.py PORT
 """
 
+import json
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from moto.moto_server.werkzeug_app import (
 )
 
 DYNAMODB_LOCK = threading.Lock()
+CALLS_PATH = "/_andes/calls"
 
 
 class SerialisedDynamoDb:
@@ -47,6 +49,61 @@ class SerialisedDynamoDb:
                 if close is not None:
                     close()
         return [body]
+
+
+class CallCounter:
+    """WSGI middleware: counts AWS calls by caller and operation.
+
+    Functions run by the local platform carry `app/<FunctionLogicalId>` in their SDK user
+    agent (AWS_SDK_UA_APP_ID); the platform's own pollers carry none. `GET /_andes/calls`
+    answers the counts as JSON; `DELETE /_andes/calls` answers them and starts over.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.counts = {}
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == CALLS_PATH:
+            return self.answer(environ, start_response)
+        key = (caller(environ), operation(environ))
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+        return self.app(environ, start_response)
+
+    def answer(self, environ, start_response):
+        with self.lock:
+            calls = {}
+            for (who, what), count in sorted(self.counts.items()):
+                calls.setdefault(who, {})[what] = count
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                self.counts.clear()
+        body = json.dumps(calls).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def caller(environ):
+    agent = environ.get("HTTP_X_AMZ_USER_AGENT", "") + " " + environ.get("HTTP_USER_AGENT", "")
+    for part in agent.split():
+        if part.startswith("app/"):
+            return part[len("app/"):]
+    return "platform"
+
+
+def operation(environ):
+    """`DynamoDB.PutItem`, `SQS.SendMessage`, `S3.PUT` ..."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        service, _, action = target.partition(".")
+        service = "DynamoDB" if service.startswith("DynamoDB_") else "DynamoDBStreams" if service.startswith("DynamoDBStreams") else service
+        return f"{service.replace('AmazonSQS', 'SQS')}.{action}"
+    query = environ.get("QUERY_STRING", "")
+    for pair in query.split("&"):
+        if pair.startswith("Action="):
+            return f"SQS.{pair[len('Action='):]}"
+    return f"S3.{environ.get('REQUEST_METHOD', '?')}"
 
 
 class QuietHandler(MotoRequestHandler):
@@ -78,7 +135,7 @@ def main():
     run_simple(
         "127.0.0.1",
         port,
-        SerialisedDynamoDb(app),
+        CallCounter(SerialisedDynamoDb(app)),
         threaded=True,
         use_reloader=False,
         request_handler=QuietHandler,

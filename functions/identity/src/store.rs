@@ -136,10 +136,7 @@ impl Store {
     /// Undoes `create_account` for an account nobody has used yet: the account (only while
     /// unverified and unchanged) and its guards go in one transaction.
     pub async fn delete_new_account(&self, account: &Account) -> Result<(), ApiError> {
-        let delete = |pk: String, sk: &str| {
-            let key = Item::from([("pk".to_string(), string(pk)), ("sk".to_string(), string(sk))]);
-            Delete::builder().table_name(&self.table).set_key(Some(key))
-        };
+        let delete = |pk: String, sk: &str| Delete::builder().table_name(&self.table).set_key(Some(key(pk, sk)));
         let untouched_account = delete(account_pk(&account.id), ACCOUNT_SK)
             .condition_expression("verified = :unverified AND version = :version")
             .expression_attribute_values(":unverified", AttributeValue::Bool(false))

@@ -69,6 +69,9 @@ pub fn environment(
         ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
         ("_HANDLER", "bootstrap".to_string()),
         ("TZ", ":UTC".to_string()),
+        // The SDK puts this in its user agent, so the local backend can count each
+        // function's AWS calls (`make bench`).
+        ("AWS_SDK_UA_APP_ID", function.logical_id.clone()),
     ];
     env.extend(reserved.into_iter().map(|(k, v)| (k.to_string(), v)));
     env

@@ -1,0 +1,97 @@
+"""AWS calls per request, measured on the local platform: runs a user's identity session
+through the gateway and prints, for each request, the calls each function made (counted by the
+backend from the SDK user agent; see moto_server.py). Usage: measure_calls.py ENV_FILE"""
+
+import json
+import sys
+import time
+import urllib.request
+import uuid
+
+import boto3
+
+
+def load_env(path):
+    env = {}
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value.strip("'")
+    return env
+
+
+ENV = load_env(sys.argv[1])
+BASE = ENV["ANDES_BASE_URL"]
+CALLS = ENV["AWS_ENDPOINT_URL"] + "/_andes/calls"
+
+
+def http(method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def calls(method="GET"):
+    with urllib.request.urlopen(urllib.request.Request(CALLS, method=method)) as response:
+        counted = json.load(response)
+    counted.pop("platform", None)  # the platform's own pollers and this script's reads
+    return counted
+
+
+def confirmation_token(email):
+    s3 = boto3.client("s3", endpoint_url=ENV["AWS_ENDPOINT_URL"], region_name=ENV["AWS_REGION"],
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    bucket = ENV["OUTBOX_BUCKET"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix="outbox/").get("Contents", []):
+            message = json.load(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"])
+            if message["to"]["email"] == email:
+                return message["data"]["token"]
+        time.sleep(0.2)
+    raise SystemExit(f"no confirmation for {email} in the outbox")
+
+
+def row(name, status, counted):
+    cells = []
+    for function, operations in sorted(counted.items()):
+        listed = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(operations.items()))
+        cells.append(f"{function}: {listed}")
+    total = sum(n for operations in counted.values() for n in operations.values())
+    print(f"| {name} | {status} | {total} | {'; '.join(cells) or '—'} |")
+
+
+def main():
+    suffix = uuid.uuid4().hex[:8]
+    email, password = f"bench-{suffix}@example.com", "correct horse battery"
+    print("| request | status | AWS calls | by function |")
+    print("|---|---|---|---|")
+    calls("DELETE")
+    status, _ = http("POST", "/identity/signup", {
+        "email": email, "username": f"bench_{suffix}", "password": password,
+        "password_confirmation": password, "name": "Bench"})
+    token = confirmation_token(email)
+    row("POST /identity/signup (+ notifier)", status, calls("DELETE"))
+    status, _ = http("POST", "/identity/verify", {"token": token})
+    row("POST /identity/verify", status, calls("DELETE"))
+    status, body = http("POST", "/identity/login", {"email": email, "password": password})
+    access = body.get("access_token")
+    row("POST /identity/login", status, calls("DELETE"))
+    status, _ = http("GET", "/identity/me", token=access)
+    row("GET /identity/me", status, calls("DELETE"))
+    status, _ = http("PATCH", "/identity/me", {"name": "Bench Renamed"}, token=access)
+    row("PATCH /identity/me", status, calls("DELETE"))
+    status, _ = http("POST", "/identity/login", {"email": email, "password": "wrong password!"})
+    row("POST /identity/login (wrong password)", status, calls("DELETE"))
+
+
+if __name__ == "__main__":
+    main()
