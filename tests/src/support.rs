@@ -126,6 +126,20 @@ pub fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Percent-encodes a query-string value (everything but RFC 3986 unreserved characters), for
+/// values such as opaque paging cursors.
+pub fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// An HS256 JWT with the given claims.
 pub fn sign_jwt(secret: &[u8], claims: &Value) -> String {
     jsonwebtoken::encode(
@@ -433,6 +447,13 @@ impl Ctx {
         Session { access_token, account: login["account"].clone(), login }
     }
 
+    /// Logs in as the platform's admin account (`ANDES_ADMIN_EMAIL` / `ANDES_ADMIN_PASSWORD`
+    /// of the env file, roles user and admin).
+    pub async fn admin_session(&self) -> Session {
+        self.login_session(self.env.var("ANDES_ADMIN_EMAIL"), self.env.var("ANDES_ADMIN_PASSWORD"))
+            .await
+    }
+
     pub async fn verify(&self, token: &str) -> Reply {
         self.call("POST", "/identity/verify", None, Some(&json!({ "token": token }))).await
     }
@@ -704,6 +725,14 @@ mod tests {
         assert_eq!(vars["D"], "x");
         assert_eq!(vars["E"], "");
         assert_eq!(vars.len(), 5);
+    }
+
+    #[test]
+    fn query_values_are_escaped() {
+        assert_eq!(query_escape("a.b-c_d~e"), "a.b-c_d~e");
+        assert_eq!(query_escape("x+y/z=="), "x%2By%2Fz%3D%3D");
+        assert_eq!(query_escape("pedro@gmail.com"), "pedro%40gmail.com");
+        assert_eq!(query_escape("ñ"), "%C3%B1");
     }
 
     #[test]
