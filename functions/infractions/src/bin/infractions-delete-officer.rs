@@ -1,0 +1,10 @@
+//! DELETE /infractions/admin/officers/{id}
+use andes_shared::{http, telemetry};
+use infractions::handlers::{self, State};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let state = State::from_env(true).await?;
+    http::run(|request| handlers::delete_officer(&state, request)).await
+}

@@ -1,0 +1,443 @@
+//! Entities, validation rules and the report merge: pure code, no AWS.
+
+use andes_shared::http::FieldError;
+use andes_shared::ids;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const ROLE_OFFICER: &str = "officer";
+pub const NAME_MAX_CHARS: usize = 300;
+pub const TEXT_MAX_CHARS: usize = 100;
+pub const COMMENTS_MAX_CHARS: usize = 3000;
+pub const PLATE_MAX_CHARS: usize = 10;
+/// How far in the future an infraction's timestamp may be (clock skew of the officer's device).
+pub const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
+
+pub const VEHICLE_NOT_FOUND: &str = "No existe un vehículo asociado a la placa";
+pub const EMAIL_NOT_FOUND: &str = "El email no se encuentra asociado ninguna persona";
+pub const OFFICER_NOT_FOUND: &str = "No se encuentra un oficial asociado a esta token";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub created: String,
+    pub updated: String,
+    #[serde(default)]
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vehicle {
+    pub plate: String,
+    pub brand: String,
+    pub color: String,
+    pub owner_id: String,
+    pub created: String,
+    pub updated: String,
+    #[serde(default)]
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Officer {
+    pub id: String,
+    pub name: String,
+    pub badge: u64,
+    #[serde(default)]
+    pub key_prefix: Option<String>,
+    pub created: String,
+    pub updated: String,
+    #[serde(default)]
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Infraction {
+    pub id: String,
+    pub plate: String,
+    /// When it happened (from the request), RFC 3339 UTC with milliseconds.
+    pub timestamp: String,
+    pub comments: String,
+    pub officer_id: String,
+    #[serde(default)]
+    pub officer_name: String,
+    /// When it was recorded (server time).
+    pub created: String,
+}
+
+/// One line of `generar_informe`: the spec's keys plus the seed's (`vehicle_id`, `created_at`)
+/// and the `brand`/`color` aliases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportEntry {
+    pub id: String,
+    pub vehicle_id: String,
+    pub comments: String,
+    pub officer_id: String,
+    pub created_at: String,
+    pub plate: String,
+    pub vehicle_brand: String,
+    pub vehicle_color: String,
+    pub brand: String,
+    pub color: String,
+    pub timestamp: String,
+    pub officer_name: String,
+    pub created: String,
+}
+
+impl ReportEntry {
+    pub fn new(vehicle: &Vehicle, infraction: Infraction) -> Self {
+        Self {
+            vehicle_id: infraction.plate.clone(),
+            created_at: infraction.created.clone(),
+            plate: infraction.plate,
+            vehicle_brand: vehicle.brand.clone(),
+            vehicle_color: vehicle.color.clone(),
+            brand: vehicle.brand.clone(),
+            color: vehicle.color.clone(),
+            id: infraction.id,
+            comments: infraction.comments,
+            officer_id: infraction.officer_id,
+            timestamp: infraction.timestamp,
+            officer_name: infraction.officer_name,
+            created: infraction.created,
+        }
+    }
+}
+
+/// The report of every vehicle, merged newest first (by timestamp, then created, then id).
+pub fn merge_report(vehicles: Vec<(Vehicle, Vec<Infraction>)>) -> Vec<ReportEntry> {
+    let mut entries: Vec<ReportEntry> = vehicles
+        .into_iter()
+        .flat_map(|(vehicle, infractions)| {
+            infractions.into_iter().map(move |infraction| ReportEntry::new(&vehicle, infraction)).collect::<Vec<_>>()
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        b.timestamp.cmp(&a.timestamp).then_with(|| b.created.cmp(&a.created)).then_with(|| b.id.cmp(&a.id))
+    });
+    entries
+}
+
+/// Upper-case, spaces and hyphens removed, 1–10 of `[A-Z0-9]`.
+pub fn normalize_plate(raw: &str) -> Result<String, String> {
+    let plate: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    if plate.is_empty() {
+        return Err("is required".into());
+    }
+    if plate.chars().count() > PLATE_MAX_CHARS {
+        return Err(format!("must be at most {PLATE_MAX_CHARS} letters and digits"));
+    }
+    if !plate.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        return Err("may only contain letters A-Z and digits".into());
+    }
+    Ok(plate)
+}
+
+/// Trimmed; 1..=max characters, no control characters.
+pub fn normalize_text(raw: &str, max: usize) -> Result<String, String> {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(format!("must be 1 to {max} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("may not contain control characters".into());
+    }
+    Ok(text.to_string())
+}
+
+pub fn normalize_email(raw: &str) -> Result<String, String> {
+    identity::validation::normalize_email(raw)
+}
+
+/// A positive integer (a JSON number, or a string of digits).
+pub fn parse_badge(value: &Value) -> Result<u64, String> {
+    let badge = match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    match badge {
+        Some(b) if (1..=1_000_000_000_000).contains(&b) => Ok(b),
+        _ => Err("must be a positive integer".into()),
+    }
+}
+
+/// Parses an infraction's timestamp (RFC 3339; a time without offset is taken as UTC) and
+/// refuses one more than five minutes after `now`. Returns it normalised to UTC.
+pub fn parse_timestamp(raw: &str, now: DateTime<Utc>) -> Result<String, String> {
+    let raw = raw.trim();
+    let parsed = DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).or_else(|_| {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+            .map(|naive| naive.and_utc())
+            .ok_or(())
+    });
+    let Ok(time) = parsed else {
+        return Err("is not a valid RFC 3339 date-time (e.g. 2024-05-01T13:45:00Z)".into());
+    };
+    if time > now + Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
+        return Err("is in the future".into());
+    }
+    if !(1900..=9999).contains(&chrono::Datelike::year(&time)) {
+        return Err("is out of range".into());
+    }
+    Ok(ids::rfc3339(time))
+}
+
+/// Collects every problem of a body so a 422 names them all.
+#[derive(Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.add(field, message)).ok()
+    }
+
+    /// A string field: `None` when absent; an error when present but not a string.
+    pub fn text<'a>(&mut self, body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+        match body.get(field)? {
+            Value::String(s) => Some(s),
+            _ => {
+                self.add(field, "must be a string");
+                None
+            }
+        }
+    }
+
+    pub fn required_text<'a>(&mut self, body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+        if !body.contains_key(field) || body.get(field) == Some(&Value::Null) {
+            self.add(field, "is required");
+            return None;
+        }
+        self.text(body, field)
+    }
+
+    pub fn unknown(&mut self, body: &Map<String, Value>, allowed: &[&str]) {
+        for field in body.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            self.add(field, "is not a known field");
+        }
+    }
+
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// A valid `cargar_infraccion` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInfraction {
+    pub plate: String,
+    pub timestamp: String,
+    pub comments: String,
+}
+
+pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<NewInfraction, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    let plate = errors.required_text(body, "placa_patente").and_then(|p| errors.check("placa_patente", normalize_plate(p)));
+    let timestamp = errors.required_text(body, "timestamp").and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
+    let comments = errors.required_text(body, "comentarios").and_then(|c| {
+        let count = c.chars().count();
+        errors.check(
+            "comentarios",
+            if count > COMMENTS_MAX_CHARS { Err(format!("must be at most {COMMENTS_MAX_CHARS} characters")) } else { Ok(c.to_string()) },
+        )
+    });
+    errors.finish(|| NewInfraction {
+        plate: plate.unwrap_or_default(),
+        timestamp: timestamp.unwrap_or_default(),
+        comments: comments.unwrap_or_default(),
+    })
+}
+
+/// Person fields of a create (`partial = false`) or PATCH (`partial = true`) body.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PersonInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+pub fn validate_person(body: &Map<String, Value>, partial: bool) -> Result<PersonInput, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    errors.unknown(body, &["name", "email"]);
+    let get = |errors: &mut Errors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
+    let name = get(&mut errors, "name").and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
+    let email = get(&mut errors, "email").and_then(|e| errors.check("email", normalize_email(e)));
+    errors.finish(|| PersonInput { name, email })
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct VehicleInput {
+    pub plate: Option<String>,
+    pub brand: Option<String>,
+    pub color: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<VehicleInput, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    if partial {
+        errors.unknown(body, &["brand", "color", "owner_id"]);
+    } else {
+        errors.unknown(body, &["plate", "brand", "color", "owner_id"]);
+    }
+    let get = |errors: &mut Errors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
+    let plate = if partial { None } else { get(&mut errors, "plate").and_then(|p| errors.check("plate", normalize_plate(p))) };
+    let brand = get(&mut errors, "brand").and_then(|b| errors.check("brand", normalize_text(b, TEXT_MAX_CHARS)));
+    let color = get(&mut errors, "color").and_then(|c| errors.check("color", normalize_text(c, TEXT_MAX_CHARS)));
+    let owner_id = get(&mut errors, "owner_id").and_then(|o| errors.check("owner_id", normalize_id(o)));
+    errors.finish(|| VehicleInput { plate, brand, color, owner_id })
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OfficerInput {
+    pub name: Option<String>,
+    pub badge: Option<u64>,
+}
+
+pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<OfficerInput, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    errors.unknown(body, &["name", "badge"]);
+    let name = if partial { errors.text(body, "name") } else { errors.required_text(body, "name") }
+        .and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
+    let badge = match body.get("badge") {
+        None | Some(Value::Null) if partial => None,
+        None | Some(Value::Null) => {
+            errors.add("badge", "is required");
+            None
+        }
+        Some(value) => errors.check("badge", parse_badge(value)),
+    };
+    errors.finish(|| OfficerInput { name, badge })
+}
+
+/// An id given in a body or path: 1–128 characters without `#` or control characters.
+pub fn normalize_id(raw: &str) -> Result<String, String> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control() || c == '#') {
+        return Err("is not a valid id".into());
+    }
+    Ok(id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    fn fields(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|e| e.field).collect()
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn plates_are_normalised() {
+        assert_eq!(normalize_plate("gpz 402").unwrap(), "GPZ402");
+        assert_eq!(normalize_plate(" ab-cd-12 ").unwrap(), "ABCD12");
+        assert_eq!(normalize_plate("ABCDEFGHIJ").unwrap(), "ABCDEFGHIJ");
+        assert!(normalize_plate("ABCDEFGHIJK").is_err());
+        assert!(normalize_plate("").is_err());
+        assert!(normalize_plate(" - ").is_err());
+        assert!(normalize_plate("AB#1").is_err());
+        assert!(normalize_plate("ÑANDU1").is_err());
+        assert!(normalize_plate("ab\u{0}1").is_err());
+    }
+
+    #[test]
+    fn timestamps_are_parsed_normalised_and_not_in_the_future() {
+        assert_eq!(parse_timestamp("2024-05-01T09:00:00-03:00", now()).unwrap(), "2024-05-01T12:00:00.000Z");
+        assert_eq!(parse_timestamp("2024-04-30 10:11:12", now()).unwrap(), "2024-04-30T10:11:12.000Z");
+        assert_eq!(parse_timestamp("2024-05-01T12:04:59Z", now()).unwrap(), "2024-05-01T12:04:59.000Z");
+        assert!(parse_timestamp("2024-05-01T12:05:01Z", now()).is_err());
+        assert!(parse_timestamp("2030-01-01T00:00:00Z", now()).is_err());
+        assert!(parse_timestamp("yesterday", now()).is_err());
+        assert!(parse_timestamp("", now()).is_err());
+        assert!(parse_timestamp("2024-13-01T00:00:00Z", now()).is_err());
+    }
+
+    #[test]
+    fn infraction_bodies_are_validated_field_by_field() {
+        let valid = validate_infraction(&body(json!({"placa_patente": "gpz402", "timestamp": "2024-05-01T10:00:00Z", "comentarios": ""})), now()).unwrap();
+        assert_eq!(valid, NewInfraction { plate: "GPZ402".into(), timestamp: "2024-05-01T10:00:00.000Z".into(), comments: String::new() });
+        assert_eq!(fields(validate_infraction(&body(json!({})), now()).unwrap_err()), ["placa_patente", "timestamp", "comentarios"]);
+        let bad = json!({"placa_patente": 12, "timestamp": "2099-01-01T00:00:00Z", "comentarios": "x".repeat(3001)});
+        assert_eq!(fields(validate_infraction(&body(bad), now()).unwrap_err()), ["placa_patente", "timestamp", "comentarios"]);
+        let max = json!({"placa_patente": "A1", "timestamp": "2024-05-01T10:00:00Z", "comentarios": "é".repeat(3000)});
+        assert!(validate_infraction(&body(max), now()).is_ok());
+    }
+
+    #[test]
+    fn person_bodies() {
+        let ok = validate_person(&body(json!({"name": " Pedro ", "email": "Pedro@Gmail.com"})), false).unwrap();
+        assert_eq!(ok, PersonInput { name: Some("Pedro".into()), email: Some("pedro@gmail.com".into()) });
+        assert_eq!(fields(validate_person(&body(json!({})), false).unwrap_err()), ["name", "email"]);
+        assert_eq!(fields(validate_person(&body(json!({"name": "x".repeat(301), "email": "nope"})), false).unwrap_err()), ["name", "email"]);
+        assert!(validate_person(&body(json!({"name": "x".repeat(300), "email": "a@b.co"})), false).is_ok());
+        assert_eq!(validate_person(&body(json!({})), true).unwrap(), PersonInput::default());
+        assert_eq!(fields(validate_person(&body(json!({"id": "x"})), true).unwrap_err()), ["id"]);
+    }
+
+    #[test]
+    fn vehicle_bodies() {
+        let ok = validate_vehicle(&body(json!({"plate": "gpz-402", "brand": "Ford", "color": "Rojo", "owner_id": "p1"})), false).unwrap();
+        assert_eq!(ok.plate.as_deref(), Some("GPZ402"));
+        assert_eq!(fields(validate_vehicle(&body(json!({"brand": ""})), false).unwrap_err()), ["plate", "brand", "color", "owner_id"]);
+        assert_eq!(fields(validate_vehicle(&body(json!({"plate": "X1"})), true).unwrap_err()), ["plate"]);
+        assert_eq!(validate_vehicle(&body(json!({"color": "Azul"})), true).unwrap().color.as_deref(), Some("Azul"));
+        assert!(validate_vehicle(&body(json!({"owner_id": "PERSON#1"})), true).is_err());
+    }
+
+    #[test]
+    fn officer_bodies() {
+        assert_eq!(validate_officer(&body(json!({"name": "Oficial", "badge": 7})), false).unwrap().badge, Some(7));
+        assert_eq!(validate_officer(&body(json!({"name": "Oficial", "badge": "8"})), false).unwrap().badge, Some(8));
+        for bad in [json!(0), json!(-1), json!(1.5), json!("x"), json!(true)] {
+            assert_eq!(fields(validate_officer(&body(json!({"name": "O", "badge": bad})), false).unwrap_err()), ["badge"]);
+        }
+        assert_eq!(fields(validate_officer(&body(json!({})), false).unwrap_err()), ["name", "badge"]);
+        assert_eq!(validate_officer(&body(json!({})), true).unwrap(), OfficerInput::default());
+    }
+
+    fn vehicle(plate: &str) -> Vehicle {
+        Vehicle { plate: plate.into(), brand: "Ford".into(), color: "Rojo".into(), owner_id: "p".into(), created: "c".into(), updated: "u".into(), version: 1 }
+    }
+
+    fn infraction(id: &str, plate: &str, timestamp: &str) -> Infraction {
+        Infraction { id: id.into(), plate: plate.into(), timestamp: timestamp.into(), comments: "c".into(), officer_id: "o".into(), officer_name: "n".into(), created: "2024-01-01T00:00:00.000Z".into() }
+    }
+
+    #[test]
+    fn report_merges_vehicles_newest_first_with_every_key() {
+        let report = merge_report(vec![
+            (vehicle("AAA1"), vec![infraction("1", "AAA1", "2024-01-01T00:00:00.000Z"), infraction("3", "AAA1", "2024-03-01T00:00:00.000Z")]),
+            (vehicle("BBB2"), vec![infraction("2", "BBB2", "2024-02-01T00:00:00.000Z")]),
+            (vehicle("CCC3"), vec![]),
+        ]);
+        assert_eq!(report.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["3", "2", "1"]);
+        let json = serde_json::to_value(&report[1]).unwrap();
+        for key in ["id", "vehicle_id", "comments", "officer_id", "created_at", "plate", "vehicle_brand", "vehicle_color", "brand", "color", "timestamp", "officer_name", "created"] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        assert_eq!(json["vehicle_id"], "BBB2");
+        assert_eq!(json["vehicle_brand"], "Ford");
+        assert!(merge_report(vec![]).is_empty());
+    }
+}
