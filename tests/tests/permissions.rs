@@ -74,8 +74,17 @@ enum Expect {
 }
 
 /// Sends one request to a route; `Some(failure)` when the answer is not the expected one.
-async fn probe(ctx: &Ctx, route: &HttpRoute, who: &str, bearer: Option<&str>, expect: Expect) -> Option<String> {
-    let method = if route.method == "ANY" { "POST" } else { route.method.as_str() };
+/// The method that reaches `route`: its own, or for `ANY` one that no sibling route on the
+/// same path declares (API Gateway prefers a declared method over `ANY`).
+fn request_method<'a>(route: &'a HttpRoute, all: &[HttpRoute]) -> &'a str {
+    if route.method != "ANY" {
+        return &route.method;
+    }
+    let taken = |method: &str| all.iter().any(|other| other.path == route.path && other.method == method);
+    ["PUT", "PATCH", "DELETE", "GET", "POST"].into_iter().find(|m| !taken(m)).unwrap_or("PUT")
+}
+
+async fn probe(ctx: &Ctx, route: &HttpRoute, method: &str, who: &str, bearer: Option<&str>, expect: Expect) -> Option<String> {
     let body = (!matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS")).then(|| json!({}));
     let reply = ctx.call(method, &route.concrete_path(), bearer, body.as_ref()).await;
     let gateway_body = |message: &str| serde_json::from_str::<Value>(&reply.text).ok() == Some(json!({ "message": message }));
@@ -112,7 +121,9 @@ async fn gateway_enforces_every_routes_permissions() {
     }
 
     let mut failures = Vec::new();
-    for route in routes() {
+    let all_routes = routes();
+    for route in all_routes.iter().cloned() {
+        let method = request_method(&route, &all_routes);
         let Some(roles) = permissions.get(&route.key()) else {
             failures.push(format!("{}: no permissions entry", route.key()));
             continue;
@@ -122,16 +133,16 @@ async fn gateway_enforces_every_routes_permissions() {
         let forged = sign_jwt(FORGED_SECRET, &access_claims(&principal, &claimed, now, now + 3600));
 
         if is_anonymous(roles) {
-            failures.extend(probe(&ctx, &route, "anonymous caller", None, Expect::ReachesHandler).await);
-            failures.extend(probe(&ctx, &route, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
+            failures.extend(probe(&ctx, &route, method, "anonymous caller", None, Expect::ReachesHandler).await);
+            failures.extend(probe(&ctx, &route, method, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
         } else {
-            failures.extend(probe(&ctx, &route, "anonymous caller", None, Expect::Gateway(401, "Unauthorized")).await);
+            failures.extend(probe(&ctx, &route, method, "anonymous caller", None, Expect::Gateway(401, "Unauthorized")).await);
             let who = format!("API key with role {NOBODY_ROLE}");
-            failures.extend(probe(&ctx, &route, &who, Some(&nobody.key), Expect::Gateway(403, "Forbidden")).await);
-            failures.extend(probe(&ctx, &route, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
+            failures.extend(probe(&ctx, &route, method, &who, Some(&nobody.key), Expect::Gateway(403, "Forbidden")).await);
+            failures.extend(probe(&ctx, &route, method, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
             if let Some((role, key)) = roles.first().and_then(|role| Some((role, role_keys.get(role)?))) {
                 let who = format!("API key with allowed role {role}");
-                failures.extend(probe(&ctx, &route, &who, Some(&key.key), Expect::ReachesHandler).await);
+                failures.extend(probe(&ctx, &route, method, &who, Some(&key.key), Expect::ReachesHandler).await);
             }
         }
     }
