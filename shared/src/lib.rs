@@ -14,6 +14,7 @@ pub mod notify;
 pub mod s3;
 pub mod sqs;
 pub mod telemetry;
+pub mod validation;
 
 pub use auth::{Principal, PrincipalKind};
 pub use http::{ApiError, FieldError};

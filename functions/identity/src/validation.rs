@@ -3,6 +3,7 @@
 //! Every rule reports into a list so that a request learns about all its bad fields at once.
 
 use andes_shared::http::FieldError;
+use andes_shared::validation::FieldErrors;
 use serde::Deserialize;
 
 pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 4..=20;
@@ -36,27 +37,8 @@ pub struct ValidSignup {
     pub user_type: Option<String>,
 }
 
-/// Collects field errors.
-#[derive(Debug, Default)]
-pub struct Errors(pub Vec<FieldError>);
-
-impl Errors {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
-    }
-
-    /// Runs a rule on a value and keeps it only if valid.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result.map_err(|message| self.add(field, message)).ok()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 pub fn validate_signup(input: SignupInput) -> Result<ValidSignup, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     let email = errors.check("email", required(input.email).and_then(|e| normalize_email(&e)));
     let username = errors.check("username", required(input.username).and_then(|u| normalize_username(&u)));
     let password = errors.check("password", required(input.password).and_then(check_password));

@@ -1,6 +1,7 @@
 //! Entities, validation rules and the report merge: pure code, no AWS.
 
 use andes_shared::http::FieldError;
+use andes_shared::validation::FieldErrors;
 use andes_shared::ids;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -188,53 +189,6 @@ pub fn parse_timestamp(raw: &str, now: DateTime<Utc>) -> Result<String, String> 
     Ok(ids::rfc3339(time))
 }
 
-/// Collects every problem of a body so a 422 names them all.
-#[derive(Default)]
-pub struct Errors(pub Vec<FieldError>);
-
-impl Errors {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
-    }
-
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result.map_err(|message| self.add(field, message)).ok()
-    }
-
-    /// A string field: `None` when absent; an error when present but not a string.
-    pub fn text<'a>(&mut self, body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
-        match body.get(field)? {
-            Value::String(s) => Some(s),
-            _ => {
-                self.add(field, "must be a string");
-                None
-            }
-        }
-    }
-
-    pub fn required_text<'a>(&mut self, body: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
-        if !body.contains_key(field) || body.get(field) == Some(&Value::Null) {
-            self.add(field, "is required");
-            return None;
-        }
-        self.text(body, field)
-    }
-
-    pub fn unknown(&mut self, body: &Map<String, Value>, allowed: &[&str]) {
-        for field in body.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            self.add(field, "is not a known field");
-        }
-    }
-
-    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Vec<FieldError>> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self.0)
-        }
-    }
-}
-
 /// A valid `cargar_infraccion` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInfraction {
@@ -244,7 +198,7 @@ pub struct NewInfraction {
 }
 
 pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<NewInfraction, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     let plate = errors.required_text(body, "placa_patente").and_then(|p| errors.check("placa_patente", normalize_plate(p)));
     let timestamp = errors.required_text(body, "timestamp").and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
     let comments = errors.required_text(body, "comentarios").and_then(|c| {
@@ -269,9 +223,9 @@ pub struct PersonInput {
 }
 
 pub fn validate_person(body: &Map<String, Value>, partial: bool) -> Result<PersonInput, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     errors.unknown(body, &["name", "email"]);
-    let get = |errors: &mut Errors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
+    let get = |errors: &mut FieldErrors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
     let name = get(&mut errors, "name").and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
     let email = get(&mut errors, "email").and_then(|e| errors.check("email", normalize_email(e)));
     errors.finish(|| PersonInput { name, email })
@@ -286,13 +240,13 @@ pub struct VehicleInput {
 }
 
 pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<VehicleInput, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     if partial {
         errors.unknown(body, &["brand", "color", "owner_id"]);
     } else {
         errors.unknown(body, &["plate", "brand", "color", "owner_id"]);
     }
-    let get = |errors: &mut Errors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
+    let get = |errors: &mut FieldErrors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
     let plate = if partial { None } else { get(&mut errors, "plate").and_then(|p| errors.check("plate", normalize_plate(p))) };
     let brand = get(&mut errors, "brand").and_then(|b| errors.check("brand", normalize_text(b, TEXT_MAX_CHARS)));
     let color = get(&mut errors, "color").and_then(|c| errors.check("color", normalize_text(c, TEXT_MAX_CHARS)));
@@ -307,7 +261,7 @@ pub struct OfficerInput {
 }
 
 pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<OfficerInput, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     errors.unknown(body, &["name", "badge"]);
     let name = if partial { errors.text(body, "name") } else { errors.required_text(body, "name") }
         .and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));

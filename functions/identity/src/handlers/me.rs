@@ -3,6 +3,7 @@
 use andes_shared::auth::Principal;
 use andes_shared::http::{ok, parse_json_bounded, ApiError, FieldError};
 use andes_shared::ids;
+use andes_shared::validation::FieldErrors;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 
@@ -10,7 +11,7 @@ use super::{blocking, MAX_BODY_BYTES};
 use crate::account::Account;
 use crate::password::{hash_password, verify_password};
 use crate::store::Store;
-use crate::validation::{check_password, normalize_name, normalize_phone, Errors};
+use crate::validation::{check_password, normalize_name, normalize_phone};
 
 async fn caller_account(store: &Store, request: &Request) -> Result<Account, ApiError> {
     let principal = Principal::require_account(request)?;
@@ -66,11 +67,11 @@ const PATCHABLE: [&str; 4] = ["name", "phone", "password", "current_password"];
 /// Checks every field of a PATCH body and reports all problems at once. Fields that are not
 /// editable here (email, username, roles, ...) are refused by name rather than ignored.
 pub fn parse_patch(body: &Map<String, Value>) -> Result<Patch, Vec<FieldError>> {
-    let mut errors = Errors::default();
+    let mut errors = FieldErrors::default();
     for field in body.keys().filter(|k| !PATCHABLE.contains(&k.as_str())) {
         errors.add(field, "cannot be changed here");
     }
-    let text = |errors: &mut Errors, field: &str| -> Option<String> {
+    let text = |errors: &mut FieldErrors, field: &str| -> Option<String> {
         match body.get(field)? {
             Value::String(s) => Some(s.clone()),
             _ => {
