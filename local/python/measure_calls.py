@@ -92,6 +92,14 @@ def main():
     status, _ = http("POST", "/identity/login", {"email": email, "password": "wrong password!"})
     row("POST /identity/login (wrong password)", status, calls("DELETE"))
 
+    officer_key = ENV.get("INFRACTIONS_OFFICER_KEY")
+    if officer_key:
+        status, _ = http("POST", "/infractions/cargar_infraccion", {
+            "placa_patente": "GPZ402", "timestamp": "2026-01-01T12:00:00Z", "comentarios": "bench"}, token=officer_key)
+        row("POST /infractions/cargar_infraccion", status, calls("DELETE"))
+        status, _ = http("GET", "/infractions/generar_informe?email=pedro@gmail.com")
+        row("GET /infractions/generar_informe (1 vehicle)", status, calls("DELETE"))
+
 
 if __name__ == "__main__":
     main()
