@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use base64::Engine;
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -56,6 +56,44 @@ pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize
         .filter(|(_, code)| code.as_deref() == Some("ConditionalCheckFailed"))
         .map(|(index, _)| index)
         .collect()
+}
+
+/// Why a transaction did not apply.
+#[derive(Debug)]
+pub enum TransactionError {
+    /// These items (in request order) failed their condition.
+    Conditions(Vec<usize>),
+    Other(ApiError),
+}
+
+impl From<ApiError> for TransactionError {
+    fn from(error: ApiError) -> Self {
+        Self::Other(error)
+    }
+}
+
+/// Attempts of a transaction that DynamoDB cancels because a concurrent transaction touched
+/// the same items (as opposed to a failed condition, which is final).
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// Runs `TransactWriteItems`, retrying with back-off only cancellations caused by
+/// conflicting concurrent transactions.
+pub async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> Result<(), TransactionError> {
+    for attempt in 1..=TRANSACTION_ATTEMPTS {
+        let result = client.transact_write_items().set_transact_items(Some(writes.clone())).send().await;
+        let Err(error) = result else { return Ok(()) };
+        let failed = failed_conditions(&error);
+        if !failed.is_empty() {
+            return Err(TransactionError::Conditions(failed));
+        }
+        let conflicted = cancellation_codes(&error)
+            .is_some_and(|codes| codes.iter().flatten().any(|code| code == "TransactionConflict"));
+        if !conflicted || attempt == TRANSACTION_ATTEMPTS {
+            return Err(TransactionError::Other(crate::aws::sdk_error(error)));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt))).await;
+    }
+    Err(TransactionError::Other(ApiError::internal("transaction attempts exhausted")))
 }
 
 /// Page size of a list request: `limit` defaults to 20 and is capped at 100.

@@ -2,10 +2,9 @@
 //! The access patterns are documented in `functions/identity/README.md`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, cancellation_codes, failed_conditions, from_item, is_condition_failed, string, to_item, Item};
+use andes_shared::dynamo::{self, from_item, is_condition_failed, string, to_item, Item, TransactionError};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -19,9 +18,6 @@ const EMAIL_SK: &str = "EMAIL";
 const USERNAME_SK: &str = "USERNAME";
 const APIKEY_SK: &str = "APIKEY";
 const PERMISSIONS_PK: &str = "PERMISSIONS";
-/// Attempts of a signup transaction that DynamoDB cancels for a conflicting concurrent
-/// transaction on the same items (as opposed to a failed uniqueness condition).
-const TRANSACTION_ATTEMPTS: u32 = 4;
 
 pub fn account_pk(id: &str) -> String {
     format!("ACCOUNT#{id}")
@@ -113,24 +109,13 @@ impl Store {
                 .map_err(ApiError::internal)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(writes.clone())).send().await;
-            let Err(error) = result else { return Ok(()) };
-            let failed = failed_conditions(&error);
-            if failed.contains(&1) {
-                return Err(CreateAccountError::EmailTaken);
-            }
-            if failed.contains(&2) {
-                return Err(CreateAccountError::UsernameTaken);
-            }
-            let conflicted = cancellation_codes(&error)
-                .is_some_and(|codes| codes.iter().flatten().any(|code| code == "TransactionConflict"));
-            if !conflicted || attempt == TRANSACTION_ATTEMPTS {
-                return Err(sdk_error(error).into());
-            }
-            tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt))).await;
+        match dynamo::transact(&self.client, writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(CreateAccountError::EmailTaken),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(CreateAccountError::UsernameTaken),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("account already exists".into()).into()),
+            Err(TransactionError::Other(error)) => Err(error.into()),
         }
-        unreachable!("the last attempt always returns")
     }
 
     /// Undoes `create_account` for an account nobody has used yet: the account (only while

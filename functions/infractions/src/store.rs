@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, cancellation_codes, decode_cursor, encode_cursor, failed_conditions, from_item, is_condition_failed, string, to_item, Item};
+use andes_shared::dynamo::{self, decode_cursor, encode_cursor, from_item, is_condition_failed, string, to_item, Item, TransactionError};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -22,7 +22,6 @@ pub const PERSONS: &str = "PERSONS";
 pub const VEHICLES: &str = "VEHICLES";
 pub const OFFICERS: &str = "OFFICERS";
 pub const GSI1: &str = "gsi1";
-const TRANSACTION_ATTEMPTS: u32 = 4;
 const BATCH_WRITE_MAX: usize = 25;
 
 pub fn person_pk(id: &str) -> String {
@@ -97,20 +96,6 @@ fn link_item(owner_id: &str, plate: &str) -> Item {
     item
 }
 
-/// Why a transaction did not happen.
-#[derive(Debug)]
-pub enum TxError {
-    /// These items (request order) failed their condition.
-    Conditions(Vec<usize>),
-    Other(ApiError),
-}
-
-impl From<ApiError> for TxError {
-    fn from(error: ApiError) -> Self {
-        Self::Other(error)
-    }
-}
-
 const MODIFIED: &str = "modified by another request; read it again and retry";
 
 /// A page of a list.
@@ -159,22 +144,8 @@ impl Store {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    /// Runs a transaction, retrying cancellations caused by concurrent transactions.
-    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TxError> {
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(writes.clone())).send().await;
-            let Err(error) = result else { return Ok(()) };
-            let failed = failed_conditions(&error);
-            if !failed.is_empty() {
-                return Err(TxError::Conditions(failed));
-            }
-            let conflicted = cancellation_codes(&error).is_some_and(|codes| codes.iter().flatten().any(|code| code == "TransactionConflict"));
-            if !conflicted || attempt == TRANSACTION_ATTEMPTS {
-                return Err(TxError::Other(sdk_error(error)));
-            }
-            tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt))).await;
-        }
-        Err(TxError::Other(ApiError::internal("transaction attempts exhausted")))
+    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TransactionError> {
+        dynamo::transact(&self.client, writes).await
     }
 
     async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, ApiError> {
@@ -210,9 +181,9 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("email already registered".into())),
-            Err(TxError::Conditions(_)) => Err(ApiError::Conflict("person already exists".into())),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("email already registered".into())),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("person already exists".into())),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -230,9 +201,9 @@ impl Store {
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("email already registered".into())),
-            Err(TxError::Conditions(_)) => Err(ApiError::Conflict(format!("the person was {MODIFIED}"))),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("email already registered".into())),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the person was {MODIFIED}"))),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -276,8 +247,8 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(_)) => Err(ApiError::NotFound("person not found".into())),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::NotFound("person not found".into())),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -295,11 +266,11 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&0) || failed.contains(&1) => {
+            Err(TransactionError::Conditions(failed)) if failed.contains(&0) || failed.contains(&1) => {
                 Err(ApiError::Conflict("a vehicle with this plate is already registered".into()))
             }
-            Err(TxError::Conditions(_)) => Err(owner_missing()),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(_)) => Err(owner_missing()),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -317,9 +288,9 @@ impl Store {
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&3) => Err(owner_missing()),
-            Err(TxError::Conditions(_)) => Err(ApiError::Conflict(format!("the vehicle was {MODIFIED}"))),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&3) => Err(owner_missing()),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the vehicle was {MODIFIED}"))),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -331,8 +302,8 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => {}
-            Err(TxError::Conditions(_)) => return Err(ApiError::NotFound("vehicle not found".into())),
-            Err(TxError::Other(error)) => return Err(error),
+            Err(TransactionError::Conditions(_)) => return Err(ApiError::NotFound("vehicle not found".into())),
+            Err(TransactionError::Other(error)) => return Err(error),
         }
         let keys = self.keys_under(&vehicle_pk(&vehicle.plate)).await?;
         self.batch_delete(keys).await
@@ -390,9 +361,9 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("badge already registered".into())),
-            Err(TxError::Conditions(_)) => Err(ApiError::Conflict("officer already exists".into())),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("officer already exists".into())),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -407,9 +378,9 @@ impl Store {
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("badge already registered".into())),
-            Err(TxError::Conditions(_)) => Err(ApiError::Conflict(format!("the officer was {MODIFIED}"))),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the officer was {MODIFIED}"))),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
@@ -420,8 +391,8 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(_)) => Err(ApiError::NotFound("officer not found".into())),
-            Err(TxError::Other(error)) => Err(error),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::NotFound("officer not found".into())),
+            Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
