@@ -58,6 +58,19 @@ pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize
         .collect()
 }
 
+/// Reads one item with a strongly consistent `GetItem` (a write just acknowledged is seen).
+pub async fn get_consistent(client: &aws_sdk_dynamodb::Client, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(crate::aws::sdk_error)?;
+    Ok(output.item)
+}
+
 /// Why a transaction did not apply.
 #[derive(Debug)]
 pub enum TransactionError {

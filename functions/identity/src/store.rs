@@ -76,16 +76,7 @@ impl Store {
     }
 
     async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(output.item)
+        dynamo::get_consistent(&self.client, &self.table, key).await
     }
 
     /// Creates the account and its email and username guards in one transaction, so that

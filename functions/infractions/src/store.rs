@@ -149,13 +149,11 @@ impl Store {
     }
 
     async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, ApiError> {
-        let output = self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await.map_err(sdk_error)?;
-        output.item.map(from_item).transpose()
+        self.get_raw(key).await?.map(from_item).transpose()
     }
 
     async fn get_raw(&self, key: Item) -> Result<Option<Item>, ApiError> {
-        let output = self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await.map_err(sdk_error)?;
-        Ok(output.item)
+        dynamo::get_consistent(&self.client, &self.table, key).await
     }
 
     // ------------------------------------------------------------------ persons
