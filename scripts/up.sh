@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 cargo build --workspace --bins
-exec target/debug/andes-local up "$@"
+debug_dir="${CARGO_TARGET_DIR:-target}/debug"
+exec "$debug_dir/andes-local" up --target-dir "$debug_dir" "$@"

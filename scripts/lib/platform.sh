@@ -6,7 +6,8 @@ start_platform() {
   shift 4
   mkdir -p "$(dirname "$env_file")" "$(dirname "$log")"
   rm -f "$env_file"
-  target/debug/andes-local up --port "$port" --backend-port "$backend_port" --env-file "$env_file" "$@" >"$log" 2>&1 &
+  local debug_dir="${CARGO_TARGET_DIR:-target}/debug"
+  "$debug_dir/andes-local" up --target-dir "$debug_dir" --port "$port" --backend-port "$backend_port" --env-file "$env_file" "$@" >"$log" 2>&1 &
   PLATFORM_PID=$!
   if ! .venv/bin/python local/python/wait_healthy.py "http://127.0.0.1:$port/_local/health" 180 "$PLATFORM_PID"; then
     echo "the local platform did not become healthy; its log:" >&2
