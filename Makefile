@@ -1,11 +1,14 @@
 # The two commands that work on a fresh machine: `make up` and `make test`.
-.PHONY: up test bench bootstrap
+.PHONY: up test demo bench bootstrap
 
 up:        ## build, then run the whole system locally with demo data (Ctrl-C stops it)
 	scripts/up.sh $(ARGS)
 
 test:      ## every test: unit, template checks, end-to-end on the local platform
 	scripts/test.sh
+
+demo:      ## second command: load the classifieds demo data into the running stack (ARGS=remove-demo removes it)
+	scripts/demo.sh $(ARGS)
 
 bench:     ## cold start, peak RSS and arm64 zip size (release builds; slow)
 	scripts/bench.sh

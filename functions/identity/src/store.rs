@@ -134,6 +134,22 @@ impl Store {
         self.get(key(account_pk(id), ACCOUNT_SK)).await?.map(from_item).transpose()
     }
 
+    /// Deletes an account and its email and username guards in one transaction (admin:
+    /// removal of demo data). API keys issued to it are not touched.
+    pub async fn delete_account(&self, account: &Account) -> Result<(), ApiError> {
+        let mut writes = Vec::with_capacity(3);
+        for (pk, sk) in [
+            (account_pk(&account.id), ACCOUNT_SK),
+            (email_pk(&account.email), EMAIL_SK),
+            (username_pk(&account.username), USERNAME_SK),
+        ] {
+            let delete = Delete::builder().table_name(&self.table).set_key(Some(key(pk, sk))).build().map_err(ApiError::internal)?;
+            writes.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
     /// The account registered with `email` (any case), through the email guard.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
         let Some(guard) = self.get(key(email_pk(email), EMAIL_SK)).await? else { return Ok(None) };

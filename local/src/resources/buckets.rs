@@ -49,6 +49,16 @@ pub async fn create(stack: &Stack, bucket: &Bucket, client: &aws_sdk_s3::Client)
         Err(error) => return Err(ResourceError::backend(id, "CreateBucket", error)),
     }
 
+    if let Some(policy) = &bucket.policy {
+        client
+            .put_bucket_policy()
+            .bucket(&bucket.name)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .map_err(|e| ResourceError::backend(id, "PutBucketPolicy", e))?;
+    }
+
     let p = &bucket.properties;
     if let Some(status) = p.get("VersioningConfiguration").and_then(|v| text(v, "Status")) {
         client

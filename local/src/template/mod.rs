@@ -81,6 +81,7 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
         apis: Vec::new(),
     };
     let mut implicit_api_used = false;
+    let mut policies = Vec::new();
 
     for (logical_id, resource) in resources {
         let logical_id = logical_id.as_str().unwrap_or_default().to_string();
@@ -98,7 +99,9 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
                 logical_id,
                 name,
                 properties: resolver.resolve(raw_properties)?,
+                policy: None,
             }),
+            "AWS::S3::BucketPolicy" => policies.push(resolver.resolve(raw_properties)?),
             "AWS::SQS::Queue" => {
                 let properties = resolver.resolve(raw_properties)?;
                 stack.queues.push(queue(&logical_id, &names, raw_properties, properties)?);
@@ -114,6 +117,13 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
             }
             "AWS::Serverless::HttpApi" => stack.apis.push(http_api(&logical_id, raw_properties, &resolver)?),
             _ => {}
+        }
+    }
+    // A bucket policy applies to the bucket its `Bucket` property names.
+    for policy in policies {
+        let bucket_name = policy.get("Bucket").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if let Some(bucket) = stack.buckets.iter_mut().find(|b| b.name == bucket_name) {
+            bucket.policy = policy.get("PolicyDocument").cloned();
         }
     }
     if implicit_api_used {

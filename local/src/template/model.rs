@@ -40,6 +40,8 @@ pub struct Bucket {
     pub name: String,
     /// `AWS::S3::Bucket` properties (lifecycle rules, ...), intrinsics resolved.
     pub properties: Value,
+    /// The `PolicyDocument` of the `AWS::S3::BucketPolicy` naming this bucket, if any.
+    pub policy: Option<Value>,
 }
 
 #[derive(Debug, Clone)]

@@ -111,3 +111,13 @@ fn unknown_override_is_refused() {
     options.parameter_overrides.insert("Nope".into(), "1".into());
     assert!(parse(SMALL, &options).is_err());
 }
+
+#[test]
+fn bucket_policies_attach_to_their_bucket() {
+    let stack = project_stack();
+    let images = stack.bucket("ClassifiedsImagesBucket").unwrap();
+    let policy = images.policy.as_ref().expect("the images bucket has a policy");
+    assert_eq!(policy["Statement"][0]["Resource"], "arn:aws:s3:::andes-local-classifiedsimagesbucket/ads/*");
+    assert!(stack.bucket("OutboxBucket").unwrap().policy.is_none());
+    assert_eq!(stack.bucket("ClassifiedsUploadsBucket").unwrap().name, "andes-local-classifieds-uploads-123456789012");
+}

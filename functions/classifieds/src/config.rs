@@ -1,0 +1,68 @@
+//! Settings, read from the environment once per cold start, and the state every function
+//! shares (clients are built once; building them makes no network call).
+
+use andes_shared::aws;
+use andes_shared::config::{parsed_or, required, ConfigError};
+
+use crate::catalog::Catalog;
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub uploads_bucket: String,
+    pub images_bucket: String,
+    pub queue_url: String,
+    /// Base of the public URLs of published images (no trailing slash).
+    pub public_base_url: String,
+    /// Deliveries of a publication message before it goes to the dead-letter queue.
+    pub max_receive_count: u32,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let images_bucket = required("CLASSIFIEDS_IMAGES_BUCKET")?;
+        // Against a local backend the images are served by it, path-style; on AWS by the
+        // bucket's regional URL (IMAGES_PUBLIC_URL, set by template.yaml).
+        let public_base_url = match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(endpoint) if !endpoint.trim().is_empty() => format!("{}/{images_bucket}", endpoint.trim_end_matches('/')),
+            _ => required("IMAGES_PUBLIC_URL")?.trim_end_matches('/').to_string(),
+        };
+        Ok(Self {
+            uploads_bucket: required("CLASSIFIEDS_UPLOADS_BUCKET")?,
+            images_bucket,
+            queue_url: required("CLASSIFIEDS_PUBLICATION_QUEUE_URL")?,
+            public_base_url,
+            max_receive_count: parsed_or("MAX_RECEIVE_COUNT", 3)?,
+        })
+    }
+
+    pub fn public_url(&self, key: &str) -> String {
+        format!("{}/{key}", self.public_base_url)
+    }
+}
+
+/// What every function of the service needs.
+pub struct State {
+    pub store: Store,
+    pub catalog: Catalog,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub config: Config,
+}
+
+impl State {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table = required("CLASSIFIEDS_TABLE")?;
+        let catalog_table = required("CLASSIFIEDS_CATALOG_TABLE")?;
+        let config = Config::from_env()?;
+        let sdk = aws::sdk_config().await;
+        let dynamodb = aws::dynamodb(&sdk);
+        Ok(Self {
+            store: Store::new(dynamodb.clone(), table),
+            catalog: Catalog::new(dynamodb, catalog_table),
+            s3: aws::s3(&sdk),
+            sqs: aws::sqs(&sdk),
+            config,
+        })
+    }
+}
