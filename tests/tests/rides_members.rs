@@ -116,6 +116,8 @@ async fn profiles_are_public_to_users_and_edited_by_their_owner() {
     let fresh = profile(&ctx, ana, &bob.username).await;
     assert_eq!(fresh, json!({"username": bob.username, "picture": null, "biography": "", "rides_taken": 0, "rides_offered": 0, "reputation": 5.0}));
     ctx.call("GET", "/rides/users/nobody-has-this-name/profile", ana.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &format!("/rides/users/{}/profile", "n".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &format!("/rides/circles/{}/members/{}", "c".repeat(3000), "m".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
 
     let path = format!("/rides/users/{}/profile", ana.username);
     let body = json!({"biography": "I drive to CU", "picture": "https://example.com/ana.png"});

@@ -44,8 +44,16 @@ impl State {
 
 type HttpResult = Result<Response<Body>, ApiError>;
 
+/// Longest path parameter looked up (usernames, slugs and ids are far shorter); a longer one
+/// finds nothing (404) instead of reaching DynamoDB's key size limit.
+const MAX_PATH_PARAM: usize = 128;
+
 fn path_param(request: &Request, name: &str) -> String {
-    request.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().trim().to_lowercase()
+    let value = request.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().trim();
+    if value.len() > MAX_PATH_PARAM {
+        return String::new();
+    }
+    value.to_lowercase()
 }
 
 fn query_param(request: &Request, name: &str) -> Option<String> {
@@ -91,9 +99,11 @@ async fn find_circle(state: &State, slug: &str) -> Result<Circle, ApiError> {
 }
 
 /// The circle and the caller's active membership in it (403 otherwise).
+/// Both reads run in parallel.
 async fn member_of(state: &State, slug: &str, caller: &Caller) -> Result<(Circle, Membership), ApiError> {
-    let circle = find_circle(state, slug).await?;
-    match state.store.get_membership(slug, &caller.username).await? {
+    let (circle, membership) = tokio::join!(find_circle(state, slug), state.store.get_membership(slug, &caller.username));
+    let circle = circle?;
+    match membership? {
         Some(membership) if membership.is_active => Ok((circle, membership)),
         _ => Err(ApiError::Forbidden(NOT_ACTIVE_MEMBER.into())),
     }
