@@ -1,0 +1,150 @@
+//! `rides-admin`: one-off admin commands (twelve-factor, factor XII), never endpoints.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use andes_shared::aws::sdk_error;
+use andes_shared::http::ApiError;
+use andes_shared::ids;
+use aws_sdk_s3::primitives::ByteStream;
+use clap::{Parser, Subcommand};
+
+use crate::domain::validate_slug;
+use crate::invitations;
+use crate::jobs::{self, IMPORT_PREFIX, REPORT_SUFFIX};
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(name = "rides-admin", about = "Andes rides admin commands (reads RIDES_TABLE, RIDES_IMPORTS_BUCKET, RIDES_EXPORTS_BUCKET and the AWS_* environment)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Mark a circle verified.
+    Verify {
+        slug: String,
+    },
+    /// Mark a circle not verified.
+    Unverify {
+        slug: String,
+    },
+    /// Import circles from a CSV through the imports bucket (the same path as any upload):
+    /// uploads it under imports/circles/ and waits for the import report.
+    ImportCircles {
+        /// A CSV shaped like data/rides/circles.csv.
+        #[arg(long, default_value = "data/rides/circles.csv")]
+        file: PathBuf,
+        /// Seconds to wait for the report.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Export today's rides (UTC) as CSV to the exports bucket; prints the key and a
+    /// presigned download URL as JSON.
+    ExportRides,
+    /// Top a member's unused invitation codes up to their remaining invitations, using the
+    /// given codes first (a code already taken is replaced by a fresh one).
+    IssueInvitations {
+        #[arg(long)]
+        circle: String,
+        #[arg(long)]
+        member: String,
+        #[arg(long = "code")]
+        codes: Vec<String>,
+    },
+}
+
+pub struct Clients {
+    pub store: Store,
+    pub s3: aws_sdk_s3::Client,
+}
+
+type AdminResult = Result<(), String>;
+
+fn text(error: ApiError) -> String {
+    match error {
+        ApiError::Internal(cause) => cause,
+        other => other.to_string(),
+    }
+}
+
+pub async fn run(clients: &Clients, command: Command) -> AdminResult {
+    match command {
+        Command::Verify { slug } => set_verified(clients, &slug, true).await,
+        Command::Unverify { slug } => set_verified(clients, &slug, false).await,
+        Command::ImportCircles { file, timeout } => import(clients, &file, Duration::from_secs(timeout)).await,
+        Command::ExportRides => {
+            let bucket = crate::config::exports_bucket().map_err(|e| e.to_string())?;
+            let ttl = crate::config::export_url_ttl_seconds().map_err(|e| e.to_string())?;
+            let result = jobs::export_rides(&clients.store, &clients.s3, &bucket, chrono::Utc::now(), Duration::from_secs(ttl)).await.map_err(text)?;
+            println!("{result}");
+            Ok(())
+        }
+        Command::IssueInvitations { circle, member, codes } => {
+            let codes = codes
+                .iter()
+                .map(|code| crate::domain::validate_code(code).map_err(|_| format!("{code:?} is not 10 characters of A-Z, 0-9, '.' and '-'")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let membership = clients
+                .store
+                .get_membership(&circle, &member.to_lowercase())
+                .await
+                .map_err(text)?
+                .filter(|m| m.is_active)
+                .ok_or_else(|| format!("{member} is not an active member of {circle}"))?;
+            let issued = invitations::top_up(&clients.store, membership, codes).await.map_err(text)?;
+            for code in issued {
+                println!("{code}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn set_verified(clients: &Clients, slug: &str, verified: bool) -> AdminResult {
+    let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
+    match clients.store.set_verified(&slug, verified, &ids::now_rfc3339()).await.map_err(text)? {
+        Some(_) => {
+            println!("circle {slug} is now {}", if verified { "verified" } else { "not verified" });
+            Ok(())
+        }
+        None => Err(format!("no circle with slug {slug}")),
+    }
+}
+
+async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminResult {
+    let bucket = crate::config::imports_bucket().map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("circles.csv");
+    let name = if name.ends_with(".csv") { name.to_string() } else { format!("{name}.csv") };
+    let key = format!("{IMPORT_PREFIX}{name}");
+    let report_key = format!("{key}{REPORT_SUFFIX}");
+    // A report left by an earlier upload of the same name must not be taken for this one's.
+    clients.s3.delete_object().bucket(&bucket).key(&report_key).send().await.map_err(|e| text(sdk_error(e)))?;
+    clients
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .content_type("text/csv")
+        .body(ByteStream::from(bytes))
+        .send()
+        .await
+        .map_err(|e| text(sdk_error(e)))?;
+    eprintln!("uploaded s3://{bucket}/{key}; waiting for the import report");
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(object) = clients.s3.get_object().bucket(&bucket).key(&report_key).send().await {
+            let body = object.body.collect().await.map_err(|e| e.to_string())?.into_bytes();
+            println!("{}", String::from_utf8_lossy(&body));
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("no report at s3://{bucket}/{report_key} after {}s (is the platform running?)", timeout.as_secs()));
+        }
+        eprint!(".");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

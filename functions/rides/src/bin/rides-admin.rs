@@ -1,0 +1,27 @@
+//! One-off admin commands; see `rides-admin --help`.
+use std::process::ExitCode;
+
+use andes_shared::aws;
+use clap::Parser;
+use rides::admin::{self, Cli, Clients};
+use rides::config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let store = match config::table_name() {
+        Ok(table) => rides::store::Store::new(aws::dynamodb(&aws::sdk_config().await), table),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let clients = Clients { store, s3: aws::s3(&aws::sdk_config().await) };
+    match Box::pin(admin::run(&clients, cli.command)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

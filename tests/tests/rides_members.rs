@@ -1,0 +1,153 @@
+//! Memberships, invitations, profiles and the user summary: every error message and
+//! permission of the spec.
+
+mod rides_support;
+
+use andes_tests::support::{json, Ctx};
+use rides_support::*;
+
+#[tokio::test]
+async fn joining_a_circle_follows_the_seed_rules() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 3).await;
+    let (owner, guest, other) = (&users[0], &users[1], &users[2]);
+    let slug = unique_slug("join");
+    create_circle(&ctx, owner, &slug, json!({})).await;
+    let codes = codes(&ctx, owner, &slug).await;
+
+    // Unknown, malformed and missing codes.
+    let bad = join(&ctx, guest, &slug, "ZZZZZZZZZZ").await.expect_invalid_field("invitation_code");
+    assert_eq!(bad["errors"][0]["message"], json!("Invalid invitation code."));
+    join(&ctx, guest, &slug, "short").await.expect_invalid_field("invitation_code");
+    ctx.call("POST", &format!("/rides/circles/{slug}/members"), guest.bearer(), Some(&json!({}))).await.expect_invalid_field("invitation_code");
+    // A code of another circle is invalid here.
+    let elsewhere = unique_slug("elsewhere");
+    create_circle(&ctx, other, &elsewhere, json!({})).await;
+    let foreign = self::codes(&ctx, other, &elsewhere).await;
+    join(&ctx, guest, &slug, &foreign[0]).await.expect_invalid_field("invitation_code");
+
+    let member = join(&ctx, guest, &slug, &codes[0]).await.expect(201);
+    assert_eq!(member["user"]["username"], json!(guest.username));
+    assert_eq!(member["is_admin"], json!(false));
+    assert_eq!(member["remaining_invitations"], json!(0));
+    assert_eq!(member["invited_by"], json!(owner.username));
+    // Already a member (with another valid code).
+    join(&ctx, guest, &slug, &codes[1]).await.expect_problem(409, Some("User is already member of this circle"));
+    // A used code cannot be used again.
+    join(&ctx, other, &slug, &codes[0]).await.expect_invalid_field("invitation_code");
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
+    join(&ctx, guest, "no-such-circle-x", &codes[1]).await.expect_problem(404, None);
+}
+
+#[tokio::test]
+async fn a_full_limited_circle_refuses_new_members() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let owner = &users[0];
+    let slug = unique_slug("full");
+    create_circle(&ctx, owner, &slug, json!({"is_limited": true, "members_limit": 10})).await;
+    let codes = codes(&ctx, owner, &slug).await;
+    for (guest, code) in users[1..10].iter().zip(&codes) {
+        join(&ctx, guest, &slug, code).await.expect(201);
+    }
+    join(&ctx, &users[10], &slug, &codes[9]).await.expect_problem(409, Some("Circle has reached its member limit"));
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(10));
+}
+
+#[tokio::test]
+async fn members_are_listed_and_read_by_active_members_only() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 4).await;
+    let (owner, a, b, outsider) = (&users[0], &users[1], &users[2], &users[3]);
+    let slug = circle_with_members(&ctx, owner, &[a.clone(), b.clone()], json!({})).await;
+    let members = format!("/rides/circles/{slug}/members");
+
+    let page = ctx.call("GET", &members, a.bearer(), None).await.expect(200);
+    let mut names: Vec<String> = page["items"].as_array().unwrap().iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    let mut expected = vec![owner.username.clone(), a.username.clone(), b.username.clone()];
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(membership(&ctx, b, &slug, &a.username).await["invited_by"], json!(owner.username));
+
+    ctx.call("GET", &members, outsider.bearer(), None).await.expect_problem(403, Some("User is not an active member of the circle."));
+    ctx.call("GET", &format!("{members}/{}", a.username), outsider.bearer(), None).await.expect_problem(403, None);
+    ctx.call("GET", &format!("{members}/{}", outsider.username), a.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &members, None, None).await.expect_gateway(401, "Unauthorized");
+
+    // Invitations: only the member themself.
+    let path = format!("{members}/{}/invitations", owner.username);
+    ctx.call("GET", &path, a.bearer(), None).await.expect_problem(403, None);
+    ctx.call("GET", &path, outsider.bearer(), None).await.expect_problem(403, None);
+    // A new member has no invitations to hand out.
+    let own = invitations(&ctx, a, &slug).await;
+    assert_eq!(own, json!({"used_invitations": [], "invitations": []}));
+}
+
+#[tokio::test]
+async fn members_leave_or_are_removed_by_admins_only() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 4).await;
+    let (owner, a, b, c) = (&users[0], &users[1], &users[2], &users[3]);
+    let slug = circle_with_members(&ctx, owner, &[a.clone(), b.clone(), c.clone()], json!({})).await;
+    let member = |username: &str| format!("/rides/circles/{slug}/members/{username}");
+
+    // A plain member cannot remove someone else (the seed let them).
+    ctx.call("DELETE", &member(&b.username), a.bearer(), None).await.expect_problem(403, None);
+    // A member leaves by themself.
+    ctx.call("DELETE", &member(&a.username), a.bearer(), None).await.expect(204);
+    ctx.call("GET", &format!("/rides/circles/{slug}/members"), a.bearer(), None).await.expect_problem(403, None);
+    // The admin removes another member.
+    ctx.call("DELETE", &member(&b.username), owner.bearer(), None).await.expect(204);
+    ctx.call("GET", &member(&b.username), owner.bearer(), None).await.expect_problem(404, None);
+    ctx.call("DELETE", &member(&b.username), owner.bearer(), None).await.expect_problem(404, None);
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
+    // A former member is still "already a member" (the seed's rule).
+    let codes = codes(&ctx, owner, &slug).await;
+    join(&ctx, a, &slug, &codes[0]).await.expect_problem(409, Some("User is already member of this circle"));
+}
+
+#[tokio::test]
+async fn profiles_are_public_to_users_and_edited_by_their_owner() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (ana, bob) = (&users[0], &users[1]);
+    // A user who never called rides has the default profile.
+    let fresh = profile(&ctx, ana, &bob.username).await;
+    assert_eq!(fresh, json!({"username": bob.username, "picture": null, "biography": "", "rides_taken": 0, "rides_offered": 0, "reputation": 5.0}));
+    ctx.call("GET", "/rides/users/nobody-has-this-name/profile", ana.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &format!("/rides/users/{}/profile", "n".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &format!("/rides/circles/{}/members/{}", "c".repeat(3000), "m".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
+
+    let path = format!("/rides/users/{}/profile", ana.username);
+    let body = json!({"biography": "I drive to CU", "picture": "https://example.com/ana.png"});
+    let changed = ctx.call("PATCH", &path, ana.bearer(), Some(&body)).await.expect(200);
+    assert_eq!(changed["biography"], json!("I drive to CU"));
+    assert_eq!(profile(&ctx, bob, &ana.username).await["picture"], json!("https://example.com/ana.png"));
+    ctx.call("PATCH", &path, bob.bearer(), Some(&json!({"biography": "hacked"}))).await.expect_problem(403, None);
+    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"biography": "x".repeat(501)}))).await.expect_invalid_field("biography");
+    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"reputation": 1}))).await.expect_invalid_field("reputation");
+    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"picture": "not a url"}))).await.expect_invalid_field("picture");
+    ctx.call("GET", &path, None, None).await.expect_gateway(401, "Unauthorized");
+}
+
+#[tokio::test]
+async fn the_user_summary_is_for_its_owner_only() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (ana, bob) = (&users[0], &users[1]);
+    let slug = circle_with_members(&ctx, bob, std::slice::from_ref(ana), json!({})).await;
+    let left = unique_slug("left");
+    create_circle(&ctx, bob, &left, json!({})).await;
+    let code = codes(&ctx, bob, &left).await.remove(0);
+    join(&ctx, ana, &left, &code).await.expect(201);
+    ctx.call("DELETE", &format!("/rides/circles/{left}/members/{}", ana.username), ana.bearer(), None).await.expect(204);
+
+    let summary = ctx.call("GET", &format!("/rides/users/{}", ana.username), ana.bearer(), None).await.expect(200);
+    assert_eq!(summary["user"]["username"], json!(ana.username));
+    assert_eq!(summary["user"]["email"], ana.session.account["email"]);
+    assert_eq!(summary["user"]["profile"]["reputation"], json!(5.0));
+    let circles: Vec<&str> = summary["circles"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
+    assert_eq!(circles, [slug.as_str()], "only active memberships: {summary}");
+    ctx.call("GET", &format!("/rides/users/{}", ana.username), bob.bearer(), None).await.expect_problem(403, None);
+}

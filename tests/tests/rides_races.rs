@@ -1,0 +1,118 @@
+//! Races the seed lost, run for real with concurrent requests: one invitation code, the last
+//! seats of a ride, the last places of a limited circle.
+
+mod rides_support;
+
+use andes_tests::support::{json, Ctx, Reply};
+use rides_support::*;
+
+/// Sends every request at once and collects the replies.
+async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Reply> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        tasks.spawn(request(i));
+    }
+    let mut replies = Vec::with_capacity(count);
+    while let Some(reply) = tasks.join_next().await {
+        replies.push(reply.expect("request task"));
+    }
+    replies
+}
+
+#[tokio::test]
+async fn ten_users_race_for_one_invitation_code_and_exactly_one_joins() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let owner = users[0].clone();
+    let slug = unique_slug("race-code");
+    create_circle(&ctx, &owner, &slug, json!({})).await;
+    let code = codes(&ctx, &owner, &slug).await.remove(0);
+
+    let guests = users[1..].to_vec();
+    let replies = all_at_once(guests.len(), |i| {
+        let (ctx, guest, slug, code) = (ctx.clone(), guests[i].clone(), slug.clone(), code.clone());
+        async move { join(&ctx, &guest, &slug, &code).await }
+    })
+    .await;
+    assert_eq!(statuses(&replies), [(201, 1), (422, 9)].into_iter().collect(), "{replies:#?}");
+    for loser in replies.iter().filter(|r| r.status == 422) {
+        assert_eq!(loser.json()["errors"][0]["message"], json!("Invalid invitation code."), "{loser:?}");
+    }
+    let issuer = membership(&ctx, &owner, &slug, &owner.username).await;
+    assert_eq!((issuer["used_invitations"].clone(), issuer["remaining_invitations"].clone()), (json!(1), json!(9)), "{issuer}");
+    assert_eq!(circle(&ctx, &owner, &slug).await["members_count"], json!(2));
+    let listed = invitations(&ctx, &owner, &slug).await;
+    assert_eq!(listed["used_invitations"].as_array().unwrap().len(), 1, "{listed}");
+    assert!(!strings(&listed["invitations"]).contains(&code));
+}
+
+#[tokio::test]
+async fn ten_members_race_for_a_three_seat_ride_and_exactly_three_get_seats() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let driver = users[0].clone();
+    let members = users[1..].to_vec();
+    let slug = circle_with_members(&ctx, &driver, &members, json!({})).await;
+    let ride = offer_ride(&ctx, &driver, &slug, 3).await;
+    let join_path = format!("{}/join", ride_path(&slug, &id(&ride)));
+
+    let replies = all_at_once(members.len(), |i| {
+        let (ctx, member, path) = (ctx.clone(), members[i].clone(), join_path.clone());
+        async move { ctx.call("POST", &path, member.bearer(), None).await }
+    })
+    .await;
+    assert_eq!(statuses(&replies), [(200, 3), (409, 7)].into_iter().collect(), "{replies:#?}");
+    for loser in replies.iter().filter(|r| r.status == 409) {
+        assert_eq!(loser.json()["detail"], json!("Ride is already full!"), "{loser:?}");
+    }
+    let after = ctx.call("GET", &ride_path(&slug, &id(&ride)), driver.bearer(), None).await.expect(200);
+    assert_eq!(after["available_seats"], json!(0), "{after}");
+    assert_eq!(after["passengers"].as_array().unwrap().len(), 3, "{after}");
+    assert_eq!(circle(&ctx, &driver, &slug).await["rides_taken"], json!(3));
+}
+
+#[tokio::test]
+async fn a_limited_circle_never_exceeds_its_limit_under_concurrent_joins() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let owner = users[0].clone();
+    let slug = unique_slug("race-limit");
+    // Limit 10: the owner and 9 more; 10 users hold 10 distinct valid codes.
+    create_circle(&ctx, &owner, &slug, json!({"is_limited": true, "members_limit": 10})).await;
+    let codes = codes(&ctx, &owner, &slug).await;
+    let guests = users[1..].to_vec();
+
+    let replies = all_at_once(guests.len(), |i| {
+        let (ctx, guest, slug, code) = (ctx.clone(), guests[i].clone(), slug.clone(), codes[i].clone());
+        async move { join(&ctx, &guest, &slug, &code).await }
+    })
+    .await;
+    assert_eq!(statuses(&replies), [(201, 9), (409, 1)].into_iter().collect(), "{replies:#?}");
+    let loser = replies.iter().find(|r| r.status == 409).unwrap();
+    assert_eq!(loser.json()["detail"], json!("Circle has reached its member limit"));
+    assert_eq!(circle(&ctx, &owner, &slug).await["members_count"], json!(10));
+    let page = ctx.call("GET", &format!("/rides/circles/{slug}/members?limit=100"), owner.bearer(), None).await.expect(200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 10, "{page}");
+    let issuer = membership(&ctx, &owner, &slug, &owner.username).await;
+    assert_eq!((issuer["used_invitations"].clone(), issuer["remaining_invitations"].clone()), (json!(9), json!(1)), "{issuer}");
+}
+
+#[tokio::test]
+async fn concurrent_first_invitation_requests_never_exceed_the_remaining_invitations() {
+    let ctx = Ctx::new().await;
+    let owner = user(&ctx).await;
+    let slug = unique_slug("race-topup");
+    create_circle(&ctx, &owner, &slug, json!({})).await;
+    let path = format!("/rides/circles/{slug}/members/{}/invitations", owner.username);
+    let replies = all_at_once(5, |_| {
+        let (ctx, owner, path) = (ctx.clone(), owner.clone(), path.clone());
+        async move { ctx.call("GET", &path, owner.bearer(), None).await }
+    })
+    .await;
+    assert_eq!(statuses(&replies), [(200, 5)].into_iter().collect(), "{replies:#?}");
+    assert_eq!(codes(&ctx, &owner, &slug).await.len(), 10);
+}
