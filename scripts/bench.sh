@@ -2,7 +2,7 @@
 # `make bench`: measured, never asserted. Release builds with the deploy profile (fat LTO):
 # init time (exec → first /next) and peak RSS of an identity function against a hello-world
 # lambda_runtime binary, then the arm64 zip size of that function as `sam deploy` ships it,
-# then the AWS calls each request of an identity session makes.
+# then the AWS calls each request of an identity, infractions and classifieds session makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"

@@ -1,6 +1,7 @@
-"""AWS calls per request, measured on the local platform: runs a user's identity session
-through the gateway and prints, for each request, the calls each function made (counted by the
-backend from the SDK user agent; see moto_server.py). Usage: measure_calls.py ENV_FILE"""
+"""AWS calls per request, measured on the local platform: runs a user's identity session, then
+infractions and classifieds requests, through the gateway and prints, for each request, the
+calls each function made (counted by the backend from the SDK user agent; see
+moto_server.py). Usage: measure_calls.py ENV_FILE"""
 
 import json
 import sys
@@ -99,6 +100,50 @@ def main():
         row("POST /infractions/cargar_infraccion", status, calls("DELETE"))
         status, _ = http("GET", "/infractions/generar_informe?email=pedro@gmail.com")
         row("GET /infractions/generar_informe (1 vehicle)", status, calls("DELETE"))
+
+    classifieds(access)
+
+
+def wait_calls(function, operation, count):
+    """Counts so far, once `function` made `operation` `count` times (asynchronous workers)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        counted = calls()
+        if counted.get(function, {}).get(operation, 0) >= count:
+            return calls("DELETE")
+        time.sleep(0.05)
+    raise SystemExit(f"{function} never made {operation} ×{count}")
+
+
+def classifieds(access):
+    """A seller's session: draft, one photo (presigned PUT + image-uploaded), publication
+    (+ publisher), public reads, an anonymous buyer's message."""
+    status, ad = http("POST", "/classifieds/ads", {
+        "model_id": 73, "city_id": 1, "type": "street", "origin": "national", "fabrication_year": 2022,
+        "model_year": 2023, "mileage": 8000, "color": "red", "price": "14900.00",
+        "brake_system": "combined", "ignition": "electric", "cooling": "air"}, token=access)
+    row("POST /classifieds/ads", status, calls("DELETE"))
+    ad_id = ad["id"]
+    photo = open("data/classifieds/demo/img/1.jpeg", "rb").read()
+    status, upload = http("POST", f"/classifieds/ads/{ad_id}/images",
+                          {"content_type": "image/jpeg", "size": len(photo)}, token=access)
+    row("POST /classifieds/ads/{id}/images (presign)", status, calls("DELETE"))
+    request = urllib.request.Request(upload["url"], data=photo, method="PUT")
+    request.add_header("content-type", "image/jpeg")
+    with urllib.request.urlopen(request) as response:
+        status = response.status
+    row("PUT presigned upload → image-uploaded", status,
+        wait_calls("ClassifiedsImageUploadedFunction", "DynamoDB.PutItem", 1))
+    status, _ = http("POST", f"/classifieds/ads/{ad_id}/publish", token=access)
+    row("POST /classifieds/ads/{id}/publish (+ publisher, 1 photo)", status,
+        wait_calls("ClassifiedsPublisherFunction", "S3.DELETE", 1))
+    status, _ = http("GET", f"/classifieds/ads/{ad_id}")
+    row("GET /classifieds/ads/{id} (public)", status, calls("DELETE"))
+    status, _ = http("GET", "/classifieds/ads?brand=7&price_max=20000&limit=20")
+    row("GET /classifieds/ads?brand=7&price_max=20000", status, calls("DELETE"))
+    status, _ = http("POST", f"/classifieds/ads/{ad_id}/messages",
+                     {"text": "Ainda disponível?", "name": "Bench", "email": "bench@example.com"})
+    row("POST /classifieds/ads/{id}/messages (anonymous, first)", status, calls("DELETE"))
 
 
 if __name__ == "__main__":

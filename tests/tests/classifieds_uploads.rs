@@ -154,3 +154,21 @@ async fn an_ad_holds_at_most_ten_images_and_images_can_be_dropped() {
     let edited = ctx.call("PATCH", &format!("{ADS}/{id}"), Some(&seller.access_token), Some(&json!({"images": order}))).await.expect(200);
     assert_eq!(image_ids(&edited), order);
 }
+
+#[tokio::test]
+async fn the_temporary_bucket_expires_leftovers_after_a_day() {
+    let ctx = Ctx::new().await;
+    let lifecycle = ctx
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(uploads_bucket(&ctx))
+        .send()
+        .await
+        .expect("the uploads bucket has a lifecycle configuration");
+    let rule = lifecycle.rules().iter().find(|r| r.id() == Some("expire-uploads")).expect("the expire-uploads rule");
+    assert_eq!(rule.status().as_str(), "Enabled");
+    assert_eq!(rule.expiration().and_then(|e| e.days()), Some(1));
+    // The permanent bucket keeps its photos.
+    let images = ctx.s3.get_bucket_lifecycle_configuration().bucket(images_bucket(&ctx)).send().await;
+    assert!(images.is_err(), "the images bucket has no lifecycle rule");
+}

@@ -87,6 +87,7 @@ pub fn ad_view(ad: &Ad, owner_view: bool) -> Value {
     view.insert("published_at".into(), ad.published_at.clone().into());
     if owner_view {
         view.insert("failure".into(), ad.failure.clone().into());
+        view.insert("version".into(), ad.version.into());
     }
     Value::Object(view)
 }
