@@ -123,6 +123,19 @@ pub fn page_limit(raw: Option<&str>) -> Result<i32, ApiError> {
     }
 }
 
+/// One page of a list, in the shape every Andes list answers: `{items, next_cursor}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The cursor of the page after a Query's: none when DynamoDB reports no `LastEvaluatedKey`
+/// (or an empty one), so the last page never hands out a cursor to an empty page.
+pub fn next_cursor(last_evaluated_key: Option<&Item>) -> Option<String> {
+    last_evaluated_key.filter(|key| !key.is_empty()).and_then(encode_cursor)
+}
+
 /// An opaque cursor for a `LastEvaluatedKey` made of string and number attributes.
 pub fn encode_cursor(key: &Item) -> Option<String> {
     let mut plain = serde_json::Map::new();

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{decode_cursor, encode_cursor, from_item, string, to_item, Item};
+use andes_shared::dynamo::{decode_cursor, from_item, next_cursor, string, to_item, Item};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -198,7 +198,7 @@ impl Catalog {
             .await
             .map_err(sdk_error)?;
         let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
-        let next_cursor = output.last_evaluated_key.as_ref().and_then(encode_cursor);
+        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
         Ok(Page { items, next_cursor })
     }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, decode_cursor, encode_cursor, from_item, is_condition_failed, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{self, decode_cursor, encode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -20,12 +20,7 @@ pub const PUBLISHED_LIST: &str = "PUBLISHED";
 /// Query pages read for one filtered list request before answering with what was found.
 const MAX_FILTERED_PAGES: usize = 10;
 
-/// A page of a list.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
+pub use andes_shared::dynamo::Page;
 
 /// An ad as stored: the owner's fields, the catalog facts, images and lifecycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -328,7 +323,7 @@ impl Store {
             .await
             .map_err(sdk_error)?;
         let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor) })
+        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
     }
 
     /// Published ads in `sort` order that pass `filters`. A filtered Query can return fewer
@@ -496,7 +491,7 @@ impl Store {
             .await
             .map_err(sdk_error)?;
         let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor) })
+        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
     }
 
     /// The chats of an account as buyer (gsi1) or seller (gsi2), newest first.
@@ -522,7 +517,7 @@ impl Store {
             .await
             .map_err(sdk_error)?;
         let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: output.last_evaluated_key.as_ref().and_then(encode_cursor) })
+        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
     }
 
     // ----------------------------------------------------------------------- profiles
