@@ -171,7 +171,7 @@ async fn an_imported_circle_gets_an_admin_by_admin_command_and_then_members() {
     let slug = format!("imported-{tag}");
     let csv = format!("name,slug_name,is_public,verified,members_limit\nImported {tag},{slug},1,0,10\n");
     let report = upload_and_wait_report(&ctx, &format!("imports/circles/one-{tag}.csv"), csv.into_bytes()).await;
-    assert_eq!(strings(&report["imported"]), [slug.clone()], "{report}");
+    assert_eq!(strings(&report["imported"]), [slug.as_str()], "{report}");
     assert_eq!(circle(&ctx, ana, &slug).await["members_count"], json!(0));
 
     rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &ana.username]).await;
