@@ -161,3 +161,29 @@ async fn todays_rides_are_exported_as_csv_with_a_download_url() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_imported_circle_gets_an_admin_by_admin_command_and_then_members() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (ana, bob) = (&users[0], &users[1]);
+    let tag = unique_tag();
+    let slug = format!("imported-{tag}");
+    let csv = format!("name,slug_name,is_public,verified,members_limit\nImported {tag},{slug},1,0,10\n");
+    let report = upload_and_wait_report(&ctx, &format!("imports/circles/one-{tag}.csv"), csv.into_bytes()).await;
+    assert_eq!(strings(&report["imported"]), [slug.as_str()], "{report}");
+    assert_eq!(circle(&ctx, ana, &slug).await["members_count"], json!(0));
+
+    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &ana.username]).await;
+    let admin = membership(&ctx, ana, &slug, &ana.username).await;
+    assert_eq!((admin["is_admin"].clone(), admin["remaining_invitations"].clone()), (json!(true), json!(10)), "{admin}");
+    let code = codes(&ctx, ana, &slug).await.remove(0);
+    join(&ctx, bob, &slug, &code).await.expect(201);
+    assert_eq!(circle(&ctx, bob, &slug).await["members_count"], json!(2));
+    // Promoting an existing member keeps one membership.
+    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &bob.username]).await;
+    assert_eq!(membership(&ctx, ana, &slug, &bob.username).await["is_admin"], json!(true));
+    assert_eq!(circle(&ctx, bob, &slug).await["members_count"], json!(2));
+    let (ok, _, stderr) = rides_admin(&ctx, &["add-circle-admin", "--circle", &slug, "--username", "nobody-has-this-name"]).await;
+    assert!(!ok && stderr.contains("no account"), "{stderr}");
+}

@@ -116,3 +116,62 @@ async fn concurrent_first_invitation_requests_never_exceed_the_remaining_invitat
     assert_eq!(statuses(&replies), [(200, 5)].into_iter().collect(), "{replies:#?}");
     assert_eq!(codes(&ctx, &owner, &slug).await.len(), 10);
 }
+
+#[tokio::test]
+async fn counters_stay_exact_under_concurrent_offers_and_joins() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 6).await;
+    let driver = users[0].clone();
+    let members = users[1..].to_vec();
+    let slug = circle_with_members(&ctx, &driver, &members, json!({})).await;
+
+    let offers = all_at_once(8, |_| {
+        let (ctx, driver, path) = (ctx.clone(), driver.clone(), rides_path(&slug));
+        async move { ctx.call("POST", &path, driver.bearer(), Some(&ride_body(4, 30, 120))).await }
+    })
+    .await;
+    assert_eq!(statuses(&offers), [(201, 8)].into_iter().collect(), "{offers:#?}");
+    let rides: Vec<String> = offers.iter().map(|r| id(&r.json())).collect();
+
+    // Every member joins two rides, all at once (10 joins over 8 rides of 4 seats).
+    let joins = all_at_once(members.len() * 2, |i| {
+        let member = members[i / 2].clone();
+        let ride = rides[(i / 2 + (i % 2) * 3) % rides.len()].clone();
+        let (ctx, path) = (ctx.clone(), format!("{}/join", ride_path(&slug, &ride)));
+        async move { ctx.call("POST", &path, member.bearer(), None).await }
+    })
+    .await;
+    assert_eq!(statuses(&joins), [(200, 10)].into_iter().collect(), "{joins:#?}");
+
+    let circle = circle(&ctx, &driver, &slug).await;
+    assert_eq!((circle["rides_offered"].clone(), circle["rides_taken"].clone()), (json!(8), json!(10)), "{circle}");
+    let own = membership(&ctx, &driver, &slug, &driver.username).await;
+    assert_eq!(own["rides_offered"], json!(8), "{own}");
+    assert_eq!(profile(&ctx, &driver, &driver.username).await["rides_offered"], json!(8));
+    for member in &members {
+        assert_eq!(membership(&ctx, &driver, &slug, &member.username).await["rides_taken"], json!(2));
+        assert_eq!(profile(&ctx, &driver, &member.username).await["rides_taken"], json!(2));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_circle_edits_are_optimistic_and_never_clobber_counters() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (owner, member) = (users[0].clone(), users[1].clone());
+    let slug = circle_with_members(&ctx, &owner, std::slice::from_ref(&member), json!({})).await;
+    let edits = all_at_once(6, |i| {
+        let (ctx, owner, path) = (ctx.clone(), owner.clone(), circles_path(&slug));
+        async move { ctx.call("PATCH", &path, owner.bearer(), Some(&json!({ "about": format!("edit {i}") }))).await }
+    });
+    // Counters move at the same time as the edits.
+    let offer = offer_ride(&ctx, &member, &slug, 2);
+    let (edits, _) = tokio::join!(edits, offer);
+    let counts = statuses(&edits);
+    assert!(counts.keys().all(|status| *status == 200 || *status == 409), "{edits:#?}");
+    assert!(counts.get(&200).copied().unwrap_or(0) >= 1, "{edits:#?}");
+    let applied: Vec<String> = edits.iter().filter(|r| r.status == 200).map(|r| r.json()["about"].as_str().unwrap().to_string()).collect();
+    let circle = circle(&ctx, &owner, &slug).await;
+    assert!(applied.iter().any(|about| circle["about"] == json!(about)), "{circle} not among {applied:?}");
+    assert_eq!((circle["members_count"].clone(), circle["rides_offered"].clone()), (json!(2), json!(1)), "{circle}");
+}

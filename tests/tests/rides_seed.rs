@@ -59,7 +59,8 @@ async fn supplied_codes_are_kept_and_duplicates_get_fresh_ones() {
     create_circle(&ctx, &second, &b, json!({})).await;
     let supplied = format!("S{}", &andes_tests::support::unique_tag()[..9]).to_uppercase();
 
-    let issued = rides_admin_ok(&ctx, &["issue-invitations", "--circle", &a, "--member", &first.username, "--code", &supplied]).await;
+    // (The same code twice is one code.)
+    let issued = rides_admin_ok(&ctx, &["issue-invitations", "--circle", &a, "--member", &first.username, "--code", &supplied, "--code", &supplied]).await;
     let issued: Vec<&str> = issued.lines().collect();
     assert_eq!(issued.len(), 10, "{issued:?}");
     assert!(issued.contains(&supplied.as_str()), "the supplied code is kept: {issued:?}");

@@ -44,6 +44,14 @@ pub enum Command {
     /// Export today's rides (UTC) as CSV to the exports bucket; prints the key and a
     /// presigned download URL as JSON.
     ExportRides,
+    /// Make a user an admin of a circle (e.g. of an imported circle, which has no members):
+    /// joins them with 10 invitations, or promotes their active membership.
+    AddCircleAdmin {
+        #[arg(long)]
+        circle: String,
+        #[arg(long)]
+        username: String,
+    },
     /// Top a member's unused invitation codes up to their remaining invitations, using the
     /// given codes first (a code already taken is replaced by a fresh one).
     IssueInvitations {
@@ -59,6 +67,7 @@ pub enum Command {
 pub struct Clients {
     pub store: Store,
     pub s3: aws_sdk_s3::Client,
+    pub identity: Option<crate::config::Identity>,
 }
 
 type AdminResult = Result<(), String>;
@@ -82,6 +91,7 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
             println!("{result}");
             Ok(())
         }
+        Command::AddCircleAdmin { circle, username } => add_circle_admin(clients, &circle, &username).await,
         Command::IssueInvitations { circle, member, codes } => {
             let codes = codes
                 .iter()
@@ -101,6 +111,23 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
             Ok(())
         }
     }
+}
+
+async fn add_circle_admin(clients: &Clients, slug: &str, username: &str) -> AdminResult {
+    let identity = clients.identity.as_ref().ok_or("IDENTITY_TABLE is not set")?;
+    let username = username.trim().to_lowercase();
+    let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
+    clients.store.get_circle(&slug).await.map_err(text)?.ok_or_else(|| format!("no circle with slug {slug}"))?;
+    let account_id = identity.account_id_of(&username).await.map_err(text)?.ok_or_else(|| format!("no account with username {username}"))?;
+    let caller = crate::domain::Caller { account_id, username: username.clone() };
+    let now = ids::now_rfc3339();
+    clients.store.create_caller(&caller, &crate::domain::Profile::new(&caller, &now)).await.map_err(text)?;
+    let member = crate::domain::Membership::new(&slug, &username, true, crate::domain::CREATOR_INVITATIONS, None, &now);
+    if !clients.store.add_admin(&member).await.map_err(text)? {
+        return Err(format!("{username} cannot be added to {slug}: the circle is full, or they left it"));
+    }
+    println!("{username} is an admin of {slug}");
+    Ok(())
 }
 
 async fn set_verified(clients: &Clients, slug: &str, verified: bool) -> AdminResult {

@@ -13,8 +13,13 @@ const ATTEMPTS: usize = 5;
 /// transaction. `supplied` codes are used first (as the seed's manager: a supplied code is
 /// kept; one that is already taken is replaced by a fresh random code). Returns the codes
 /// issued by this call.
-pub async fn top_up(store: &Store, mut member: Membership, supplied: Vec<String>) -> Result<Vec<String>, ApiError> {
-    let mut supplied = supplied;
+pub async fn top_up(store: &Store, mut member: Membership, supplied_codes: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut supplied: Vec<String> = Vec::new();
+    for code in supplied_codes {
+        if !supplied.contains(&code) {
+            supplied.push(code);
+        }
+    }
     for _ in 0..ATTEMPTS {
         let missing = (member.remaining_invitations - member.unused_codes).max(0) as usize;
         if missing == 0 {

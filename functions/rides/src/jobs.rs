@@ -9,6 +9,7 @@ use andes_shared::ids;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -19,6 +20,8 @@ use crate::store::Store;
 pub const MAX_IMPORT_BYTES: i64 = 5 * 1024 * 1024;
 pub const IMPORT_PREFIX: &str = "imports/circles/";
 pub const REPORT_SUFFIX: &str = ".report.json";
+/// Circles written at the same time by one import.
+const IMPORT_CONCURRENCY: usize = 8;
 
 /// Active rides arriving by `now + 20 min` become inactive (the seed's beat task; rides
 /// whose arrival passed while the schedule did not run are included). Idempotent.
@@ -47,9 +50,17 @@ pub struct ImportReport {
 
 /// Imports the circles of `s3://bucket/key` (idempotent by slug) and writes the report.
 pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<ImportReport, ApiError> {
-    let object = s3.get_object().bucket(bucket).key(key).send().await.map_err(sdk_error)?;
-    let size = object.content_length().unwrap_or_default();
     let mut report = ImportReport { source: key.to_string(), imported: Vec::new(), skipped: Vec::new(), errors: Vec::new(), finished: String::new() };
+    let object = match s3.get_object().bucket(bucket).key(key).send().await {
+        Ok(object) => object,
+        // Deleted before it was imported: nothing to import, nothing to retry.
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+            tracing::warn!(key = %key, "the uploaded object no longer exists; nothing imported");
+            return Ok(report);
+        }
+        Err(error) => return Err(sdk_error(error)),
+    };
+    let size = object.content_length().unwrap_or_default();
     if size > MAX_IMPORT_BYTES {
         report.errors.push(LineError { line: 0, message: format!("file is {size} bytes; at most {MAX_IMPORT_BYTES} are imported") });
     } else {
@@ -57,11 +68,19 @@ pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str
         let (rows, errors) = domain::parse_circles_csv(&bytes);
         report.errors = errors;
         let now = ids::now_rfc3339();
-        for row in rows {
-            if store.import_circle(&row.circle(&now)).await? {
-                report.imported.push(row.slug);
-            } else {
-                report.skipped.push(row.slug);
+        // Conditional puts (idempotent by slug), a few at a time, results in file order.
+        let outcomes: Vec<Result<(String, bool), ApiError>> = futures_util::stream::iter(rows)
+            .map(|row| {
+                let now = now.clone();
+                async move { store.import_circle(&row.circle(&now)).await.map(|created| (row.slug, created)) }
+            })
+            .buffered(IMPORT_CONCURRENCY)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome? {
+                (slug, true) => report.imported.push(slug),
+                (slug, false) => report.skipped.push(slug),
             }
         }
     }

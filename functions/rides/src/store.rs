@@ -490,6 +490,34 @@ impl Store {
         }
     }
 
+    /// Admin: makes `member` (a new admin membership) part of the circle, within its limit;
+    /// an existing active membership is promoted to admin instead. `false` when the circle is
+    /// full or the existing membership is inactive.
+    pub async fn add_admin(&self, member: &Membership) -> Result<bool, ApiError> {
+        let writes = vec![
+            self.put(membership_item(member)?, Some("attribute_not_exists(pk)"))?,
+            Change::new(key(circle_pk(&member.circle), "CIRCLE"))
+                .add("members_count", 1)
+                .when(
+                    "attribute_exists(pk) AND (#is_limited = :false OR #members_count < #members_limit)",
+                    &["is_limited", "members_count", "members_limit"],
+                    vec![(":false", AttributeValue::Bool(false))],
+                )
+                .transact(&self.table)?,
+        ];
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&0) => {
+                let change = Change::new(key(circle_pk(&member.circle), member_sk(&member.username)))
+                    .set("is_admin", AttributeValue::Bool(true))
+                    .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))]);
+                Ok(self.update(change).await?.is_some())
+            }
+            Err(TransactionError::Conditions(_)) => Ok(false),
+            Err(TransactionError::Other(error)) => Err(error),
+        }
+    }
+
     // ------------------------------------------------------------------ invitations
 
     pub async fn get_invitation(&self, code: &str) -> Result<Option<Invitation>, ApiError> {

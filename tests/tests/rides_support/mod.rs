@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use andes_tests::support::{json, unique_tag, Ctx, NewUser, Reply, Session, Value, POLL_INTERVAL};
+use andes_tests::support::{json, unique_tag, Ctx, Reply, Session, Value, POLL_INTERVAL};
 use chrono::{SecondsFormat, Utc};
 
 /// Bound for an S3-triggered import to write its report.
@@ -211,9 +211,6 @@ pub fn statuses(replies: &[Reply]) -> std::collections::BTreeMap<u16, usize> {
     }
     counts
 }
-
-/// `NewUser` is re-exported for tests that sign up by hand.
-pub type Signup = NewUser;
 
 /// Moves a ride's departure `minutes` into the past, straight in the table: the API never
 /// accepts a departure that close, and tests do not wait for one.

@@ -16,7 +16,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let clients = Clients { store, s3: aws::s3(&aws::sdk_config().await) };
+    let sdk = aws::sdk_config().await;
+    let identity = config::identity_table_name().ok().map(|table| config::Identity::new(aws::dynamodb(&sdk), table));
+    let clients = Clients { store, s3: aws::s3(&sdk), identity };
     match Box::pin(admin::run(&clients, cli.command)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
