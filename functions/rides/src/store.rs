@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, decode_cursor, encode_cursor, from_item, is_condition_failed, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
@@ -214,12 +214,7 @@ impl Change {
     }
 }
 
-/// A page of a list.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
+pub use andes_shared::dynamo::Page;
 
 #[derive(Clone)]
 pub struct Store {
@@ -455,7 +450,7 @@ impl Store {
             .await
             .map_err(sdk_error)?;
         let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = output.last_evaluated_key.filter(|k| !k.is_empty()).and_then(|k| encode_cursor(&k));
+        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
         Ok(Page { items, next_cursor })
     }
 
