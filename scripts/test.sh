@@ -22,7 +22,7 @@ log="$PWD/.andes/test-platform.log"
 trap stop_platform EXIT
 # Short visibility timeout: failed messages come back, and reach their DLQ, within seconds.
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
-  --parameter-overrides QueueVisibilityTimeoutSeconds=5
+  --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5
 
 if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   echo "end-to-end tests failed; last lines of the platform log ($log):" >&2
