@@ -40,3 +40,16 @@ fn the_publisher_has_time_for_a_batch_and_its_queue_outlasts_six_timeouts() {
     let visibility = number(&doc, &queue["Properties"]["VisibilityTimeout"]);
     assert!(visibility >= 6 * timeout, "publication queue VisibilityTimeout {visibility} < 6 x {timeout}");
 }
+
+#[test]
+fn image_uploaded_failures_go_to_a_queue_instead_of_being_dropped() {
+    let doc = template();
+    let function = resource(&doc, "ClassifiedsImageUploadedFunction");
+    let config = &function["Properties"]["EventInvokeConfig"];
+    assert!(config["MaximumRetryAttempts"].as_u64().is_some(), "retries are explicit");
+    let on_failure = &config["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"));
+    let Value::Tagged(destination) = &on_failure["Destination"] else { panic!("Destination is not !GetAtt") };
+    let target = destination.value.as_str().unwrap_or_default().split('.').next().unwrap_or_default().to_string();
+    assert_eq!(resource(&doc, &target)["Type"].as_str(), Some("AWS::SQS::Queue"));
+}

@@ -172,3 +172,57 @@ async fn the_temporary_bucket_expires_leftovers_after_a_day() {
     let images = ctx.s3.get_bucket_lifecycle_configuration().bucket(images_bucket(&ctx)).send().await;
     assert!(images.is_err(), "the images bucket has no lifecycle rule");
 }
+
+/// Review C5: an upload event that image-uploaded cannot handle on any attempt is not dropped
+/// but lands in the classifieds async-failures queue (its on-failure destination). The upload
+/// bucket refuses reads under this ad (a Deny statement, enforced by the local backend like
+/// S3), so the worker's ranged GET fails on every attempt.
+#[tokio::test]
+async fn an_upload_event_failing_every_attempt_reaches_the_async_failures_queue() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let ad = create_ad(&ctx, &seller, &ad_body()).await;
+    let id = ad["id"].as_str().unwrap().to_string();
+    let bucket = uploads_bucket(&ctx);
+    let deny = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyReadsUnderOneAd",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/uploads/{id}/*"),
+        }],
+    });
+    let previous = ctx.s3.get_bucket_policy().bucket(&bucket).send().await.ok().and_then(|p| p.policy);
+    assert!(previous.is_none(), "the uploads bucket has no policy to preserve");
+    ctx.s3.put_bucket_policy().bucket(&bucket).policy(deny.to_string()).send().await.expect("deny reads under the ad");
+    upload(&ctx, &seller, &id, "image/jpeg", jpeg(1)).await;
+
+    let failures = ctx.env.var("CLASSIFIEDS_ASYNC_FAILURES_QUEUE_URL");
+    let deadline = std::time::Instant::now() + ASYNC_TIMEOUT;
+    let record = loop {
+        let received = ctx
+            .sqs
+            .receive_message()
+            .queue_url(failures)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .visibility_timeout(3)
+            .send()
+            .await
+            .expect("receive from the async-failures queue");
+        if let Some(message) = received.messages().iter().find(|m| m.body().is_some_and(|b| b.contains(&format!("uploads/{id}/")))) {
+            ctx.sqs.delete_message().queue_url(failures).receipt_handle(message.receipt_handle().unwrap()).send().await.unwrap();
+            break message.body().unwrap().to_string();
+        }
+        if std::time::Instant::now() >= deadline {
+            ctx.s3.delete_bucket_policy().bucket(&bucket).send().await.ok();
+            panic!("the failed upload event never reached the async-failures queue");
+        }
+    };
+    ctx.s3.delete_bucket_policy().bucket(&bucket).send().await.expect("allow reads again");
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["requestContext"]["approximateInvokeCount"], 3, "{record}");
+    assert_eq!(get_ad(&ctx, Some(&seller.access_token), &id).await.expect(200)["images"], json!([]));
+}
