@@ -308,3 +308,36 @@ async fn the_public_list_filters_sorts_and_pages() {
 fn rand_u32() -> u32 {
     u32::from_str_radix(&andes_tests::support::unique_tag()[..6], 16).unwrap()
 }
+
+/// Review C2: the owner drops a not yet published photo while a publication is running. The
+/// publisher that read the ad before the edit finds that photo's temporary object gone; it
+/// must read the ad again (the photo is no longer on it) and publish the rest, not mark the
+/// ad `failed` because of a photo that is not on it any more. A real race, run on several ads
+/// at once, dropping the last photo (copied last, so the widest window).
+#[tokio::test]
+async fn dropping_a_photo_during_publication_never_fails_the_ad() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    let mut ads = Vec::new();
+    for _ in 0..3 {
+        ads.push(ad_with_photos(&ctx, &seller, &ad_body(), 5).await);
+    }
+    let races = ads.iter().map(|ad| {
+        let ctx = &ctx;
+        async move {
+            let id = ad["id"].as_str().unwrap();
+            let last = image_ids(ad)[4].clone();
+            ctx.call("POST", &format!("{ADS}/{id}/publish"), token, None).await.expect(202);
+            ctx.call("DELETE", &format!("{ADS}/{id}/images/{last}"), token, None).await.expect(204);
+        }
+    });
+    futures_util::future::join_all(races).await;
+    wait_queue_drained(&ctx).await;
+    for ad in &ads {
+        let id = ad["id"].as_str().unwrap();
+        let done = wait_ad(&ctx, &seller, id, "published or failed", |a| a["status"] == "published" || a["status"] == "failed").await;
+        assert_eq!(done["status"], "published", "{done}");
+        assert_published_cleanly(&ctx, &seller, id, 4).await;
+    }
+}

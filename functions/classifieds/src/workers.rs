@@ -161,7 +161,21 @@ pub async fn publisher(state: &State, message: SqsMessage) -> Result<(), ApiErro
     result
 }
 
-/// Sets a pending ad to `failed` with a reason the owner sees.
+/// Sets `ad` (as read by `publish`) to `failed` with a reason the owner sees, on condition
+/// that it is still `pending` at the version read. Returns `false` when that condition failed:
+/// the ad was edited (or deleted) since, so the failure may no longer apply and the caller
+/// reads it again.
+async fn mark_failed_at(state: &State, ad: &Ad, reason: &str) -> Result<bool, ApiError> {
+    let mut failed = ad.clone();
+    failed.status = Status::Failed;
+    failed.failure = Some(reason.to_string());
+    failed.version = ad.version + 1;
+    failed.updated = ids::now_rfc3339();
+    state.store.put_ad(&failed, Expect::VersionAndStatus(ad.version, Status::Pending)).await
+}
+
+/// Sets a pending ad to `failed` with a reason the owner sees (whatever its version: the
+/// last delivery of a publication that kept failing).
 async fn mark_failed(state: &State, ad_id: &str, reason: &str) -> Result<(), ApiError> {
     for attempt in 1..=WRITE_ATTEMPTS {
         let Some(mut ad) = state.store.get_ad(ad_id).await? else { return Ok(()) };
@@ -220,8 +234,9 @@ async fn copy_image(state: &State, image: &Image, destination: &str) -> Result<(
 /// again), then deletes the temporary objects. A duplicate message finds the ad published
 /// and only makes sure no temporary object is left.
 pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
-    for attempt in 1..=WRITE_ATTEMPTS {
-        let Some(mut ad) = state.store.get_ad(ad_id).await? else { return Ok(()) };
+    'attempts: for attempt in 1..=WRITE_ATTEMPTS {
+        let Some(read) = state.store.get_ad(ad_id).await? else { return Ok(()) };
+        let mut ad = read.clone();
         match ad.status {
             Status::Published => {
                 let leftovers: Vec<String> =
@@ -242,8 +257,12 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
                 Ok(()) => {}
                 Err(CopyError::Missing) => {
                     let reason = format!("image {} is no longer in the temporary bucket; remove it and publish again", image.id);
-                    mark_failed(state, ad_id, &reason).await?;
-                    return Ok(());
+                    if mark_failed_at(state, &read, &reason).await? {
+                        return Ok(());
+                    }
+                    // Edited since it was read (say, that very image was dropped): read it again.
+                    back_off(attempt).await;
+                    continue 'attempts;
                 }
                 Err(CopyError::Other(error)) => return Err(error),
             }
