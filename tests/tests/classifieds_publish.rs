@@ -341,3 +341,42 @@ async fn dropping_a_photo_during_publication_never_fails_the_ad() {
         assert_published_cleanly(&ctx, &seller, id, 4).await;
     }
 }
+
+/// Review C3: the owner deletes an ad while its publication is copying photos (the delete is
+/// sent once the first copy shows up in the images bucket). Whichever job finishes first, no
+/// photo of the deleted ad may stay in the (public) images bucket.
+#[tokio::test]
+async fn deleting_an_ad_during_its_publication_leaves_no_public_photo() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let ad = ad_with_photos(&ctx, &seller, &ad_body(), 8).await;
+        ids.push(ad["id"].as_str().unwrap().to_string());
+    }
+    let races = ids.iter().map(|id| {
+        let ctx = &ctx;
+        async move {
+            ctx.call("POST", &format!("{ADS}/{id}/publish"), token, None).await.expect(202);
+            let deadline = Instant::now() + ASYNC_TIMEOUT;
+            while permanent_keys(ctx, id).await.is_empty() {
+                assert!(Instant::now() < deadline, "the publication of {id} never started copying");
+            }
+            ctx.call("DELETE", &format!("{ADS}/{id}"), token, None).await.expect(202);
+        }
+    });
+    futures_util::future::join_all(races).await;
+    for id in &ids {
+        let deadline = Instant::now() + ASYNC_TIMEOUT;
+        while get_ad(&ctx, token, id).await.status != 404 {
+            assert!(Instant::now() < deadline, "the deleted ad was never removed");
+            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+        }
+    }
+    wait_queue_drained(&ctx).await;
+    for id in &ids {
+        assert!(permanent_keys(&ctx, id).await.is_empty(), "photos of deleted ad {id} left in the images bucket");
+        assert!(temporary_keys(&ctx, id).await.is_empty());
+    }
+}

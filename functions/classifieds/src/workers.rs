@@ -250,6 +250,8 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
             _ => return Ok(()),
         }
         let mut copied = Vec::new();
+        // (image id, destination) of the copies made by this attempt.
+        let mut destinations: Vec<(String, String)> = Vec::new();
         for image in ad.images.iter_mut().filter(|i| i.status == ImageStatus::Uploaded) {
             let kind = ImageType::from_content_type(&image.content_type).unwrap_or(ImageType::Jpeg);
             let destination = image_key(&ad.id, &image.id, kind);
@@ -261,11 +263,15 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
                         return Ok(());
                     }
                     // Edited since it was read (say, that very image was dropped): read it again.
+                    if discard_stale_copies(state, ad_id, &destinations).await? {
+                        return Ok(());
+                    }
                     back_off(attempt).await;
                     continue 'attempts;
                 }
                 Err(CopyError::Other(error)) => return Err(error),
             }
+            destinations.push((image.id.clone(), destination.clone()));
             image.url = Some(state.config.public_url(&destination));
             image.key = Some(destination);
             image.status = ImageStatus::Published;
@@ -281,9 +287,29 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
             }
             return Ok(());
         }
+        if discard_stale_copies(state, ad_id, &destinations).await? {
+            return Ok(());
+        }
         back_off(attempt).await;
     }
     Err(ApiError::internal("the ad kept changing while publishing it"))
+}
+
+/// After a lost conditional write: reads the ad again and deletes the copies of this attempt
+/// that no longer belong to it (all of them when the ad was deleted meanwhile, since its
+/// `delete` job may already have swept `ads/{id}/`; else those of images dropped by an edit),
+/// so no public object outlives its ad. Returns whether the ad is gone or deleted (publishing
+/// is over).
+async fn discard_stale_copies(state: &State, ad_id: &str, destinations: &[(String, String)]) -> Result<bool, ApiError> {
+    let current = state.store.get_ad(ad_id).await?;
+    let gone = current.as_ref().is_none_or(|ad| ad.status == Status::Deleted);
+    for (image_id, key) in destinations {
+        let kept = !gone && current.as_ref().is_some_and(|ad| ad.images.iter().any(|i| &i.id == image_id));
+        if !kept {
+            state.s3.delete_object().bucket(&state.config.images_bucket).key(key).send().await.map_err(sdk_error)?;
+        }
+    }
+    Ok(gone)
 }
 
 /// The ad after a publication (pure: the status write the publisher makes).
