@@ -81,10 +81,21 @@ async fn anonymous_buyers_give_name_and_email() {
         .call("POST", &messages, None, Some(&json!({"text": "Olá", "name": "Bruna", "email": email, "phone": "+55 11 91234-5678"})))
         .await
         .expect(201);
-    let again = ctx.call("POST", &messages, None, Some(&json!({"text": "Alô?", "name": "Bruna", "email": email}))).await.expect(201);
-    assert_eq!(sent["chat_id"], again["chat_id"]);
+    // Review C6: the email is not verified, so another anonymous sender giving the same email
+    // must not post into Bruna's chat: every anonymous first message opens its own chat.
+    let impostor = ctx
+        .call("POST", &messages, None, Some(&json!({"text": "Mudei de ideia, não quero mais", "name": "Bruna", "email": email})))
+        .await
+        .expect(201);
+    assert_ne!(sent["chat_id"], impostor["chat_id"]);
     let selling = ctx.call("GET", "/classifieds/me/chats?side=selling", Some(&seller.access_token), None).await.expect(200);
-    let chat = selling["items"].as_array().unwrap().iter().find(|c| c["id"] == sent["chat_id"]).expect("the seller sees the chat").clone();
+    let items = selling["items"].as_array().unwrap();
+    assert!(items.iter().any(|c| c["id"] == impostor["chat_id"]), "the seller sees the second chat apart");
+    let chat = items.iter().find(|c| c["id"] == sent["chat_id"]).expect("the seller sees the chat").clone();
+    let first = format!("/classifieds/chats/{}/messages", sent["chat_id"].as_str().unwrap());
+    let history = ctx.call("GET", &first, Some(&seller.access_token), None).await.expect(200);
+    let texts: Vec<&str> = history["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Olá"], "nothing was posted into Bruna's chat by the other sender");
     assert_eq!(chat["buyer_name"], "Bruna");
     assert_eq!(chat["buyer_email"], email.as_str());
     assert_eq!(chat["buyer_phone"], "+55 11 91234-5678");

@@ -621,10 +621,11 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     if !anonymous && principal.id == ad.owner {
         return Err(ApiError::Forbidden("the seller cannot message their own ad".into()));
     }
-    let buyer_key = match &email {
-        Some(email) if anonymous => format!("EMAIL#{email}"),
-        _ => format!("ACCOUNT#{}", principal.id),
-    };
+    // An anonymous buyer's email is never verified, so it cannot identify them: each anonymous
+    // first message opens a chat of its own (keyed on its fresh id) instead of joining an
+    // earlier chat with the same email, which would let anyone post as that buyer.
+    let chat_id = ids::new_id();
+    let buyer_key = if anonymous { format!("ANON#{chat_id}") } else { format!("ACCOUNT#{}", principal.id) };
     let now = ids::now_rfc3339();
     let new_message = |chat_id: &str| Message {
         id: ids::new_id(),
@@ -633,13 +634,14 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
         text: text.clone(),
         timestamp: ids::now_rfc3339(),
     };
-    if let Some(chat_id) = state.store.chat_id_of(&ad.id, &buyer_key).await? {
+    let existing = if anonymous { None } else { state.store.chat_id_of(&ad.id, &buyer_key).await? };
+    if let Some(chat_id) = existing {
         let message = new_message(&chat_id);
         state.store.add_message(&message).await?;
         return created(&json!({ "chat_id": chat_id, "message": message_view(&message) }));
     }
     let chat = Chat {
-        id: ids::new_id(),
+        id: chat_id,
         ad_id: ad.id.clone(),
         seller: ad.owner.clone(),
         buyer: (!anonymous).then(|| principal.id.clone()),
