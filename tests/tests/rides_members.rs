@@ -151,3 +151,32 @@ async fn the_user_summary_is_for_its_owner_only() {
     assert_eq!(circles, [slug.as_str()], "only active memberships: {summary}");
     ctx.call("GET", &format!("/rides/users/{}", ana.username), bob.bearer(), None).await.expect_problem(403, None);
 }
+
+#[tokio::test]
+async fn a_removed_members_codes_admit_no_one() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 4).await;
+    let (owner, inviter, guest, other) = (&users[0], &users[1], &users[2], &users[3]);
+    let slug = unique_slug("removed");
+    create_circle(&ctx, owner, &slug, json!({})).await;
+    // A second admin with their own 10 codes.
+    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &inviter.username]).await;
+    let codes = codes(&ctx, inviter, &slug).await;
+    assert_eq!(codes.len(), 10);
+    join(&ctx, other, &slug, &codes[0]).await.expect(201);
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
+
+    // The owner removes them: their remaining codes are dead.
+    ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", inviter.username), owner.bearer(), None).await.expect(204);
+    for code in &codes[1..3] {
+        let refused = join(&ctx, guest, &slug, code).await.expect_invalid_field("invitation_code");
+        assert_eq!(refused["errors"][0]["message"], json!("Invalid invitation code."));
+    }
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
+    ctx.call("GET", &format!("/rides/circles/{slug}/members/{}", guest.username), owner.bearer(), None).await.expect_problem(404, None);
+    // An active member's code still admits the same guest.
+    let fresh = self::codes(&ctx, owner, &slug).await;
+    join(&ctx, guest, &slug, &fresh[0]).await.expect(201);
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
+}
+

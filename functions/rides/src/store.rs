@@ -602,7 +602,8 @@ impl Store {
                 .add("used_invitations", 1)
                 .add("remaining_invitations", -1)
                 .add("unused_codes", -1)
-                .when("attribute_exists(pk)", &[], vec![])
+                // A removed member's codes admit no one (review R1).
+                .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))])
                 .transact(&self.table)?,
             self.delete(key(circle_pk(&circle.slug), unused_sk(issuer, &invitation.code)))?,
             circle_change.transact(&self.table)?,
