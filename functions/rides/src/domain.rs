@@ -13,6 +13,8 @@ pub const ALREADY_MEMBER: &str = "User is already member of this circle";
 pub const INVALID_INVITATION: &str = "Invalid invitation code.";
 pub const MEMBER_LIMIT_REACHED: &str = "Circle has reached its member limit";
 pub const LIMIT_REQUIRED: &str = "If circle is limited, a member limit must be provided";
+/// A limited circle never exceeds its limit, so a new limit cannot be below the members it has.
+pub const LIMIT_BELOW_MEMBERS: &str = "members_limit must be at least the current members_count";
 pub const ONGOING_RIDE: &str = "Ongoing rides cannot be modified.";
 pub const RIDE_FULL: &str = "Ride is already full!";
 pub const ALREADY_PASSENGER: &str = "Passenger is already in this trip";
@@ -455,6 +457,10 @@ pub fn apply_circle_patch(circle: &mut Circle, patch: CirclePatch) -> Result<(),
     };
     if is_limited != limit.is_some() {
         return Err(vec![FieldError::new("members_limit", LIMIT_REQUIRED)]);
+    }
+    // Checked again atomically by the update's condition (joins change the count meanwhile).
+    if is_limited && limit.is_some_and(|limit| limit < circle.members_count) {
+        return Err(vec![FieldError::new("members_limit", LIMIT_BELOW_MEMBERS)]);
     }
     circle.is_limited = is_limited;
     circle.members_limit = limit.unwrap_or(0);
@@ -962,6 +968,25 @@ mod tests {
         let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), is_limited: Some(true), members_limit: Some(Some(10)), ..Default::default() }, "t").unwrap();
         apply_circle_patch(&mut circle, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
         assert!(!circle.is_limited && circle.members_limit == 0);
+    }
+
+    #[test]
+    fn a_circle_cannot_be_limited_below_its_members() {
+        let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), ..Default::default() }, "t").unwrap();
+        circle.members_count = 40;
+        let limit = |n: i64| CirclePatch { is_limited: Some(true), members_limit: Some(Some(n)), ..Default::default() };
+        let errors = apply_circle_patch(&mut circle.clone(), limit(10)).unwrap_err();
+        assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("members_limit", LIMIT_BELOW_MEMBERS));
+        let errors = apply_circle_patch(&mut circle.clone(), limit(39)).unwrap_err();
+        assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
+        let mut exact = circle.clone();
+        apply_circle_patch(&mut exact, limit(40)).unwrap();
+        assert!(exact.is_limited && exact.members_limit == 40);
+        // Already limited: lowering only the limit is checked too; unlimiting is always fine.
+        let errors = apply_circle_patch(&mut exact.clone(), CirclePatch { members_limit: Some(Some(20)), ..Default::default() }).unwrap_err();
+        assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
+        apply_circle_patch(&mut exact, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
+        assert!(!exact.is_limited);
     }
 
     #[test]

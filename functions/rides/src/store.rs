@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::domain::{Caller, Circle, Invitation, Membership, Profile, Rating, Ride};
+use crate::domain::{Caller, Circle, LIMIT_BELOW_MEMBERS, Invitation, Membership, Profile, Rating, Ride};
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
@@ -377,10 +377,27 @@ impl Store {
             .set("is_limited", AttributeValue::Bool(circle.is_limited))
             .set("members_limit", n(circle.members_limit))
             .set("updated", string(now))
-            .add("version", 1)
-            .when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))]);
-        let item = self.update(change).await?.ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
-        from_item(item)
+            .add("version", 1);
+        // A limited circle never exceeds its limit: joins change `members_count` without
+        // bumping the version, so the limit is checked against the count in the condition.
+        let change = if circle.is_limited {
+            change.when(
+                "#version = :expected AND #members_count <= :limit",
+                &["version", "members_count"],
+                vec![(":expected", n(expected as i64)), (":limit", n(circle.members_limit))],
+            )
+        } else {
+            change.when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))])
+        };
+        match self.update(change).await? {
+            Some(item) => from_item(item),
+            None => match self.get_circle(&circle.slug).await? {
+                Some(now) if now.version == expected && circle.is_limited && now.members_count > circle.members_limit => {
+                    Err(ApiError::invalid("members_limit", LIMIT_BELOW_MEMBERS))
+                }
+                _ => Err(ApiError::Conflict(MODIFIED.into())),
+            },
+        }
     }
 
     /// Admin: marks a circle verified or not; `None` when there is no such circle.
