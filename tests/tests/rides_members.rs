@@ -180,3 +180,39 @@ async fn a_removed_members_codes_admit_no_one() {
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
 }
 
+#[tokio::test]
+async fn member_pages_are_full_until_the_last_even_after_removals() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 7).await;
+    let owner = &users[0];
+    let slug = circle_with_members(&ctx, owner, &users[1..], json!({})).await;
+    // Remove three of the six members: their memberships stay in the partition, inactive.
+    for gone in &users[1..4] {
+        ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", gone.username), owner.bearer(), None).await.expect(204);
+    }
+    let mut expected: Vec<String> = [owner].into_iter().chain(&users[4..]).map(|u| u.username.clone()).collect();
+    expected.sort();
+    for limit in [1, 2, 3] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/rides/circles/{slug}/members?limit={limit}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = ctx.call("GET", &path, owner.bearer(), None).await.expect(200);
+            let items = page["items"].as_array().unwrap();
+            seen.extend(items.iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()));
+            match page["next_cursor"].as_str() {
+                Some(next) => {
+                    assert_eq!(items.len(), limit, "a page with a cursor is full (limit {limit}): {page}");
+                    cursor = Some(next.to_string());
+                }
+                None => break,
+            }
+            assert!(seen.len() <= expected.len(), "too many pages: {seen:?}");
+        }
+        seen.sort();
+        assert_eq!(seen, expected, "limit {limit}");
+    }
+}

@@ -449,26 +449,37 @@ impl Store {
     }
 
     /// Active members of a circle, a page at a time (Query on the circle's partition).
+    /// `Limit` applies before the `is_active` filter, so this queries on until the page holds
+    /// `limit` members or the partition ends: a page with a cursor is never short.
     pub async fn list_members(&self, slug: &str, limit: i32, cursor: Option<&str>) -> Result<Page<Membership>, ApiError> {
-        let start = cursor.map(decode_cursor).transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
-            .filter_expression("is_active = :active")
-            .expression_attribute_values(":pk", string(circle_pk(slug)))
-            .expression_attribute_values(":member", string("MEMBER#"))
-            .expression_attribute_values(":active", AttributeValue::Bool(true))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
-        Ok(Page { items, next_cursor })
+        let mut start = cursor.map(decode_cursor).transpose()?;
+        let mut items = Vec::new();
+        loop {
+            let remaining = limit - items.len() as i32;
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .filter_expression("is_active = :active")
+                .expression_attribute_values(":pk", string(circle_pk(slug)))
+                .expression_attribute_values(":member", string("MEMBER#"))
+                .expression_attribute_values(":active", AttributeValue::Bool(true))
+                .consistent_read(true)
+                .limit(remaining)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in output.items.unwrap_or_default() {
+                items.push(from_item(item)?);
+            }
+            let next = next_cursor(output.last_evaluated_key.as_ref());
+            if next.is_none() || items.len() as i32 >= limit {
+                return Ok(Page { items, next_cursor: next });
+            }
+            start = output.last_evaluated_key;
+        }
     }
 
     /// Active members of `slug` invited by `username`.
