@@ -90,6 +90,25 @@ async fn only_circle_admins_edit_and_counters_are_read_only() {
 }
 
 #[tokio::test]
+async fn a_circle_cannot_be_limited_below_its_member_count() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let owner = &users[0];
+    // The owner and 10 members: 11.
+    let slug = circle_with_members(&ctx, owner, &users[1..], json!({})).await;
+    let path = circles_path(&slug);
+    let refused = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 10}))).await.expect_invalid_field("members_limit");
+    assert_eq!(refused["errors"][0]["message"], json!("members_limit must be at least the current members_count"), "{refused}");
+    let unchanged = circle(&ctx, owner, &slug).await;
+    assert_eq!((unchanged["is_limited"].clone(), unchanged["members_count"].clone()), (json!(false), json!(11)), "{unchanged}");
+    // Exactly the member count is fine; lowering it further is refused the same way.
+    let limited = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 11}))).await.expect(200);
+    assert_eq!(limited["members_limit"], json!(11));
+    ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"members_limit": 10}))).await.expect_invalid_field("members_limit");
+    assert_eq!(circle(&ctx, owner, &slug).await["members_limit"], json!(11));
+}
+
+#[tokio::test]
 async fn public_circles_are_searched_filtered_ordered_and_paged() {
     let ctx = Ctx::new().await;
     let users = users(&ctx, 3).await;

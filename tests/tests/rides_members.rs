@@ -151,3 +151,68 @@ async fn the_user_summary_is_for_its_owner_only() {
     assert_eq!(circles, [slug.as_str()], "only active memberships: {summary}");
     ctx.call("GET", &format!("/rides/users/{}", ana.username), bob.bearer(), None).await.expect_problem(403, None);
 }
+
+#[tokio::test]
+async fn a_removed_members_codes_admit_no_one() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 4).await;
+    let (owner, inviter, guest, other) = (&users[0], &users[1], &users[2], &users[3]);
+    let slug = unique_slug("removed");
+    create_circle(&ctx, owner, &slug, json!({})).await;
+    // A second admin with their own 10 codes.
+    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &inviter.username]).await;
+    let codes = codes(&ctx, inviter, &slug).await;
+    assert_eq!(codes.len(), 10);
+    join(&ctx, other, &slug, &codes[0]).await.expect(201);
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
+
+    // The owner removes them: their remaining codes are dead.
+    ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", inviter.username), owner.bearer(), None).await.expect(204);
+    for code in &codes[1..3] {
+        let refused = join(&ctx, guest, &slug, code).await.expect_invalid_field("invitation_code");
+        assert_eq!(refused["errors"][0]["message"], json!("Invalid invitation code."));
+    }
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
+    ctx.call("GET", &format!("/rides/circles/{slug}/members/{}", guest.username), owner.bearer(), None).await.expect_problem(404, None);
+    // An active member's code still admits the same guest.
+    let fresh = self::codes(&ctx, owner, &slug).await;
+    join(&ctx, guest, &slug, &fresh[0]).await.expect(201);
+    assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
+}
+
+#[tokio::test]
+async fn member_pages_are_full_until_the_last_even_after_removals() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 7).await;
+    let owner = &users[0];
+    let slug = circle_with_members(&ctx, owner, &users[1..], json!({})).await;
+    // Remove three of the six members: their memberships stay in the partition, inactive.
+    for gone in &users[1..4] {
+        ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", gone.username), owner.bearer(), None).await.expect(204);
+    }
+    let mut expected: Vec<String> = [owner].into_iter().chain(&users[4..]).map(|u| u.username.clone()).collect();
+    expected.sort();
+    for limit in [1, 2, 3] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/rides/circles/{slug}/members?limit={limit}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = ctx.call("GET", &path, owner.bearer(), None).await.expect(200);
+            let items = page["items"].as_array().unwrap();
+            seen.extend(items.iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()));
+            match page["next_cursor"].as_str() {
+                Some(next) => {
+                    assert_eq!(items.len(), limit, "a page with a cursor is full (limit {limit}): {page}");
+                    cursor = Some(next.to_string());
+                }
+                None => break,
+            }
+            assert!(seen.len() <= expected.len(), "too many pages: {seen:?}");
+        }
+        seen.sort();
+        assert_eq!(seen, expected, "limit {limit}");
+    }
+}

@@ -175,3 +175,44 @@ async fn concurrent_circle_edits_are_optimistic_and_never_clobber_counters() {
     assert!(applied.iter().any(|about| circle["about"] == json!(about)), "{circle} not among {applied:?}");
     assert_eq!((circle["members_count"].clone(), circle["rides_offered"].clone()), (json!(2), json!(1)), "{circle}");
 }
+
+#[tokio::test]
+async fn a_join_racing_a_lower_limit_never_leaves_the_circle_over_its_limit() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 11).await;
+    let owner = users[0].clone();
+    let rounds: Vec<(String, String)> = {
+        let mut rounds = Vec::new();
+        for _ in 0..3 {
+            // 10 members (the owner and 9); the owner keeps one code.
+            let slug = circle_with_members(&ctx, &owner, &users[1..10], json!({})).await;
+            let last = codes(&ctx, &owner, &slug).await.remove(0);
+            rounds.push((slug, last));
+        }
+        rounds
+    };
+    for (slug, code) in rounds {
+        let guest = users[10].clone();
+        let replies = all_at_once(2, |i| {
+            let (ctx, owner, guest, slug, code) = (ctx.clone(), owner.clone(), guest.clone(), slug.clone(), code.clone());
+            async move {
+                if i == 0 {
+                    join(&ctx, &guest, &slug, &code).await
+                } else {
+                    ctx.call("PATCH", &circles_path(&slug), owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 10}))).await
+                }
+            }
+        })
+        .await;
+        let after = circle(&ctx, &owner, &slug).await;
+        let count = after["members_count"].as_i64().unwrap();
+        // Exactly one wins: the join (11 members, still unlimited) or the limit (10 members).
+        if after["is_limited"] == json!(true) {
+            assert_eq!((count, after["members_limit"].clone()), (10, json!(10)), "{after} {replies:#?}");
+            assert_eq!(statuses(&replies), [(200, 1), (409, 1)].into_iter().collect(), "{replies:#?}");
+        } else {
+            assert_eq!(count, 11, "{after}");
+            assert_eq!(statuses(&replies), [(201, 1), (422, 1)].into_iter().collect(), "{replies:#?}");
+        }
+    }
+}

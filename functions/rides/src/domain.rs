@@ -13,6 +13,8 @@ pub const ALREADY_MEMBER: &str = "User is already member of this circle";
 pub const INVALID_INVITATION: &str = "Invalid invitation code.";
 pub const MEMBER_LIMIT_REACHED: &str = "Circle has reached its member limit";
 pub const LIMIT_REQUIRED: &str = "If circle is limited, a member limit must be provided";
+/// A limited circle never exceeds its limit, so a new limit cannot be below the members it has.
+pub const LIMIT_BELOW_MEMBERS: &str = "members_limit must be at least the current members_count";
 pub const ONGOING_RIDE: &str = "Ongoing rides cannot be modified.";
 pub const RIDE_FULL: &str = "Ride is already full!";
 pub const ALREADY_PASSENGER: &str = "Passenger is already in this trip";
@@ -456,6 +458,10 @@ pub fn apply_circle_patch(circle: &mut Circle, patch: CirclePatch) -> Result<(),
     if is_limited != limit.is_some() {
         return Err(vec![FieldError::new("members_limit", LIMIT_REQUIRED)]);
     }
+    // Checked again atomically by the update's condition (joins change the count meanwhile).
+    if is_limited && limit.is_some_and(|limit| limit < circle.members_count) {
+        return Err(vec![FieldError::new("members_limit", LIMIT_BELOW_MEMBERS)]);
+    }
     circle.is_limited = is_limited;
     circle.members_limit = limit.unwrap_or(0);
     Ok(())
@@ -891,23 +897,35 @@ impl CircleRow {
 
 pub const EXPORT_HEADER: &str = "id,passengers,departure_location,departure_date,arrival_location,arrival_date,rating";
 
+/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`,
+/// tab or CR gets a leading `'` (OWASP "CSV injection").
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 /// Today's rides as CSV; `passengers` are usernames separated by `;`, `rating` empty when
-/// nobody rated.
+/// nobody rated. Every cell goes through [`spreadsheet_safe`] (locations are user text).
 pub fn rides_csv(rides: &[Ride]) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(EXPORT_HEADER.split(',')).map_err(|e| e.to_string())?;
     for ride in rides {
         let rating = ride.rating().map(|r| format!("{r:.1}")).unwrap_or_default();
+        let passengers = ride.passengers.join(";");
+        let cells = [
+            ride.id.as_str(),
+            &passengers,
+            &ride.departure_location,
+            &ride.departure_date,
+            &ride.arrival_location,
+            &ride.arrival_date,
+            &rating,
+        ];
         writer
-            .write_record([
-                ride.id.as_str(),
-                &ride.passengers.join(";"),
-                &ride.departure_location,
-                &ride.departure_date,
-                &ride.arrival_location,
-                &ride.arrival_date,
-                &rating,
-            ])
+            .write_record(cells.map(spreadsheet_safe).iter().map(|c| c.as_ref()))
             .map_err(|e| e.to_string())?;
     }
     writer.into_inner().map_err(|e| e.to_string())
@@ -962,6 +980,25 @@ mod tests {
         let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), is_limited: Some(true), members_limit: Some(Some(10)), ..Default::default() }, "t").unwrap();
         apply_circle_patch(&mut circle, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
         assert!(!circle.is_limited && circle.members_limit == 0);
+    }
+
+    #[test]
+    fn a_circle_cannot_be_limited_below_its_members() {
+        let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), ..Default::default() }, "t").unwrap();
+        circle.members_count = 40;
+        let limit = |n: i64| CirclePatch { is_limited: Some(true), members_limit: Some(Some(n)), ..Default::default() };
+        let errors = apply_circle_patch(&mut circle.clone(), limit(10)).unwrap_err();
+        assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("members_limit", LIMIT_BELOW_MEMBERS));
+        let errors = apply_circle_patch(&mut circle.clone(), limit(39)).unwrap_err();
+        assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
+        let mut exact = circle.clone();
+        apply_circle_patch(&mut exact, limit(40)).unwrap();
+        assert!(exact.is_limited && exact.members_limit == 40);
+        // Already limited: lowering only the limit is checked too; unlimiting is always fine.
+        let errors = apply_circle_patch(&mut exact.clone(), CirclePatch { members_limit: Some(Some(20)), ..Default::default() }).unwrap_err();
+        assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
+        apply_circle_patch(&mut exact, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
+        assert!(!exact.is_limited);
     }
 
     #[test]
@@ -1122,6 +1159,25 @@ mod tests {
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some(EXPORT_HEADER));
         assert_eq!(lines.next().unwrap(), format!("{},bob;eve,A,2026-01-10T13:00:00.000Z,B,2026-01-10T14:00:00.000Z,4.5", r.id));
+    }
+
+    #[test]
+    fn export_csv_cells_never_start_a_formula() {
+        for (cell, safe) in [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx")] {
+            assert_eq!(spreadsheet_safe(cell), safe);
+        }
+        for plain in ["Plaza", "", "2026-01-10T13:00:00.000Z", "4.5", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+        let mut r = ride("2026-01-10T13:00:00Z");
+        r.departure_location = "=HYPERLINK(\"http://evil\",\"x\")".into();
+        r.arrival_location = "@cmd".into();
+        let text = String::from_utf8(rides_csv(&[r.clone()]).unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[2], "'=HYPERLINK(\"http://evil\",\"x\")");
+        assert_eq!(&row[4], "'@cmd");
+        assert_eq!(&row[3], "2026-01-10T13:00:00.000Z");
     }
 
     #[test]

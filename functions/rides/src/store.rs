@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::domain::{Caller, Circle, Invitation, Membership, Profile, Rating, Ride};
+use crate::domain::{Caller, Circle, LIMIT_BELOW_MEMBERS, Invitation, Membership, Profile, Rating, Ride};
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
@@ -377,10 +377,27 @@ impl Store {
             .set("is_limited", AttributeValue::Bool(circle.is_limited))
             .set("members_limit", n(circle.members_limit))
             .set("updated", string(now))
-            .add("version", 1)
-            .when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))]);
-        let item = self.update(change).await?.ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
-        from_item(item)
+            .add("version", 1);
+        // A limited circle never exceeds its limit: joins change `members_count` without
+        // bumping the version, so the limit is checked against the count in the condition.
+        let change = if circle.is_limited {
+            change.when(
+                "#version = :expected AND #members_count <= :limit",
+                &["version", "members_count"],
+                vec![(":expected", n(expected as i64)), (":limit", n(circle.members_limit))],
+            )
+        } else {
+            change.when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))])
+        };
+        match self.update(change).await? {
+            Some(item) => from_item(item),
+            None => match self.get_circle(&circle.slug).await? {
+                Some(now) if now.version == expected && circle.is_limited && now.members_count > circle.members_limit => {
+                    Err(ApiError::invalid("members_limit", LIMIT_BELOW_MEMBERS))
+                }
+                _ => Err(ApiError::Conflict(MODIFIED.into())),
+            },
+        }
     }
 
     /// Admin: marks a circle verified or not; `None` when there is no such circle.
@@ -432,26 +449,37 @@ impl Store {
     }
 
     /// Active members of a circle, a page at a time (Query on the circle's partition).
+    /// `Limit` applies before the `is_active` filter, so this queries on until the page holds
+    /// `limit` members or the partition ends: a page with a cursor is never short.
     pub async fn list_members(&self, slug: &str, limit: i32, cursor: Option<&str>) -> Result<Page<Membership>, ApiError> {
-        let start = cursor.map(decode_cursor).transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
-            .filter_expression("is_active = :active")
-            .expression_attribute_values(":pk", string(circle_pk(slug)))
-            .expression_attribute_values(":member", string("MEMBER#"))
-            .expression_attribute_values(":active", AttributeValue::Bool(true))
-            .consistent_read(true)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
-        Ok(Page { items, next_cursor })
+        let mut start = cursor.map(decode_cursor).transpose()?;
+        let mut items = Vec::new();
+        loop {
+            let remaining = limit - items.len() as i32;
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .filter_expression("is_active = :active")
+                .expression_attribute_values(":pk", string(circle_pk(slug)))
+                .expression_attribute_values(":member", string("MEMBER#"))
+                .expression_attribute_values(":active", AttributeValue::Bool(true))
+                .consistent_read(true)
+                .limit(remaining)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in output.items.unwrap_or_default() {
+                items.push(from_item(item)?);
+            }
+            let next = next_cursor(output.last_evaluated_key.as_ref());
+            if next.is_none() || items.len() as i32 >= limit {
+                return Ok(Page { items, next_cursor: next });
+            }
+            start = output.last_evaluated_key;
+        }
     }
 
     /// Active members of `slug` invited by `username`.
@@ -602,7 +630,8 @@ impl Store {
                 .add("used_invitations", 1)
                 .add("remaining_invitations", -1)
                 .add("unused_codes", -1)
-                .when("attribute_exists(pk)", &[], vec![])
+                // A removed member's codes admit no one (review R1).
+                .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))])
                 .transact(&self.table)?,
             self.delete(key(circle_pk(&circle.slug), unused_sk(issuer, &invitation.code)))?,
             circle_change.transact(&self.table)?,
