@@ -634,9 +634,10 @@ impl Ctx {
 
     // -------------------------------------------------------------- admin commands
 
-    /// Runs `identity-admin` with the env file's variables; returns its stdout, panics on failure.
-    pub async fn admin(&self, args: &[&str]) -> String {
-        let binary = Path::new(self.env.var("ANDES_TARGET_DIR")).join("identity-admin");
+    /// Runs an admin command (a binary of the workspace, e.g. `rides-admin`) with the env file's
+    /// variables, as `make up` runs its setup steps: (success, stdout, stderr).
+    pub async fn run_admin(&self, command: &str, args: &[&str]) -> (bool, String, String) {
+        let binary = Path::new(self.env.var("ANDES_TARGET_DIR")).join(command);
         let output = tokio::process::Command::new(&binary)
             .args(args)
             .envs(self.env.vars())
@@ -645,15 +646,23 @@ impl Ctx {
             .output()
             .await
             .unwrap_or_else(|error| panic!("cannot run {}: {error}", binary.display()));
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
+        (
             output.status.success(),
-            "identity-admin {} failed ({}):\nstdout: {stdout}\nstderr: {}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// Runs an admin command that must succeed; returns its stdout.
+    pub async fn admin_ok(&self, command: &str, args: &[&str]) -> String {
+        let (success, stdout, stderr) = self.run_admin(command, args).await;
+        assert!(success, "{command} {} failed:\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
         stdout
+    }
+
+    /// Runs `identity-admin`; returns its stdout, panics on failure.
+    pub async fn admin(&self, args: &[&str]) -> String {
+        self.admin_ok("identity-admin", args).await
     }
 
     /// Issues an API key for `principal_id` with `role`.

@@ -166,22 +166,5 @@ pub fn image_ids(ad: &Value) -> Vec<String> {
 
 /// Runs `classifieds-admin` with the env file's variables; returns its stdout, panics on failure.
 pub async fn classifieds_admin(ctx: &Ctx, args: &[&str]) -> String {
-    let binary = std::path::Path::new(ctx.env.var("ANDES_TARGET_DIR")).join("classifieds-admin");
-    let output = tokio::process::Command::new(&binary)
-        .args(args)
-        .envs(ctx.env.vars())
-        .current_dir(project_dir())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", binary.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "classifieds-admin {} failed ({}):\nstdout: {stdout}\nstderr: {}",
-        args.join(" "),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    ctx.admin_ok("classifieds-admin", args).await
 }

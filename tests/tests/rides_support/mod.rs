@@ -2,7 +2,6 @@
 //! members joined through real invitation codes, rides, admin commands and schedules.
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use andes_tests::support::{json, unique_tag, Ctx, Reply, Session, Value, POLL_INTERVAL};
@@ -148,26 +147,11 @@ pub async fn fire_schedule(ctx: &Ctx, function: &str) -> Value {
 
 /// Runs `rides-admin` with the env file's variables; returns (success, stdout, stderr).
 pub async fn rides_admin(ctx: &Ctx, args: &[&str]) -> (bool, String, String) {
-    let binary = Path::new(ctx.env.var("ANDES_TARGET_DIR")).join("rides-admin");
-    let output = tokio::process::Command::new(&binary)
-        .args(args)
-        .envs(ctx.env.vars())
-        .current_dir(andes_tests::support::project_dir())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", binary.display()));
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    ctx.run_admin("rides-admin", args).await
 }
 
 pub async fn rides_admin_ok(ctx: &Ctx, args: &[&str]) -> String {
-    let (ok, stdout, stderr) = rides_admin(ctx, args).await;
-    assert!(ok, "rides-admin {} failed:\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
-    stdout
+    ctx.admin_ok("rides-admin", args).await
 }
 
 /// Reads an object of a bucket as bytes (`None` if it does not exist).
