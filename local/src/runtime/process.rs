@@ -77,6 +77,23 @@ pub fn environment(
     env
 }
 
+/// Spawns `command`, retrying briefly while its binary is "text file busy" (ETXTBSY): a binary
+/// written just before (a rebuild, a copy) can still be open for writing in a process that
+/// another thread forked at that moment, until that child execs and closes it.
+fn spawn_retrying_busy(command: &mut Command) -> std::io::Result<tokio::process::Child> {
+    const TEXT_FILE_BUSY: i32 = 26;
+    let mut attempts = 0;
+    loop {
+        match command.spawn() {
+            Err(error) if error.raw_os_error() == Some(TEXT_FILE_BUSY) && attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            result => return result,
+        }
+    }
+}
+
 /// Starts `binary`; returns the sender that kills it. `on_exit` runs once it has ended.
 pub fn spawn(
     function: &str,
@@ -100,9 +117,7 @@ pub fn spawn(
         .stderr(Stdio::piped())
         // If our task is dropped (runtime shutting down), the process goes with it.
         .kill_on_drop(true);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let mut child = spawn_retrying_busy(&mut command).map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     if let Some(stdout) = child.stdout.take() {
         tokio::spawn(copy_lines(function.to_string(), stdout));
     }
