@@ -105,10 +105,10 @@ async fn handle(
         response.headers_mut().insert("apigw-requestid", value);
     }
     let status = response.status().as_u16();
-    println!(
-        "[gateway] {method} {path} -> {status} ({} ms)",
+    log(format!(
+        "{method} {path} -> {status} ({} ms)",
         started.elapsed().as_millis()
-    );
+    ));
     response
 }
 
@@ -168,11 +168,11 @@ async fn route(shared: &Shared, peer: SocketAddr, request: Request, request_id: 
     match tokio::time::timeout(INTEGRATION_TIMEOUT, shared.invoker.invoke(function, event)).await {
         Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
         Ok(Err(error)) => {
-            println!("[gateway] {function} failed: {error}");
+            log(format!("{function} failed: {error}"));
             internal_error()
         }
         Ok(Ok(result)) => response::from_result(result).unwrap_or_else(|| {
-            println!("[gateway] {function} returned a response API Gateway cannot map");
+            log(format!("{function} returned a response API Gateway cannot map"));
             internal_error()
         }),
     }
@@ -214,10 +214,10 @@ async fn authorize(
 ) -> Result<Map<String, Value>, Response> {
     let api = &matched.route.api;
     let Some(authorizer) = shared.stack.api(api).and_then(|a| a.authorizers.get(name)) else {
-        println!(
-            "[gateway] {}: authorizer {name} is not declared on {api}",
+        log(format!(
+            "{}: authorizer {name} is not declared on {api}",
             matched.route.route_key
-        );
+        ));
         return Err(internal_error());
     };
     let query = events::query_parameters(&incoming.raw_query);
@@ -236,13 +236,13 @@ async fn authorize(
             let decision = match answer {
                 Ok(Ok(answer)) => authorizer::decision(authorizer, &answer),
                 Ok(Err(error)) => {
-                    println!("[gateway] authorizer {name} failed: {error}");
+                    log(format!("authorizer {name} failed: {error}"));
                     None
                 }
                 Err(_) => {
-                    println!(
-                        "[gateway] authorizer {name} did not answer within {AUTHORIZER_TIMEOUT:?}"
-                    );
+                    log(format!(
+                        "authorizer {name} did not answer within {AUTHORIZER_TIMEOUT:?}"
+                    ));
                     None
                 }
             };
@@ -257,6 +257,12 @@ async fn authorize(
         Decision::Allow(context) => Ok(context),
         Decision::Deny => Err(message(StatusCode::FORBIDDEN, "Forbidden")),
     }
+}
+
+/// One line of the gateway's own log, written like the functions' lines (never panics when the
+/// terminal or log file cannot be written: a full disk must not drop requests).
+fn log(text: String) {
+    crate::runtime::report::line("gateway", &text);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 mod api;
 mod pool;
 mod process;
-mod report;
+pub(crate) mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
