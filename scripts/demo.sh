@@ -17,4 +17,5 @@ cargo build -q -p classifieds --bin classifieds-admin
 if [ "$#" -eq 0 ]; then
   set -- load-demo
 fi
-exec target/debug/classifieds-admin "$@"
+# The running stack says where its binaries are (honours CARGO_TARGET_DIR, like `make up`).
+exec "${ANDES_TARGET_DIR:-target/debug}/classifieds-admin" "$@"
