@@ -65,8 +65,14 @@ impl Backend {
     ) -> Result<Backend, BackendError> {
         let log = std::env::temp_dir().join(format!("andes-local-moto-{port}.log"));
         let log_text = log.display().to_string();
-        let log_file = std::fs::File::create(&log).map_err(|source| BackendError::Log { log: log_text.clone(), source })?;
-        let log_err = log_file.try_clone().map_err(|source| BackendError::Log { log: log_text.clone(), source })?;
+        let log_file = std::fs::File::create(&log).map_err(|source| BackendError::Log {
+            log: log_text.clone(),
+            source,
+        })?;
+        let log_err = log_file.try_clone().map_err(|source| BackendError::Log {
+            log: log_text.clone(),
+            source,
+        })?;
         let mut command = Command::new(venv_python);
         command
             .arg(script)
@@ -78,10 +84,15 @@ impl Backend {
         if let Some(account) = account_id {
             command.env("MOTO_ACCOUNT_ID", account);
         }
-        let child = command
-            .spawn()
-            .map_err(|source| BackendError::Spawn { python: venv_python.display().to_string(), source })?;
-        let mut backend = Backend { child: Some(child), port, log };
+        let child = command.spawn().map_err(|source| BackendError::Spawn {
+            python: venv_python.display().to_string(),
+            source,
+        })?;
+        let mut backend = Backend {
+            child: Some(child),
+            port,
+            log,
+        };
         backend.wait_until_ready().await?;
         Ok(backend)
     }
@@ -92,7 +103,10 @@ impl Backend {
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    return Err(BackendError::Exited { status: status.to_string(), log });
+                    return Err(BackendError::Exited {
+                        status: status.to_string(),
+                        log,
+                    });
                 }
             }
             if http_request(self.port, "GET", "/moto-api/").await.is_ok() {
@@ -100,7 +114,11 @@ impl Backend {
             }
             if started.elapsed() > START_TIMEOUT {
                 self.stop().await;
-                return Err(BackendError::Timeout { port: self.port, seconds: START_TIMEOUT.as_secs(), log });
+                return Err(BackendError::Timeout {
+                    port: self.port,
+                    seconds: START_TIMEOUT.as_secs(),
+                    log,
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -128,13 +146,18 @@ impl Backend {
 
 /// Wipes every resource and item of the backend (`POST /moto-api/reset`).
 pub async fn reset(endpoint: &str) -> Result<(), BackendError> {
-    let failed = |message: String| BackendError::Request { endpoint: endpoint.to_string(), message };
+    let failed = |message: String| BackendError::Request {
+        endpoint: endpoint.to_string(),
+        message,
+    };
     let port = endpoint
         .rsplit(':')
         .next()
         .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
         .ok_or_else(|| failed("the endpoint has no port".into()))?;
-    let status = http_request(port, "POST", "/moto-api/reset").await.map_err(|e| failed(e.to_string()))?;
+    let status = http_request(port, "POST", "/moto-api/reset")
+        .await
+        .map_err(|e| failed(e.to_string()))?;
     if status == 200 {
         Ok(())
     } else {
@@ -147,8 +170,9 @@ pub async fn reset(endpoint: &str) -> Result<(), BackendError> {
 async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
     let exchange = async {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-        let request =
-            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
         stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
@@ -156,7 +180,9 @@ async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u1
         head.split_whitespace()
             .nth(1)
             .and_then(|code| code.parse().ok())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not an HTTP answer: {head:?}")))
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not an HTTP answer: {head:?}"))
+            })
     };
     tokio::time::timeout(Duration::from_secs(5), exchange)
         .await

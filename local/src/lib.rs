@@ -16,4 +16,3 @@ pub mod runtime;
 pub mod template;
 pub mod triggers;
 pub mod up;
-

@@ -8,7 +8,10 @@ use andes_local::up::{self, UpOptions, LOCAL_ACCOUNT_ID};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "andes-local", about = "The Andes local platform: template.yaml on one machine, no Docker")]
+#[command(
+    name = "andes-local",
+    about = "The Andes local platform: template.yaml on one machine, no Docker"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -131,23 +134,38 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn print_routes(args: &StackArgs) -> Result<(), String> {
-    let stack = template::load(&args.template, &stack_options(args, "http://127.0.0.1".into())).map_err(|e| e.to_string())?;
+    let stack =
+        template::load(&args.template, &stack_options(args, "http://127.0.0.1".into())).map_err(|e| e.to_string())?;
     for (function, route) in stack.routes() {
         let authorizer = route.authorizer.as_deref().unwrap_or("none");
-        println!("{:<40} {:<28} authorizer: {authorizer}", route.route_key(), function.logical_id);
+        println!(
+            "{:<40} {:<28} authorizer: {authorizer}",
+            route.route_key(),
+            function.logical_id
+        );
     }
     Ok(())
 }
 
 async fn measure_init(args: &MeasureArgs) -> Result<(), String> {
-    println!("| binary | init, exec → first /next (median of {}) | peak RSS |", args.runs);
+    println!(
+        "| binary | init, exec → first /next (median of {}) | peak RSS |",
+        args.runs
+    );
     println!("|---|---|---|");
     for binary in &args.binaries {
         let sample = andes_local::measure::measure(binary, &args.environment, args.runs)
             .await
             .map_err(|e| format!("{}: {e}", binary.display()))?;
-        let name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        println!("| {name} | {:.2} ms | {:.1} MB |", sample.init.as_secs_f64() * 1000.0, sample.peak_rss_kib as f64 / 1024.0);
+        let name = binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "| {name} | {:.2} ms | {:.1} MB |",
+            sample.init.as_secs_f64() * 1000.0,
+            sample.peak_rss_kib as f64 / 1024.0
+        );
     }
     Ok(())
 }

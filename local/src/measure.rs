@@ -47,7 +47,10 @@ pub async fn sample(binary: &Path, environment: &[(String, String)]) -> std::io:
             let head = String::from_utf8_lossy(&request);
             if head.starts_with("GET ") && head.lines().next().is_some_and(|l| l.contains("/invocation/next")) {
                 let init = started.elapsed();
-                return Ok::<_, std::io::Error>(InitSample { init, peak_rss_kib: peak_rss_kib(pid) });
+                return Ok::<_, std::io::Error>(InitSample {
+                    init,
+                    peak_rss_kib: peak_rss_kib(pid),
+                });
             }
         }
     })
@@ -55,7 +58,10 @@ pub async fn sample(binary: &Path, environment: &[(String, String)]) -> std::io:
     let _ = child.kill().await;
     match result {
         Ok(sample) => sample,
-        Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no /next within 10 s: init failed?")),
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "no /next within 10 s: init failed?",
+        )),
     }
 }
 
@@ -83,5 +89,8 @@ pub async fn measure(binary: &Path, environment: &[(String, String)], runs: usiz
     let median_init = samples[samples.len() / 2].init;
     let mut rss: Vec<u64> = samples.iter().map(|s| s.peak_rss_kib).collect();
     rss.sort_unstable();
-    Ok(InitSample { init: median_init, peak_rss_kib: rss[rss.len() / 2] })
+    Ok(InitSample {
+        init: median_init,
+        peak_rss_kib: rss[rss.len() / 2],
+    })
 }

@@ -20,12 +20,19 @@ pub enum ResourceError {
     Invalid { resource: String, message: String },
     /// The backend refused a request.
     #[error("{resource}: {operation} failed: {message}")]
-    Backend { resource: String, operation: &'static str, message: String },
+    Backend {
+        resource: String,
+        operation: &'static str,
+        message: String,
+    },
 }
 
 impl ResourceError {
     pub(crate) fn invalid(resource: &str, message: impl Into<String>) -> Self {
-        ResourceError::Invalid { resource: resource.to_string(), message: message.into() }
+        ResourceError::Invalid {
+            resource: resource.to_string(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn backend(resource: &str, operation: &'static str, error: impl std::error::Error) -> Self {
@@ -48,9 +55,11 @@ pub async fn create_all(stack: &Stack, clients: &Clients) -> Result<(), Resource
         buckets::create(stack, bucket, &clients.s3).await?;
     }
     for bucket in &stack.buckets {
-        let notified = stack.functions.iter().flat_map(|f| &f.events).any(|event| {
-            matches!(event, EventSource::S3(source) if source.bucket == bucket.logical_id)
-        });
+        let notified = stack
+            .functions
+            .iter()
+            .flat_map(|f| &f.events)
+            .any(|event| matches!(event, EventSource::S3(source) if source.bucket == bucket.logical_id));
         if notified {
             buckets::notify(stack, bucket, &clients.s3, &clients.sqs).await?;
         }

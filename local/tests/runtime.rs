@@ -34,10 +34,7 @@ fn function(logical_id: &str, binary: &str, timeout_ms: u64, env: &[(&str, &str)
         binary: binary.into(),
         timeout: Duration::from_millis(timeout_ms),
         memory_mb: 128,
-        environment: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        environment: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         reserved_concurrency: None,
         events: vec![],
         on_failure: None,
@@ -86,10 +83,7 @@ async fn invokes_a_real_function_through_the_runtime_api() {
     assert_eq!(second["pid"], first["pid"], "warm instance reused");
     assert_ne!(second["requestId"], first["requestId"]);
 
-    let error = rt
-        .invoke("Echo", json!({"fail": "nope"}))
-        .await
-        .unwrap_err();
+    let error = rt.invoke("Echo", json!({"fail": "nope"})).await.unwrap_err();
     assert!(
         matches!(&error, InvokeError::Function { error_message, .. } if error_message == "nope"),
         "{error:?}"
@@ -102,14 +96,8 @@ async fn invokes_a_real_function_through_the_runtime_api() {
     );
     assert_ne!(a.unwrap()["pid"], b.unwrap()["pid"]);
 
-    let timeout = rt
-        .invoke("Echo", json!({"sleep_ms": 5_000}))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(timeout, InvokeError::Timeout(s) if s == 2.0),
-        "{timeout:?}"
-    );
+    let timeout = rt.invoke("Echo", json!({"sleep_ms": 5_000})).await.unwrap_err();
+    assert!(matches!(timeout, InvokeError::Timeout(s) if s == 2.0), "{timeout:?}");
 
     let exited = rt.invoke("Echo", json!({"exit": 3})).await.unwrap_err();
     assert!(
@@ -134,10 +122,7 @@ async fn invokes_a_real_function_through_the_runtime_api() {
     assert!(matches!(unknown, InvokeError::UnknownFunction(_)));
 
     let stats = rt.stats();
-    assert!(
-        stats["Echo"]["cold_starts"].as_u64().unwrap() >= 3,
-        "{stats}"
-    );
+    assert!(stats["Echo"]["cold_starts"].as_u64().unwrap() >= 3, "{stats}");
     assert_eq!(stats["Echo"]["timeouts"], 1);
     rt.shutdown().await;
     assert_eq!(rt.stats()["Echo"]["instances"], 0);
@@ -174,15 +159,8 @@ async fn a_rebuilt_binary_replaces_warm_instances() {
         .unwrap();
     drop(file);
     let after = rt.invoke("Echo", json!({})).await.unwrap();
-    assert_ne!(
-        before["pid"], after["pid"],
-        "the new binary runs in a new process"
-    );
-    assert_eq!(
-        rt.stats()["Echo"]["instances"],
-        1,
-        "the old instance is gone"
-    );
+    assert_ne!(before["pid"], after["pid"], "the new binary runs in a new process");
+    assert_eq!(rt.stats()["Echo"]["instances"], 1, "the old instance is gone");
     rt.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -104,7 +104,13 @@ struct FakeInvoker {
 
 impl FakeInvoker {
     fn calls_to(&self, function: &str) -> Vec<Value> {
-        self.calls.lock().unwrap().iter().filter(|(f, _)| f == function).map(|(_, p)| p.clone()).collect()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(f, _)| f == function)
+            .map(|(_, p)| p.clone())
+            .collect()
     }
 }
 
@@ -139,7 +145,11 @@ async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() ->
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,10 +157,15 @@ async fn triggers_deliver_from_the_real_backend() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let python = root.join("../.venv/bin/python");
     if !python.exists() {
-        eprintln!("SKIPPED: {} is missing (run `make venv` to install moto)", python.display());
+        eprintln!(
+            "SKIPPED: {} is missing (run `make venv` to install moto)",
+            python.display()
+        );
         return;
     }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port()).await.expect("backend starts");
+    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
+        .await
+        .expect("backend starts");
     let endpoint = backend.endpoint();
     let options = StackOptions {
         stack_name: "itest".into(),
@@ -161,27 +176,66 @@ async fn triggers_deliver_from_the_real_backend() {
     };
     let stack = Arc::new(template::parse(TEMPLATE, &options).expect("template parses"));
     let clients = Clients::new(&endpoint, &stack.region).await;
-    andes_local::resources::create_all(&stack, &clients).await.expect("resources created");
-    andes_local::resources::create_all(&stack, &clients).await.expect("resources creation is idempotent");
+    andes_local::resources::create_all(&stack, &clients)
+        .await
+        .expect("resources created");
+    andes_local::resources::create_all(&stack, &clients)
+        .await
+        .expect("resources creation is idempotent");
 
     let invoker = Arc::new(FakeInvoker::default());
-    let triggers = Triggers::start(Arc::clone(&stack), clients.clone(), invoker.clone()).await.expect("triggers start");
+    let triggers = Triggers::start(Arc::clone(&stack), clients.clone(), invoker.clone())
+        .await
+        .expect("triggers start");
 
     // --- SQS: the failed message comes back after the visibility timeout, then dead-letters.
     let work = stack.queue("WorkQueue").unwrap();
-    let work_url = clients.sqs.get_queue_url().queue_name(&work.name).send().await.unwrap().queue_url.unwrap();
+    let work_url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(&work.name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     for body in ["ok", "fail"] {
-        clients.sqs.send_message().queue_url(&work_url).message_body(body).send().await.unwrap();
+        clients
+            .sqs
+            .send_message()
+            .queue_url(&work_url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
     }
     let dlq = stack.queue("DeadLetters").unwrap();
-    let dlq_url = clients.sqs.get_queue_url().queue_name(&dlq.name).send().await.unwrap().queue_url.unwrap();
+    let dlq_url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(&dlq.name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     let started = Instant::now();
     let dead = loop {
-        let received = clients.sqs.receive_message().queue_url(&dlq_url).wait_time_seconds(1).send().await.unwrap();
+        let received = clients
+            .sqs
+            .receive_message()
+            .queue_url(&dlq_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
         if let Some(message) = received.messages.unwrap_or_default().into_iter().next() {
             break message;
         }
-        assert!(started.elapsed() < Duration::from_secs(40), "the failed message never reached the DLQ");
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the failed message never reached the DLQ"
+        );
     };
     assert_eq!(dead.body.as_deref(), Some("fail"));
     let bodies: Vec<String> = invoker
@@ -190,8 +244,16 @@ async fn triggers_deliver_from_the_real_backend() {
         .flat_map(|p| p["Records"].as_array().cloned().unwrap_or_default())
         .map(|r| r["body"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(bodies.iter().filter(|b| *b == "ok").count(), 1, "the good message was delivered once: {bodies:?}");
-    assert_eq!(bodies.iter().filter(|b| *b == "fail").count(), 2, "maxReceiveCount deliveries: {bodies:?}");
+    assert_eq!(
+        bodies.iter().filter(|b| *b == "ok").count(),
+        1,
+        "the good message was delivered once: {bodies:?}"
+    );
+    assert_eq!(
+        bodies.iter().filter(|b| *b == "fail").count(),
+        2,
+        "maxReceiveCount deliveries: {bodies:?}"
+    );
     let first = &invoker.calls_to("Worker")[0]["Records"][0];
     assert_eq!(first["eventSource"], "aws:sqs");
     assert_eq!(first["eventSourceARN"], work.arn.as_str());
@@ -211,7 +273,10 @@ async fn triggers_deliver_from_the_real_backend() {
             .await
             .unwrap();
     }
-    let event = eventually("the S3 event", Duration::from_secs(20), || invoker.calls_to("UploadHandler").into_iter().next()).await;
+    let event = eventually("the S3 event", Duration::from_secs(20), || {
+        invoker.calls_to("UploadHandler").into_iter().next()
+    })
+    .await;
     let parsed: aws_lambda_events::s3::S3Event = serde_json::from_value(event.clone()).expect("an S3Event");
     assert_eq!(parsed.records.len(), 1);
     let record = &parsed.records[0];
@@ -233,7 +298,10 @@ async fn triggers_deliver_from_the_real_backend() {
         .send()
         .await
         .unwrap();
-    let change = eventually("the stream record", Duration::from_secs(20), || invoker.calls_to("StreamReader").into_iter().next()).await;
+    let change = eventually("the stream record", Duration::from_secs(20), || {
+        invoker.calls_to("StreamReader").into_iter().next()
+    })
+    .await;
     let parsed: aws_lambda_events::dynamodb::Event = serde_json::from_value(change).expect("a DynamoDB event");
     assert_eq!(parsed.records[0].event_name, "INSERT");
 
@@ -248,14 +316,41 @@ async fn triggers_deliver_from_the_real_backend() {
                 .unwrap(),
         )
         .build();
-    assert!(clients.dynamodb.transact_write_items().transact_items(failing).send().await.is_err());
-    clients.dynamodb.put_item().table_name(&table.name).item("pk", AttributeValue::S("item#2".into())).send().await.unwrap();
-    eventually("the record written after a failed transaction", Duration::from_secs(20), || {
-        let seen = invoker.calls_to("StreamReader").iter().any(|p| p["Records"][0]["dynamodb"]["Keys"]["pk"]["S"] == "item#2");
-        seen.then_some(())
-    })
+    assert!(clients
+        .dynamodb
+        .transact_write_items()
+        .transact_items(failing)
+        .send()
+        .await
+        .is_err());
+    clients
+        .dynamodb
+        .put_item()
+        .table_name(&table.name)
+        .item("pk", AttributeValue::S("item#2".into()))
+        .send()
+        .await
+        .unwrap();
+    eventually(
+        "the record written after a failed transaction",
+        Duration::from_secs(20),
+        || {
+            let seen = invoker
+                .calls_to("StreamReader")
+                .iter()
+                .any(|p| p["Records"][0]["dynamodb"]["Keys"]["pk"]["S"] == "item#2");
+            seen.then_some(())
+        },
+    )
     .await;
-    clients.dynamodb.delete_item().table_name(&table.name).key("pk", AttributeValue::S("item#2".into())).send().await.unwrap();
+    clients
+        .dynamodb
+        .delete_item()
+        .table_name(&table.name)
+        .key("pk", AttributeValue::S("item#2".into()))
+        .send()
+        .await
+        .unwrap();
 
     // --- TTL: an expired item is deleted by the sweeper, a live one stays.
     let past = (chrono::Utc::now().timestamp() - 60).to_string();
@@ -270,8 +365,11 @@ async fn triggers_deliver_from_the_real_backend() {
         .unwrap();
     triggers.sweep_now().await;
     let scan = clients.dynamodb.scan().table_name(&table.name).send().await.unwrap();
-    let keys: Vec<String> =
-        scan.items().iter().filter_map(|i| i.get("pk")?.as_s().ok().cloned()).collect();
+    let keys: Vec<String> = scan
+        .items()
+        .iter()
+        .filter_map(|i| i.get("pk")?.as_s().ok().cloned())
+        .collect();
     assert_eq!(keys, vec!["item#1".to_string()]);
 
     // --- Schedules fire on demand; functions without a schedule are unknown to the firer.
@@ -280,8 +378,14 @@ async fn triggers_deliver_from_the_real_backend() {
     let payload = invoker.calls_to("Ticker").pop().unwrap();
     assert_eq!(payload["detail-type"], "Scheduled Event");
     assert_eq!(payload["source"], "aws.events");
-    assert_eq!(payload["resources"][0], "arn:aws:events:us-east-1:123456789012:rule/itest-Ticker-Tick");
-    assert!(matches!(triggers.fire("Worker").await, Err(InvokeError::UnknownFunction(_))));
+    assert_eq!(
+        payload["resources"][0],
+        "arn:aws:events:us-east-1:123456789012:rule/itest-Ticker-Tick"
+    );
+    assert!(matches!(
+        triggers.fire("Worker").await,
+        Err(InvokeError::UnknownFunction(_))
+    ));
 
     let stats = triggers.stats();
     eprintln!("stats: {stats}");
@@ -296,10 +400,15 @@ async fn dynamodb_requests_are_serialised() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let python = root.join("../.venv/bin/python");
     if !python.exists() {
-        eprintln!("SKIPPED: {} is missing (run `make venv` to install moto)", python.display());
+        eprintln!(
+            "SKIPPED: {} is missing (run `make venv` to install moto)",
+            python.display()
+        );
         return;
     }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port()).await.expect("backend starts");
+    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
+        .await
+        .expect("backend starts");
     let clients = Clients::new(&backend.endpoint(), "us-east-1").await;
     clients
         .dynamodb
@@ -340,7 +449,14 @@ async fn dynamodb_requests_are_serialised() {
     for update in updates.collect::<Vec<_>>() {
         update.await.unwrap();
     }
-    let item = clients.dynamodb.get_item().table_name("counters").key("pk", AttributeValue::S("c".into())).send().await.unwrap();
+    let item = clients
+        .dynamodb
+        .get_item()
+        .table_name("counters")
+        .key("pk", AttributeValue::S("c".into()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(item.item.unwrap()["n"], AttributeValue::N("100".into()));
     andes_local::backend::reset(&backend.endpoint()).await.expect("reset");
     let tables = clients.dynamodb.list_tables().send().await.unwrap();

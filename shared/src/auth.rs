@@ -49,7 +49,11 @@ pub struct Principal {
 
 impl Principal {
     pub fn anonymous() -> Self {
-        Self { id: String::new(), roles: vec![ANONYMOUS_ROLE.to_string()], kind: PrincipalKind::Anonymous }
+        Self {
+            id: String::new(),
+            roles: vec![ANONYMOUS_ROLE.to_string()],
+            kind: PrincipalKind::Anonymous,
+        }
     }
 
     pub fn has_role(&self, role: &str) -> bool {
@@ -79,7 +83,11 @@ impl Principal {
         if kind != PrincipalKind::Anonymous && id.is_empty() {
             return Self::anonymous();
         }
-        let roles = text("roles").split(',').filter(|r| !r.is_empty()).map(str::to_string).collect();
+        let roles = text("roles")
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
         Self { id, roles, kind }
     }
 
@@ -101,7 +109,9 @@ impl Principal {
         match principal.kind {
             PrincipalKind::Account => Ok(principal),
             PrincipalKind::Anonymous => Err(ApiError::Unauthorized("authentication required".into())),
-            PrincipalKind::ApiKey => Err(ApiError::Forbidden("this route needs an account, not an API key".into())),
+            PrincipalKind::ApiKey => Err(ApiError::Forbidden(
+                "this route needs an account, not an API key".into(),
+            )),
         }
     }
 }
@@ -112,7 +122,11 @@ mod tests {
 
     #[test]
     fn context_round_trips() {
-        let principal = Principal { id: "a1".into(), roles: vec!["user".into(), "admin".into()], kind: PrincipalKind::Account };
+        let principal = Principal {
+            id: "a1".into(),
+            roles: vec!["user".into(), "admin".into()],
+            kind: PrincipalKind::Account,
+        };
         assert_eq!(Principal::from_context(&principal.to_context()), principal);
     }
 

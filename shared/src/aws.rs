@@ -18,7 +18,10 @@ const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-roots.pe
 
 /// The shared SDK configuration, from the environment.
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
 }
 
 /// HTTPS with rustls (aws-lc), trusting the Amazon roots only. Plain HTTP endpoints, such as

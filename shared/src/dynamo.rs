@@ -59,7 +59,11 @@ pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize
 }
 
 /// Reads one item with a strongly consistent `GetItem` (a write just acknowledged is seen).
-pub async fn get_consistent(client: &aws_sdk_dynamodb::Client, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
+pub async fn get_consistent(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Item,
+) -> Result<Option<Item>, ApiError> {
     let output = client
         .get_item()
         .table_name(table)
@@ -91,9 +95,16 @@ const TRANSACTION_ATTEMPTS: u32 = 4;
 
 /// Runs `TransactWriteItems`, retrying with back-off only cancellations caused by
 /// conflicting concurrent transactions.
-pub async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWriteItem>) -> Result<(), TransactionError> {
+pub async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<TransactWriteItem>,
+) -> Result<(), TransactionError> {
     for attempt in 1..=TRANSACTION_ATTEMPTS {
-        let result = client.transact_write_items().set_transact_items(Some(writes.clone())).send().await;
+        let result = client
+            .transact_write_items()
+            .set_transact_items(Some(writes.clone()))
+            .send()
+            .await;
         let Err(error) = result else { return Ok(()) };
         let failed = failed_conditions(&error);
         if !failed.is_empty() {
@@ -106,7 +117,9 @@ pub async fn transact(client: &aws_sdk_dynamodb::Client, writes: Vec<TransactWri
         }
         tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt))).await;
     }
-    Err(TransactionError::Other(ApiError::internal("transaction attempts exhausted")))
+    Err(TransactionError::Other(ApiError::internal(
+        "transaction attempts exhausted",
+    )))
 }
 
 /// Page size of a list request: `limit` defaults to 20 and is capped at 100.
@@ -118,7 +131,10 @@ pub fn page_limit(raw: Option<&str>) -> Result<i32, ApiError> {
         None | Some("") => Ok(DEFAULT_LIMIT),
         Some(raw) => match raw.parse::<i32>() {
             Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-            _ => Err(ApiError::invalid("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+            _ => Err(ApiError::invalid(
+                "limit",
+                format!("must be an integer from 1 to {MAX_LIMIT}"),
+            )),
         },
     }
 }
@@ -153,7 +169,9 @@ pub fn encode_cursor(key: &Item) -> Option<String> {
 
 pub fn decode_cursor(cursor: &str) -> Result<Item, ApiError> {
     let invalid = || ApiError::invalid("cursor", "is not a cursor returned by this list");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid())?;
     let plain: HashMap<String, HashMap<String, String>> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     plain
         .into_iter()
@@ -174,7 +192,10 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let key = Item::from([("pk".into(), string("A#1")), ("n".into(), AttributeValue::N("3".into()))]);
+        let key = Item::from([
+            ("pk".into(), string("A#1")),
+            ("n".into(), AttributeValue::N("3".into())),
+        ]);
         let cursor = encode_cursor(&key).unwrap();
         assert_eq!(decode_cursor(&cursor).unwrap(), key);
     }

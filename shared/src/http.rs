@@ -20,7 +20,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -166,7 +169,13 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8], max_bytes: usize) -> 
         let path = error.path().to_string();
         let inner = error.into_inner().to_string();
         let field = missing_field_name(&inner)
-            .map(|missing| if path == "." { missing.to_string() } else { format!("{path}.{missing}") })
+            .map(|missing| {
+                if path == "." {
+                    missing.to_string()
+                } else {
+                    format!("{path}.{missing}")
+                }
+            })
             .unwrap_or(path);
         ApiError::invalid(field, strip_position(&inner))
     })
@@ -205,7 +214,10 @@ where
     let handler = &handler;
     lambda_http::run(lambda_http::service_fn(move |request: Request| async move {
         let started = Instant::now();
-        let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+        let request_id = request
+            .lambda_context_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default();
         let route = route_key(&request);
         let response = match handler(request).await {
             Ok(response) => response,
@@ -265,9 +277,18 @@ mod tests {
 
     #[test]
     fn oversized_and_empty_bodies_are_refused() {
-        assert_eq!(parse_json_bytes::<Signup>(&[b' '; 200], 100).unwrap_err().status(), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(parse_json_bytes::<Signup>(b"", 100).unwrap_err().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(parse_json_bytes::<Signup>(b"[]", 100).unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            parse_json_bytes::<Signup>(&[b' '; 200], 100).unwrap_err().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            parse_json_bytes::<Signup>(b"", 100).unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            parse_json_bytes::<Signup>(b"[]", 100).unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[test]

@@ -36,7 +36,13 @@ pub struct Notification {
 impl Notification {
     /// A new notification with a fresh id, created now.
     pub fn new(template: impl Into<String>, to: Recipient, data: serde_json::Value) -> Self {
-        Self { id: Uuid::now_v7(), template: template.into(), to, data, created: Utc::now() }
+        Self {
+            id: Uuid::now_v7(),
+            template: template.into(),
+            to,
+            data,
+            created: Utc::now(),
+        }
     }
 }
 
@@ -58,7 +64,10 @@ mod tests {
 
     #[test]
     fn envelope_round_trips_as_json() {
-        let to = Recipient { email: "ana@example.com".into(), name: None };
+        let to = Recipient {
+            email: "ana@example.com".into(),
+            name: None,
+        };
         let notification = Notification::new("account_confirmation", to, serde_json::json!({"username": "ana"}));
         let text = serde_json::to_string(&notification).unwrap();
         assert!(!text.contains("\"name\""));

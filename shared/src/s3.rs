@@ -28,7 +28,9 @@ pub async fn put_json<T: Serialize>(
 /// The object key of an S3 event record: URL-encoded, with `+` for spaces.
 pub fn decode_event_key(raw: &str) -> String {
     let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -37,7 +39,10 @@ mod tests {
 
     #[test]
     fn event_keys_are_decoded() {
-        assert_eq!(decode_event_key("uploads/my+photo%281%29.jpg"), "uploads/my photo(1).jpg");
+        assert_eq!(
+            decode_event_key("uploads/my+photo%281%29.jpg"),
+            "uploads/my photo(1).jpg"
+        );
         assert_eq!(decode_event_key("a%2Fb"), "a/b");
     }
 }

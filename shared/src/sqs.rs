@@ -23,7 +23,9 @@ where
         let latency_ms = started.elapsed().as_millis() as u64;
         match &outcome {
             Ok(()) => tracing::info!(message_id = %message_id, status = "ok", latency_ms, "message"),
-            Err(error) => tracing::warn!(message_id = %message_id, status = "failed", latency_ms, error = %error, "message"),
+            Err(error) => {
+                tracing::warn!(message_id = %message_id, status = "failed", latency_ms, error = %error, "message")
+            }
         }
         (message_id, outcome.is_ok())
     }))
@@ -68,10 +70,18 @@ mod tests {
         let mut event = SqsEvent::default();
         event.records = vec![message("1", "ok"), message("2", "boom"), message("3", "ok")];
         let handler = |m: SqsMessage| async move {
-            if m.body.as_deref() == Some("boom") { Err("bad message") } else { Ok(()) }
+            if m.body.as_deref() == Some("boom") {
+                Err("bad message")
+            } else {
+                Ok(())
+            }
         };
         let response = handle_batch(event, &handler).await;
-        let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
         assert_eq!(failed, vec!["2"]);
     }
 }

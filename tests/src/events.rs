@@ -47,8 +47,13 @@ fn owner<'a>(file: &Path, functions: &'a [Function]) -> Option<&'a Function> {
 }
 
 fn parse<T: DeserializeOwned>(file: &Path, raw: &Value) -> T {
-    serde_json::from_value(raw.clone())
-        .unwrap_or_else(|e| panic!("{} does not deserialize as {}: {e}", file.display(), std::any::type_name::<T>()))
+    serde_json::from_value(raw.clone()).unwrap_or_else(|e| {
+        panic!(
+            "{} does not deserialize as {}: {e}",
+            file.display(),
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 fn check_sample(file: &Path, function: &Function) {
@@ -67,7 +72,10 @@ fn check_sample(file: &Path, function: &Function) {
             routes.iter().any(|r| r.key() == route_key),
             "{name}: routeKey {route_key:?} is not a route of template.yaml"
         );
-        assert!(event.headers.contains_key("authorization"), "{name}: an Authorization header to decide on");
+        assert!(
+            event.headers.contains_key("authorization"),
+            "{name}: an Authorization header to decide on"
+        );
         return;
     }
 
@@ -80,21 +88,49 @@ fn check_sample(file: &Path, function: &Function) {
                 .routes()
                 .into_iter()
                 .find(|r| r.key() == route_key)
-                .unwrap_or_else(|| panic!("{name}: routeKey {route_key:?} is not a route of {}", function.logical_id));
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name}: routeKey {route_key:?} is not a route of {}",
+                        function.logical_id
+                    )
+                });
             let context = &event.request_context;
-            assert_eq!(context.route_key.as_deref(), Some(route_key.as_str()), "{name}: requestContext.routeKey");
-            assert_eq!(context.stage.as_deref(), Some("$default"), "{name}: requestContext.stage");
+            assert_eq!(
+                context.route_key.as_deref(),
+                Some(route_key.as_str()),
+                "{name}: requestContext.routeKey"
+            );
+            assert_eq!(
+                context.stage.as_deref(),
+                Some("$default"),
+                "{name}: requestContext.stage"
+            );
             assert!(context.request_id.is_some(), "{name}: requestContext.requestId");
-            assert_eq!(context.http.method.as_str(), route.method, "{name}: requestContext.http.method");
+            assert_eq!(
+                context.http.method.as_str(),
+                route.method,
+                "{name}: requestContext.http.method"
+            );
             let raw_path = event.raw_path.as_deref().unwrap_or_default();
-            assert!(path_matches(&route.path, raw_path), "{name}: rawPath {raw_path:?} does not match {}", route.path);
-            assert_eq!(context.http.path.as_deref(), Some(raw_path), "{name}: requestContext.http.path");
+            assert!(
+                path_matches(&route.path, raw_path),
+                "{name}: rawPath {raw_path:?} does not match {}",
+                route.path
+            );
+            assert_eq!(
+                context.http.path.as_deref(),
+                Some(raw_path),
+                "{name}: requestContext.http.path"
+            );
             let authorizer = context
                 .authorizer
                 .as_ref()
                 .unwrap_or_else(|| panic!("{name}: requestContext.authorizer.lambda (the principal)"));
             for field in ["principal_id", "roles", "kind"] {
-                assert!(authorizer.fields.get(field).is_some_and(Value::is_string), "{name}: authorizer.lambda.{field} string");
+                assert!(
+                    authorizer.fields.get(field).is_some_and(Value::is_string),
+                    "{name}: authorizer.lambda.{field} string"
+                );
             }
             assert!(!event.is_base64_encoded, "{name}: isBase64Encoded");
             if let Some(body) = &event.body {
@@ -108,7 +144,8 @@ fn check_sample(file: &Path, function: &Function) {
                 assert_eq!(record.event_source.as_deref(), Some("aws:sqs"), "{name}: eventSource");
                 assert!(record.message_id.is_some(), "{name}: messageId");
                 let body = record.body.as_deref().unwrap_or_default();
-                let message: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: record body is not JSON: {e}"));
+                let message: Value =
+                    serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: record body is not JSON: {e}"));
                 if function.binary.as_deref() == Some("notifier") {
                     for field in ["id", "template", "created"] {
                         assert!(message[field].is_string(), "{name}: notification.{field}");
@@ -126,7 +163,10 @@ fn check_sample(file: &Path, function: &Function) {
         Some(Trigger::Schedule) => {
             let _: aws_lambda_events::event::eventbridge::EventBridgeEvent<Value> = parse(file, &raw);
         }
-        other => panic!("{name}: no known event type for {} (trigger {other:?})", function.logical_id),
+        other => panic!(
+            "{name}: no known event type for {} (trigger {other:?})",
+            function.logical_id
+        ),
     }
 }
 
@@ -141,7 +181,10 @@ fn every_sample_event_parses_as_its_functions_event() {
             None => orphans.push(file.display().to_string()),
         }
     }
-    assert!(orphans.is_empty(), "sample events that belong to no function of template.yaml: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "sample events that belong to no function of template.yaml: {orphans:?}"
+    );
 }
 
 #[test]
@@ -150,8 +193,15 @@ fn every_function_has_a_sample_event() {
     let files = sample_files();
     let missing: Vec<String> = functions
         .iter()
-        .filter(|f| !files.iter().any(|file| owner(file, &functions).is_some_and(|o| o.logical_id == f.logical_id)))
+        .filter(|f| {
+            !files
+                .iter()
+                .any(|file| owner(file, &functions).is_some_and(|o| o.logical_id == f.logical_id))
+        })
         .map(|f| format!("{} ({})", f.logical_id, f.binary.as_deref().unwrap_or("no binary")))
         .collect();
-    assert!(missing.is_empty(), "functions without a sample event under events/: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "functions without a sample event under events/: {missing:?}"
+    );
 }

@@ -64,7 +64,10 @@ impl Env {
                 path.display()
             )
         })?;
-        Ok(Env { vars: parse_env_file(&text), path })
+        Ok(Env {
+            vars: parse_env_file(&text),
+            path,
+        })
     }
 
     /// A variable that must be set (non-empty).
@@ -102,7 +105,9 @@ pub fn parse_env_file(text: &str) -> BTreeMap<String, String> {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         let value = value.trim();
         let unquoted = ['"', '\'']
             .iter()
@@ -163,7 +168,9 @@ pub fn access_claims(account_id: &str, roles: &[&str], issued_at: i64, expires_a
 /// A well-formed API key (`andes_<8 chars>_<32 bytes base64url>`) that nobody issued;
 /// `prefix` picks its public prefix (else a random one).
 pub fn made_up_api_key(prefix: Option<&str>) -> String {
-    let prefix = prefix.map(str::to_string).unwrap_or_else(|| unique_tag()[..8].to_string());
+    let prefix = prefix
+        .map(str::to_string)
+        .unwrap_or_else(|| unique_tag()[..8].to_string());
     // 43 base64url characters = 32 bytes; the last one ('A') leaves no stray bits.
     let secret = format!("{}{}{}abcdefA", unique_tag(), unique_tag(), unique_tag());
     format!("andes_{prefix}_{secret}")
@@ -240,9 +247,8 @@ impl Reply {
         if self.text.trim().is_empty() {
             return Value::Null;
         }
-        serde_json::from_str(&self.text).unwrap_or_else(|error| {
-            panic!("{}: body is not JSON ({error}): {}", self.request, self.text)
-        })
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|error| panic!("{}: body is not JSON ({error}): {}", self.request, self.text))
     }
 
     /// Asserts the status and returns the JSON body.
@@ -265,10 +271,27 @@ impl Reply {
             self.content_type,
             self.text
         );
-        assert_eq!(body["status"], json!(status), "{}: problem status field: {}", self.request, self.text);
-        assert!(body["title"].is_string(), "{}: problem without title: {}", self.request, self.text);
+        assert_eq!(
+            body["status"],
+            json!(status),
+            "{}: problem status field: {}",
+            self.request,
+            self.text
+        );
+        assert!(
+            body["title"].is_string(),
+            "{}: problem without title: {}",
+            self.request,
+            self.text
+        );
         if let Some(detail) = detail {
-            assert_eq!(body["detail"], json!(detail), "{}: problem detail: {}", self.request, self.text);
+            assert_eq!(
+                body["detail"],
+                json!(detail),
+                "{}: problem detail: {}",
+                self.request,
+                self.text
+            );
         }
         body
     }
@@ -289,7 +312,12 @@ impl Reply {
     /// Asserts an answer of API Gateway itself: this status and exactly `{"message": message}`.
     pub fn expect_gateway(&self, status: u16, message: &str) {
         let body = self.expect(status);
-        assert_eq!(body, json!({ "message": message }), "{}: gateway answer body", self.request);
+        assert_eq!(
+            body,
+            json!({ "message": message }),
+            "{}: gateway answer body",
+            self.request
+        );
     }
 
     /// Whether this is API Gateway's own 401 or 403 (the authorizer stopped the request).
@@ -305,7 +333,12 @@ impl Reply {
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
-        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -379,7 +412,8 @@ impl Ctx {
         match body {
             Some(body) => {
                 headers.push(("content-type", "application/json"));
-                self.call_raw(method, path, &headers, body.to_string().into_bytes()).await
+                self.call_raw(method, path, &headers, body.to_string().into_bytes())
+                    .await
             }
             None => self.call_raw(method, path, &headers, Vec::new()).await,
         }
@@ -411,7 +445,12 @@ impl Ctx {
             .text()
             .await
             .unwrap_or_else(|error| panic!("{description}: reading the body failed: {error}"));
-        Reply { request: description, status, content_type, text }
+        Reply {
+            request: description,
+            status,
+            content_type,
+            text,
+        }
     }
 
     // -------------------------------------------------------------- identity
@@ -427,13 +466,22 @@ impl Ctx {
     /// Signs up and returns the created (unverified) account.
     pub async fn create_account(&self, user: &NewUser) -> Value {
         let account = self.signup(user).await.expect(201);
-        assert_eq!(account["verified"], json!(false), "a new account is not verified: {account}");
+        assert_eq!(
+            account["verified"],
+            json!(false),
+            "a new account is not verified: {account}"
+        );
         account
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.call("POST", "/identity/login", None, Some(&json!({ "email": email, "password": password })))
-            .await
+        self.call(
+            "POST",
+            "/identity/login",
+            None,
+            Some(&json!({ "email": email, "password": password })),
+        )
+        .await
     }
 
     /// Logs in (200) and returns the session.
@@ -444,7 +492,11 @@ impl Ctx {
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| panic!("login answer without access_token: {login}"))
             .to_string();
-        Session { access_token, account: login["account"].clone(), login }
+        Session {
+            access_token,
+            account: login["account"].clone(),
+            login,
+        }
     }
 
     /// Logs in as the platform's admin account (`ANDES_ADMIN_EMAIL` / `ANDES_ADMIN_PASSWORD`
@@ -455,7 +507,8 @@ impl Ctx {
     }
 
     pub async fn verify(&self, token: &str) -> Reply {
-        self.call("POST", "/identity/verify", None, Some(&json!({ "token": token }))).await
+        self.call("POST", "/identity/verify", None, Some(&json!({ "token": token })))
+            .await
     }
 
     pub async fn me(&self, bearer: Option<&str>) -> Reply {
@@ -477,7 +530,11 @@ impl Ctx {
         self.create_account(user).await;
         let token = self.confirmation_token(&user.email).await;
         let verified = self.verify(&token).await.expect(200);
-        assert_eq!(verified["account"]["verified"], json!(true), "verify answer: {verified}");
+        assert_eq!(
+            verified["account"]["verified"],
+            json!(true),
+            "verify answer: {verified}"
+        );
         self.login_session(&user.email, &user.password).await
     }
 
@@ -521,7 +578,12 @@ impl Ctx {
         let mut found = Vec::new();
         let mut keys = Vec::new();
         for prefix in outbox_prefixes() {
-            keys.extend(self.list_keys(bucket, &prefix).await.into_iter().filter(|k| !seen.contains(k)));
+            keys.extend(
+                self.list_keys(bucket, &prefix)
+                    .await
+                    .into_iter()
+                    .filter(|k| !seen.contains(k)),
+            );
         }
         keys.sort();
         for key in keys.into_iter().rev() {
@@ -541,7 +603,10 @@ impl Ctx {
                 .into_bytes();
             seen.insert(key.clone());
             let message: Value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-                panic!("outbox object s3://{bucket}/{key} is not JSON ({error}): {}", String::from_utf8_lossy(&bytes))
+                panic!(
+                    "outbox object s3://{bucket}/{key} is not JSON ({error}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
             });
             let to = message["to"]["email"].as_str().unwrap_or_default();
             if to.eq_ignore_ascii_case(email) {
@@ -611,7 +676,9 @@ impl Ctx {
                 }
             }
             if Instant::now() >= deadline {
-                panic!("timed out after {DEAD_LETTER_TIMEOUT:?} waiting for {what} in the dead-letter queue {queue_url}");
+                panic!(
+                    "timed out after {DEAD_LETTER_TIMEOUT:?} waiting for {what} in the dead-letter queue {queue_url}"
+                );
             }
         }
     }
@@ -656,7 +723,11 @@ impl Ctx {
     /// Runs an admin command that must succeed; returns its stdout.
     pub async fn admin_ok(&self, command: &str, args: &[&str]) -> String {
         let (success, stdout, stderr) = self.run_admin(command, args).await;
-        assert!(success, "{command} {} failed:\nstdout: {stdout}\nstderr: {stderr}", args.join(" "));
+        assert!(
+            success,
+            "{command} {} failed:\nstdout: {stdout}\nstderr: {stderr}",
+            args.join(" ")
+        );
         stdout
     }
 
@@ -669,7 +740,15 @@ impl Ctx {
     pub async fn issue_api_key(&self, principal_id: &str, role: &str) -> ApiKey {
         const VAR: &str = "ANDES_TEST_API_KEY";
         let stdout = self
-            .admin(&["issue-key", "--principal-id", principal_id, "--role", role, "--print-env", VAR])
+            .admin(&[
+                "issue-key",
+                "--principal-id",
+                principal_id,
+                "--role",
+                role,
+                "--print-env",
+                VAR,
+            ])
             .await;
         let key = stdout
             .lines()
@@ -756,13 +835,19 @@ mod tests {
     fn unique_tags_are_usernames() {
         let user = NewUser::random();
         assert!((4..=20).contains(&user.username.len()));
-        assert!(user.username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(user
+            .username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert_ne!(unique_tag(), unique_tag());
     }
 
     #[test]
     fn forged_and_real_tokens_differ() {
         let claims = verification_claims("a", 1, 2);
-        assert_ne!(sign_jwt(FORGED_SECRET, &claims), sign_jwt(b"another-secret-of-32-characters!!", &claims));
+        assert_ne!(
+            sign_jwt(FORGED_SECRET, &claims),
+            sign_jwt(b"another-secret-of-32-characters!!", &claims)
+        );
     }
 }

@@ -169,7 +169,9 @@ impl Template {
     /// The default authorizer of the API an event names in `ApiId`.
     fn default_authorizer(&self, api_id: Option<&Value>) -> Option<String> {
         let api = self.resource(&api_id.and_then(ref_target)?)?;
-        path(api, &["Properties", "Auth", "DefaultAuthorizer"]).and_then(Value::as_str).map(str::to_string)
+        path(api, &["Properties", "Auth", "DefaultAuthorizer"])
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     pub fn functions(&self) -> Vec<Function> {
@@ -189,7 +191,8 @@ impl Template {
                         triggers.push(match kind {
                             "HttpApi" => {
                                 let method = prop("Method").and_then(Value::as_str).unwrap_or("ANY").to_uppercase();
-                                let route_path = prop("Path").and_then(Value::as_str).unwrap_or("/$default").to_string();
+                                let route_path =
+                                    prop("Path").and_then(Value::as_str).unwrap_or("/$default").to_string();
                                 let authorizer = prop("Auth")
                                     .and_then(|auth| auth.get("Authorizer"))
                                     .and_then(Value::as_str)
@@ -211,7 +214,12 @@ impl Template {
                     }
                 }
                 let is_authorizer = authorizers.contains(&logical_id);
-                Function { logical_id, binary, triggers, is_authorizer }
+                Function {
+                    logical_id,
+                    binary,
+                    triggers,
+                    is_authorizer,
+                }
             })
             .collect()
     }
@@ -232,8 +240,8 @@ pub fn load_permissions() -> BTreeMap<String, Vec<String>> {
     }
     let path = permissions_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let permissions: Permissions =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {} (routes: map of route key → roles): {e}", path.display()));
+    let permissions: Permissions = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("parse {} (routes: map of route key → roles): {e}", path.display()));
     permissions.routes
 }
 
@@ -276,7 +284,10 @@ mod tests {
         assert!(!path_matches("/rides/{id}/join", "/rides//join"));
         assert!(path_matches("/files/{proxy+}", "/files/a/b"));
         assert!(!path_matches("/files/{proxy+}", "/files"));
-        assert_eq!(concrete_path("/rides/{id}/members/{member}"), "/rides/dummy/members/dummy");
+        assert_eq!(
+            concrete_path("/rides/{id}/members/{member}"),
+            "/rides/dummy/members/dummy"
+        );
         assert!(path_matches("/files/{proxy+}", &concrete_path("/files/{proxy+}")));
     }
 
@@ -284,13 +295,33 @@ mod tests {
     fn template_declares_identity_routes() {
         let template = Template::load();
         let routes: Vec<String> = template.http_routes().iter().map(HttpRoute::key).collect();
-        for key in ["POST /identity/signup", "POST /identity/login", "POST /identity/verify", "GET /identity/me", "PATCH /identity/me"] {
-            assert!(routes.contains(&key.to_string()), "{key} missing from template routes {routes:?}");
+        for key in [
+            "POST /identity/signup",
+            "POST /identity/login",
+            "POST /identity/verify",
+            "GET /identity/me",
+            "PATCH /identity/me",
+        ] {
+            assert!(
+                routes.contains(&key.to_string()),
+                "{key} missing from template routes {routes:?}"
+            );
         }
         let functions = template.functions();
-        let authorizer = functions.iter().find(|f| f.is_authorizer).expect("an authorizer function");
+        let authorizer = functions
+            .iter()
+            .find(|f| f.is_authorizer)
+            .expect("an authorizer function");
         assert_eq!(authorizer.binary.as_deref(), Some("identity-authorizer"));
-        let get_me = template.http_routes().into_iter().find(|r| r.key() == "GET /identity/me").unwrap();
-        assert_eq!(get_me.authorizer.as_deref(), Some("Required"), "default authorizer applies");
+        let get_me = template
+            .http_routes()
+            .into_iter()
+            .find(|r| r.key() == "GET /identity/me")
+            .unwrap();
+        assert_eq!(
+            get_me.authorizer.as_deref(),
+            Some("Required"),
+            "default authorizer applies"
+        );
     }
 }

@@ -12,9 +12,25 @@ async fn create_validates_fields_and_the_catalog() {
     let (_, seller) = ctx.new_session().await;
     let token = Some(seller.access_token.as_str());
 
-    let problem = ctx.call("POST", ADS, token, Some(&json!({}))).await.expect_problem(422, None);
+    let problem = ctx
+        .call("POST", ADS, token, Some(&json!({})))
+        .await
+        .expect_problem(422, None);
     let fields = error_fields(&problem);
-    for field in ["model_id", "city_id", "type", "origin", "color", "price", "fabrication_year", "model_year", "mileage", "brake_system", "ignition", "cooling"] {
+    for field in [
+        "model_id",
+        "city_id",
+        "type",
+        "origin",
+        "color",
+        "price",
+        "fabrication_year",
+        "model_year",
+        "mileage",
+        "brake_system",
+        "ignition",
+        "cooling",
+    ] {
         assert!(fields.contains(&field.to_string()), "{field} not in {fields:?}");
     }
     let with = |key: &str, value: serde_json::Value| {
@@ -34,16 +50,37 @@ async fn create_validates_fields_and_the_catalog() {
         ("options", json!(["jetpack"])),
         ("license_plate", json!("NOT A PLATE!")),
     ] {
-        ctx.call("POST", ADS, token, Some(&with(field, value))).await.expect_invalid_field(field);
+        ctx.call("POST", ADS, token, Some(&with(field, value)))
+            .await
+            .expect_invalid_field(field);
     }
-    ctx.call("POST", ADS, token, Some(&with("surprise", json!(1)))).await.expect_invalid_field("surprise");
+    ctx.call("POST", ADS, token, Some(&with("surprise", json!(1))))
+        .await
+        .expect_invalid_field("surprise");
     // Catalog: unknown model, city, version; a version of another model.
-    ctx.call("POST", ADS, token, Some(&with("model_id", json!(9999)))).await.expect_invalid_field("model_id");
-    ctx.call("POST", ADS, token, Some(&with("city_id", json!(9999)))).await.expect_invalid_field("city_id");
-    ctx.call("POST", ADS, token, Some(&with("version_id", json!(9999)))).await.expect_invalid_field("version_id");
-    let problem = ctx.call("POST", ADS, token, Some(&with("version_id", json!(2)))).await.expect_invalid_field("version_id");
-    assert!(problem["detail"].as_str().unwrap().contains("not a version of this model"), "{problem}");
-    ctx.call("POST", ADS, token, Some(&with("images", json!([])))).await.expect_invalid_field("images");
+    ctx.call("POST", ADS, token, Some(&with("model_id", json!(9999))))
+        .await
+        .expect_invalid_field("model_id");
+    ctx.call("POST", ADS, token, Some(&with("city_id", json!(9999))))
+        .await
+        .expect_invalid_field("city_id");
+    ctx.call("POST", ADS, token, Some(&with("version_id", json!(9999))))
+        .await
+        .expect_invalid_field("version_id");
+    let problem = ctx
+        .call("POST", ADS, token, Some(&with("version_id", json!(2))))
+        .await
+        .expect_invalid_field("version_id");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a version of this model"),
+        "{problem}"
+    );
+    ctx.call("POST", ADS, token, Some(&with("images", json!([]))))
+        .await
+        .expect_invalid_field("images");
 
     let ad = create_ad(&ctx, &seller, &ad_body()).await;
     assert_eq!(ad["status"], "draft");
@@ -68,22 +105,41 @@ async fn drafts_are_private_and_owner_routes_check_ownership() {
     let path = format!("{ADS}/{id}");
 
     get_ad(&ctx, Some(&seller.access_token), id).await.expect(200);
-    get_ad(&ctx, Some(&other.access_token), id).await.expect_problem(404, Some("ad not found"));
+    get_ad(&ctx, Some(&other.access_token), id)
+        .await
+        .expect_problem(404, Some("ad not found"));
     get_ad(&ctx, None, id).await.expect_problem(404, Some("ad not found"));
-    get_ad(&ctx, None, "0197a4c3-0000-7000-8000-000000000000").await.expect_problem(404, None);
+    get_ad(&ctx, None, "0197a4c3-0000-7000-8000-000000000000")
+        .await
+        .expect_problem(404, None);
 
     let theirs = Some(other.access_token.as_str());
-    ctx.call("PATCH", &path, theirs, Some(&json!({"price": "1.00"}))).await.expect_problem(403, None);
+    ctx.call("PATCH", &path, theirs, Some(&json!({"price": "1.00"})))
+        .await
+        .expect_problem(403, None);
     ctx.call("DELETE", &path, theirs, None).await.expect_problem(403, None);
-    ctx.call("POST", &format!("{path}/publish"), theirs, None).await.expect_problem(403, None);
-    ctx.call("POST", &format!("{path}/images"), theirs, Some(&json!({"content_type": "image/jpeg", "size": 10}))).await.expect_problem(403, None);
-    ctx.call("DELETE", &format!("{path}/images/x"), theirs, None).await.expect_problem(403, None);
+    ctx.call("POST", &format!("{path}/publish"), theirs, None)
+        .await
+        .expect_problem(403, None);
+    ctx.call(
+        "POST",
+        &format!("{path}/images"),
+        theirs,
+        Some(&json!({"content_type": "image/jpeg", "size": 10})),
+    )
+    .await
+    .expect_problem(403, None);
+    ctx.call("DELETE", &format!("{path}/images/x"), theirs, None)
+        .await
+        .expect_problem(403, None);
     // Nothing changed.
     let unchanged = get_ad(&ctx, Some(&seller.access_token), id).await.expect(200);
     assert_eq!(unchanged["price"], "38900.00");
     assert_eq!(unchanged["status"], "draft");
     // Unknown ads are 404 on owner routes too.
-    ctx.call("PATCH", &format!("{ADS}/nope"), theirs, Some(&json!({"price": "1.00"}))).await.expect_problem(404, None);
+    ctx.call("PATCH", &format!("{ADS}/nope"), theirs, Some(&json!({"price": "1.00"})))
+        .await
+        .expect_problem(404, None);
 }
 
 #[tokio::test]
@@ -95,7 +151,12 @@ async fn edits_merge_validate_and_bump_nothing_else() {
     let path = format!("{ADS}/{}", ad["id"].as_str().unwrap());
 
     let edited = ctx
-        .call("PATCH", &path, token, Some(&json!({"price": 35000, "version_id": null, "model_id": 2, "city_id": 700, "top_offer": true})))
+        .call(
+            "PATCH",
+            &path,
+            token,
+            Some(&json!({"price": 35000, "version_id": null, "model_id": 2, "city_id": 700, "top_offer": true})),
+        )
         .await
         .expect(200);
     assert_eq!(edited["price"], "35000.00");
@@ -105,10 +166,18 @@ async fn edits_merge_validate_and_bump_nothing_else() {
     assert_eq!(edited["top_offer"], true);
     assert_eq!(edited["mileage"], 12000);
     assert_eq!(edited["status"], "draft");
-    ctx.call("PATCH", &path, token, Some(&json!({"model_year": 1999}))).await.expect_invalid_field("model_year");
-    ctx.call("PATCH", &path, token, Some(&json!({"version_id": 1}))).await.expect_invalid_field("version_id");
-    ctx.call("PATCH", &path, token, Some(&json!({"images": ["not-an-image"]}))).await.expect_invalid_field("images");
-    ctx.call("PATCH", &path, token, Some(&json!({"color": 3}))).await.expect_invalid_field("color");
+    ctx.call("PATCH", &path, token, Some(&json!({"model_year": 1999})))
+        .await
+        .expect_invalid_field("model_year");
+    ctx.call("PATCH", &path, token, Some(&json!({"version_id": 1})))
+        .await
+        .expect_invalid_field("version_id");
+    ctx.call("PATCH", &path, token, Some(&json!({"images": ["not-an-image"]})))
+        .await
+        .expect_invalid_field("images");
+    ctx.call("PATCH", &path, token, Some(&json!({"color": 3})))
+        .await
+        .expect_invalid_field("color");
 }
 
 #[tokio::test]
@@ -117,16 +186,32 @@ async fn my_ads_lists_every_status_newest_first_with_paging() {
     let (_, seller) = ctx.new_session().await;
     let mut created = Vec::new();
     for _ in 0..3 {
-        created.push(create_ad(&ctx, &seller, &ad_body()).await["id"].as_str().unwrap().to_string());
+        created.push(
+            create_ad(&ctx, &seller, &ad_body()).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
-    let page = ctx.call("GET", "/classifieds/me/ads?limit=2", Some(&seller.access_token), None).await.expect(200);
+    let page = ctx
+        .call("GET", "/classifieds/me/ads?limit=2", Some(&seller.access_token), None)
+        .await
+        .expect(200);
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["id"], created[2].as_str());
     assert_eq!(items[1]["id"], created[1].as_str());
     let cursor = page["next_cursor"].as_str().expect("a second page");
     let rest = ctx
-        .call("GET", &format!("/classifieds/me/ads?limit=2&cursor={}", andes_tests::support::query_escape(cursor)), Some(&seller.access_token), None)
+        .call(
+            "GET",
+            &format!(
+                "/classifieds/me/ads?limit=2&cursor={}",
+                andes_tests::support::query_escape(cursor)
+            ),
+            Some(&seller.access_token),
+            None,
+        )
         .await
         .expect(200);
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
@@ -134,11 +219,17 @@ async fn my_ads_lists_every_status_newest_first_with_paging() {
     assert_eq!(rest["items"][0]["status"], "draft");
     // Any status is listed: a published ad, and a deleted one until the worker removes it.
     let published = published_ad(&ctx, &seller, &ad_body(), 1).await;
-    let all = ctx.call("GET", "/classifieds/me/ads?limit=100", Some(&seller.access_token), None).await.expect(200);
+    let all = ctx
+        .call("GET", "/classifieds/me/ads?limit=100", Some(&seller.access_token), None)
+        .await
+        .expect(200);
     assert_eq!(all["items"][0]["id"], published["id"]);
     assert_eq!(all["items"][0]["status"], "published");
     let (_, other) = ctx.new_session().await;
-    let theirs = ctx.call("GET", "/classifieds/me/ads", Some(&other.access_token), None).await.expect(200);
+    let theirs = ctx
+        .call("GET", "/classifieds/me/ads", Some(&other.access_token), None)
+        .await
+        .expect(200);
     assert_eq!(theirs["items"], json!([]));
 }
 
@@ -152,7 +243,10 @@ async fn publish_needs_an_image_and_deleted_ads_are_final() {
     ctx.call("POST", &format!("{ADS}/{id}/publish"), token, None)
         .await
         .expect_problem(409, Some("the ad needs at least one uploaded image to be published"));
-    let deleted = ctx.call("DELETE", &format!("{ADS}/{id}"), token, None).await.expect(202);
+    let deleted = ctx
+        .call("DELETE", &format!("{ADS}/{id}"), token, None)
+        .await
+        .expect(202);
     assert_eq!(deleted["status"], "deleted");
     // The worker removes the item: then the ad is gone for its owner too.
     let deadline = std::time::Instant::now() + ASYNC_TIMEOUT;
@@ -166,8 +260,12 @@ async fn publish_needs_an_image_and_deleted_ads_are_final() {
         assert!(std::time::Instant::now() < deadline, "deleted ad never removed");
         tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
     }
-    ctx.call("POST", &format!("{ADS}/{id}/publish"), token, None).await.expect_problem(404, None);
-    ctx.call("PATCH", &format!("{ADS}/{id}"), token, Some(&json!({"price": "1.00"}))).await.expect_problem(404, None);
+    ctx.call("POST", &format!("{ADS}/{id}/publish"), token, None)
+        .await
+        .expect_problem(404, None);
+    ctx.call("PATCH", &format!("{ADS}/{id}"), token, Some(&json!({"price": "1.00"})))
+        .await
+        .expect_problem(404, None);
 }
 
 #[tokio::test]
@@ -175,21 +273,59 @@ async fn seller_profile_shows_the_phone_on_published_ads_only_when_asked() {
     let ctx = Ctx::new().await;
     let (_, seller) = ctx.new_session().await;
     let token = Some(seller.access_token.as_str());
-    let empty = ctx.call("GET", "/classifieds/me/profile", token, None).await.expect(200);
+    let empty = ctx
+        .call("GET", "/classifieds/me/profile", token, None)
+        .await
+        .expect(200);
     assert_eq!(empty["show_phone"], false);
-    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"state_id": 2, "city_id": 1}))).await.expect_invalid_field("city_id");
-    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"city_id": 99999}))).await.expect_invalid_field("city_id");
-    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"phone": "12"}))).await.expect_invalid_field("phone");
-    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"show_phone": true}))).await.expect_invalid_field("show_phone");
+    ctx.call(
+        "PUT",
+        "/classifieds/me/profile",
+        token,
+        Some(&json!({"state_id": 2, "city_id": 1})),
+    )
+    .await
+    .expect_invalid_field("city_id");
+    ctx.call(
+        "PUT",
+        "/classifieds/me/profile",
+        token,
+        Some(&json!({"city_id": 99999})),
+    )
+    .await
+    .expect_invalid_field("city_id");
+    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"phone": "12"})))
+        .await
+        .expect_invalid_field("phone");
+    ctx.call(
+        "PUT",
+        "/classifieds/me/profile",
+        token,
+        Some(&json!({"show_phone": true})),
+    )
+    .await
+    .expect_invalid_field("show_phone");
     let profile = ctx
-        .call("PUT", "/classifieds/me/profile", token, Some(&json!({"city_id": 1, "phone": "+55 11 91234-5678", "show_phone": true})))
+        .call(
+            "PUT",
+            "/classifieds/me/profile",
+            token,
+            Some(&json!({"city_id": 1, "phone": "+55 11 91234-5678", "show_phone": true})),
+        )
         .await
         .expect(200);
     assert_eq!(profile["state_id"], 1);
     let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
     let public = get_ad(&ctx, None, ad["id"].as_str().unwrap()).await.expect(200);
     assert_eq!(public["seller_phone"], "+55 11 91234-5678");
-    ctx.call("PUT", "/classifieds/me/profile", token, Some(&json!({"city_id": 1, "phone": "+55 11 91234-5678"}))).await.expect(200);
+    ctx.call(
+        "PUT",
+        "/classifieds/me/profile",
+        token,
+        Some(&json!({"city_id": 1, "phone": "+55 11 91234-5678"})),
+    )
+    .await
+    .expect(200);
     let hidden = get_ad(&ctx, None, ad["id"].as_str().unwrap()).await.expect(200);
     assert!(hidden.get("seller_phone").is_none(), "{hidden}");
 }

@@ -33,11 +33,14 @@ async fn catalog_lists_hold_the_seed_counts() {
     let sp = states.iter().find(|s| s["acronym"] == "SP").expect("São Paulo");
     assert_eq!(sp["name"], "São Paulo");
     let sp_cities = all(&ctx, &format!("{CATALOG}/states/{}/cities", sp["id"]), 100).await;
-    let se_cities = all(&ctx, &format!("{CATALOG}/states/2/cities", ), 100).await;
+    let se_cities = all(&ctx, &format!("{CATALOG}/states/2/cities",), 100).await;
     assert_eq!(sp_cities.len() + se_cities.len(), 718);
     assert!(sp_cities.iter().all(|c| c["state_id"] == sp["id"]));
     // Sorted by name, and paging returns each once.
-    let names: Vec<String> = sp_cities.iter().map(|c| c["name"].as_str().unwrap().to_lowercase()).collect();
+    let names: Vec<String> = sp_cities
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_lowercase())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
@@ -56,7 +59,9 @@ async fn catalog_lists_hold_the_seed_counts() {
         models += brand_models.len();
         if brand["name"] == "BMW" {
             for model in &brand_models {
-                versions += all(&ctx, &format!("{CATALOG}/models/{}/versions", model["id"]), 100).await.len();
+                versions += all(&ctx, &format!("{CATALOG}/models/{}/versions", model["id"]), 100)
+                    .await
+                    .len();
             }
         }
     }
@@ -67,19 +72,53 @@ async fn catalog_lists_hold_the_seed_counts() {
 #[tokio::test]
 async fn catalog_items_by_id_and_not_found() {
     let ctx = Ctx::new().await;
-    let version = ctx.call("GET", &format!("{CATALOG}/versions/1"), None, None).await.expect(200);
-    assert_eq!(version, serde_json::json!({"id": 1, "name": "Sport Highline", "model_id": 1}));
-    let model = ctx.call("GET", &format!("{CATALOG}/models/1"), None, None).await.expect(200);
+    let version = ctx
+        .call("GET", &format!("{CATALOG}/versions/1"), None, None)
+        .await
+        .expect(200);
+    assert_eq!(
+        version,
+        serde_json::json!({"id": 1, "name": "Sport Highline", "model_id": 1})
+    );
+    let model = ctx
+        .call("GET", &format!("{CATALOG}/models/1"), None, None)
+        .await
+        .expect(200);
     assert_eq!(model["brand_id"], 1);
-    let brand = ctx.call("GET", &format!("{CATALOG}/brands/1"), None, None).await.expect(200);
+    let brand = ctx
+        .call("GET", &format!("{CATALOG}/brands/1"), None, None)
+        .await
+        .expect(200);
     assert_eq!(brand["name"], "BMW");
-    let city = ctx.call("GET", &format!("{CATALOG}/cities/1"), None, None).await.expect(200);
+    let city = ctx
+        .call("GET", &format!("{CATALOG}/cities/1"), None, None)
+        .await
+        .expect(200);
     assert_eq!(city["name"], "Adamantina");
-    let state = ctx.call("GET", &format!("{CATALOG}/states/2"), None, None).await.expect(200);
+    let state = ctx
+        .call("GET", &format!("{CATALOG}/states/2"), None, None)
+        .await
+        .expect(200);
     assert_eq!(state["acronym"], "SE");
-    for path in ["versions/989", "models/0", "brands/19", "cities/719", "states/3", "states/x", "brands/99/models", "models/999/versions", "states/9/cities"] {
-        ctx.call("GET", &format!("{CATALOG}/{path}"), None, None).await.expect_problem(404, None);
+    for path in [
+        "versions/989",
+        "models/0",
+        "brands/19",
+        "cities/719",
+        "states/3",
+        "states/x",
+        "brands/99/models",
+        "models/999/versions",
+        "states/9/cities",
+    ] {
+        ctx.call("GET", &format!("{CATALOG}/{path}"), None, None)
+            .await
+            .expect_problem(404, None);
     }
-    ctx.call("GET", &format!("{CATALOG}/brands?limit=0"), None, None).await.expect_invalid_field("limit");
-    ctx.call("GET", &format!("{CATALOG}/brands?cursor=garbage"), None, None).await.expect_invalid_field("cursor");
+    ctx.call("GET", &format!("{CATALOG}/brands?limit=0"), None, None)
+        .await
+        .expect_invalid_field("limit");
+    ctx.call("GET", &format!("{CATALOG}/brands?cursor=garbage"), None, None)
+        .await
+        .expect_invalid_field("cursor");
 }

@@ -47,13 +47,27 @@ async fn a_poison_message_reaches_the_dead_letter_queue_and_others_still_publish
     let (_, seller) = ctx.new_session().await;
     let ad = ad_with_photos(&ctx, &seller, &ad_body(), 1).await;
     let id = ad["id"].as_str().unwrap();
-    let poison = format!("{{\"action\":\"explode\",\"ad_id\":\"{}\",\"version\":1}}", unique_tag());
-    ctx.sqs.send_message().queue_url(queue_url(&ctx)).message_body(&poison).send().await.expect("send poison");
-    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None).await.expect(202);
+    let poison = format!(
+        "{{\"action\":\"explode\",\"ad_id\":\"{}\",\"version\":1}}",
+        unique_tag()
+    );
+    ctx.sqs
+        .send_message()
+        .queue_url(queue_url(&ctx))
+        .message_body(&poison)
+        .send()
+        .await
+        .expect("send poison");
+    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None)
+        .await
+        .expect(202);
     wait_status(&ctx, &seller, id, "published").await;
     dead_letter(&ctx, "the poison message", |body| body == poison).await;
     // The poison message stopped nothing else: the ad stays published.
-    assert_eq!(get_ad(&ctx, Some(&seller.access_token), id).await.expect(200)["status"], "published");
+    assert_eq!(
+        get_ad(&ctx, Some(&seller.access_token), id).await.expect(200)["status"],
+        "published"
+    );
 }
 
 /// A publication that keeps failing for real: the images bucket refuses writes under this
@@ -68,7 +82,15 @@ async fn a_publication_failing_on_every_delivery_marks_the_ad_failed_then_the_ow
     let ad = ad_with_photos(&ctx, &seller, &ad_body(), 2).await;
     let id = ad["id"].as_str().unwrap().to_string();
     let bucket = images_bucket(&ctx);
-    let original = ctx.s3.get_bucket_policy().bucket(&bucket).send().await.expect("bucket policy").policy.unwrap();
+    let original = ctx
+        .s3
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket policy")
+        .policy
+        .unwrap();
     let mut denied: serde_json::Value = serde_json::from_str(&original).unwrap();
     denied["Statement"].as_array_mut().unwrap().push(serde_json::json!({
         "Sid": format!("DenyTest{}", unique_tag()),
@@ -77,33 +99,67 @@ async fn a_publication_failing_on_every_delivery_marks_the_ad_failed_then_the_ow
         "Action": "s3:PutObject",
         "Resource": format!("arn:aws:s3:::{bucket}/ads/{id}/*"),
     }));
-    ctx.s3.put_bucket_policy().bucket(&bucket).policy(denied.to_string()).send().await.expect("deny writes under the ad");
+    ctx.s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(denied.to_string())
+        .send()
+        .await
+        .expect("deny writes under the ad");
 
-    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None).await.expect(202);
+    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None)
+        .await
+        .expect(202);
     let failed = wait_status_within(&ctx, &seller, &id, "failed", DEAD_LETTER_TIMEOUT).await;
     assert_eq!(failed["failure"], "publication failed after retries; publish again");
     dead_letter(&ctx, "the failed publication job", |body| body.contains(&id)).await;
     // Restore the template's policy (other tests' ads were never affected: the Deny names this ad).
-    ctx.s3.put_bucket_policy().bucket(&bucket).policy(&original).send().await.expect("restore the bucket policy");
+    ctx.s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(&original)
+        .send()
+        .await
+        .expect("restore the bucket policy");
     assert!(ctx.list_keys(&bucket, &format!("ads/{id}/")).await.is_empty());
-    assert_eq!(ctx.list_keys(&uploads_bucket(&ctx), &format!("uploads/{id}/")).await.len(), 2, "nothing was lost");
+    assert_eq!(
+        ctx.list_keys(&uploads_bucket(&ctx), &format!("uploads/{id}/"))
+            .await
+            .len(),
+        2,
+        "nothing was lost"
+    );
 
-    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None).await.expect(202);
+    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&seller.access_token), None)
+        .await
+        .expect(202);
     let published = wait_status(&ctx, &seller, &id, "published").await;
     assert_eq!(published["failure"], serde_json::Value::Null);
     assert_eq!(ctx.list_keys(&bucket, &format!("ads/{id}/")).await.len(), 2);
-    assert!(ctx.list_keys(&uploads_bucket(&ctx), &format!("uploads/{id}/")).await.is_empty());
+    assert!(ctx
+        .list_keys(&uploads_bucket(&ctx), &format!("uploads/{id}/"))
+        .await
+        .is_empty());
 }
 
 /// `wait_status` with a longer bound (a message needs MaxReceiveCount visibility timeouts).
-async fn wait_status_within(ctx: &Ctx, session: &andes_tests::support::Session, id: &str, status: &str, bound: std::time::Duration) -> serde_json::Value {
+async fn wait_status_within(
+    ctx: &Ctx,
+    session: &andes_tests::support::Session,
+    id: &str,
+    status: &str,
+    bound: std::time::Duration,
+) -> serde_json::Value {
     let deadline = Instant::now() + bound;
     loop {
         let ad = get_ad(ctx, Some(&session.access_token), id).await.expect(200);
         if ad["status"] == status {
             return ad;
         }
-        assert!(Instant::now() < deadline, "timed out after {bound:?} waiting for status {status}: {ad}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {bound:?} waiting for status {status}: {ad}"
+        );
         tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
     }
 }

@@ -5,8 +5,8 @@
 
 mod classifieds_support;
 
-use aws_sdk_s3::primitives::ByteStream;
 use andes_tests::support::{json, Ctx};
+use aws_sdk_s3::primitives::ByteStream;
 use classifieds_support::*;
 
 #[tokio::test]
@@ -17,7 +17,14 @@ async fn a_presigned_upload_is_recorded_on_the_ad() {
     let id = ad["id"].as_str().unwrap();
     let answer = upload(&ctx, &seller, id, "image/jpeg", jpeg(1)).await;
     let key = answer["key"].as_str().unwrap();
-    assert_eq!(key, format!("uploads/{id}/{}/{}.jpg", seller.account_id(), answer["image_id"].as_str().unwrap()));
+    assert_eq!(
+        key,
+        format!(
+            "uploads/{id}/{}/{}.jpg",
+            seller.account_id(),
+            answer["image_id"].as_str().unwrap()
+        )
+    );
     assert_eq!(answer["headers"]["content-type"], "image/jpeg");
     let ad = wait_images(&ctx, &seller, id, 1).await;
     let image = &ad["images"][0];
@@ -28,7 +35,10 @@ async fn a_presigned_upload_is_recorded_on_the_ad() {
     assert_eq!(image["url"], serde_json::Value::Null);
     // Still in the temporary bucket, nothing in the permanent one yet.
     assert_eq!(ctx.list_keys(&uploads_bucket(&ctx), key).await, vec![key.to_string()]);
-    assert!(ctx.list_keys(&images_bucket(&ctx), &format!("ads/{id}/")).await.is_empty());
+    assert!(ctx
+        .list_keys(&images_bucket(&ctx), &format!("ads/{id}/"))
+        .await
+        .is_empty());
 
     // PNG and WebP are accepted too.
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -38,8 +48,16 @@ async fn a_presigned_upload_is_recorded_on_the_ad() {
     webp.extend_from_slice(&[0u8; 64]);
     upload(&ctx, &seller, id, "image/webp", webp).await;
     let ad = wait_images(&ctx, &seller, id, 3).await;
-    let types: Vec<_> = ad["images"].as_array().unwrap().iter().map(|i| i["content_type"].as_str().unwrap().to_string()).collect();
-    assert!(types.contains(&"image/png".to_string()) && types.contains(&"image/webp".to_string()), "{types:?}");
+    let types: Vec<_> = ad["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["content_type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        types.contains(&"image/png".to_string()) && types.contains(&"image/webp".to_string()),
+        "{types:?}"
+    );
 }
 
 #[tokio::test]
@@ -49,11 +67,41 @@ async fn upload_requests_are_limited_to_images_of_5_mib() {
     let ad = create_ad(&ctx, &seller, &ad_body()).await;
     let path = format!("{ADS}/{}/images", ad["id"].as_str().unwrap());
     let token = Some(seller.access_token.as_str());
-    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/gif", "size": 10}))).await.expect_invalid_field("content_type");
-    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/jpeg", "size": 5 * 1024 * 1024 + 1}))).await.expect_invalid_field("size");
-    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/jpeg", "size": 0}))).await.expect_invalid_field("size");
-    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/jpeg"}))).await.expect_invalid_field("size");
-    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/jpeg", "size": 5 * 1024 * 1024}))).await.expect(201);
+    ctx.call(
+        "POST",
+        &path,
+        token,
+        Some(&json!({"content_type": "image/gif", "size": 10})),
+    )
+    .await
+    .expect_invalid_field("content_type");
+    ctx.call(
+        "POST",
+        &path,
+        token,
+        Some(&json!({"content_type": "image/jpeg", "size": 5 * 1024 * 1024 + 1})),
+    )
+    .await
+    .expect_invalid_field("size");
+    ctx.call(
+        "POST",
+        &path,
+        token,
+        Some(&json!({"content_type": "image/jpeg", "size": 0})),
+    )
+    .await
+    .expect_invalid_field("size");
+    ctx.call("POST", &path, token, Some(&json!({"content_type": "image/jpeg"})))
+        .await
+        .expect_invalid_field("size");
+    ctx.call(
+        "POST",
+        &path,
+        token,
+        Some(&json!({"content_type": "image/jpeg", "size": 5 * 1024 * 1024})),
+    )
+    .await
+    .expect(201);
 }
 
 /// Writes an object straight into the temporary bucket (what a client ignoring the presigned
@@ -82,7 +130,12 @@ async fn oversized_fake_and_foreign_uploads_end_deleted_and_unrecorded() {
 
     // 6 MiB that start like a JPEG, through a presigned URL asked for 1 KiB.
     let upload_answer = ctx
-        .call("POST", &format!("{ADS}/{id}/images"), Some(&seller.access_token), Some(&json!({"content_type": "image/jpeg", "size": 1024})))
+        .call(
+            "POST",
+            &format!("{ADS}/{id}/images"),
+            Some(&seller.access_token),
+            Some(&json!({"content_type": "image/jpeg", "size": 1024})),
+        )
         .await
         .expect(201);
     let mut big = jpeg(2);
@@ -99,21 +152,51 @@ async fn oversized_fake_and_foreign_uploads_end_deleted_and_unrecorded() {
     wait_gone(&ctx, &uploads_bucket(&ctx), upload_answer["key"].as_str().unwrap()).await;
 
     // A text file renamed .jpg, under the right ad and owner.
-    let text_key = format!("uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000001.jpg", seller.account_id());
-    put_and_expect_rejected(&ctx, &text_key, "image/jpeg", b"this is not a photo, just text\n".repeat(50)).await;
+    let text_key = format!(
+        "uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000001.jpg",
+        seller.account_id()
+    );
+    put_and_expect_rejected(
+        &ctx,
+        &text_key,
+        "image/jpeg",
+        b"this is not a photo, just text\n".repeat(50),
+    )
+    .await;
 
     // A real photo under another user's ad (key names the intruder as uploader).
-    let foreign_key = format!("uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000002.jpg", intruder.account_id());
+    let foreign_key = format!(
+        "uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000002.jpg",
+        intruder.account_id()
+    );
     put_and_expect_rejected(&ctx, &foreign_key, "image/jpeg", jpeg(3)).await;
 
     // A photo for an ad that does not exist, and a key outside the layout.
-    put_and_expect_rejected(&ctx, &format!("uploads/0197a4c3-0000-7000-8000-00000000dead/{}/0197a4c3-aaaa-7000-8000-000000000003.jpg", seller.account_id()), "image/jpeg", jpeg(4)).await;
+    put_and_expect_rejected(
+        &ctx,
+        &format!(
+            "uploads/0197a4c3-0000-7000-8000-00000000dead/{}/0197a4c3-aaaa-7000-8000-000000000003.jpg",
+            seller.account_id()
+        ),
+        "image/jpeg",
+        jpeg(4),
+    )
+    .await;
     put_and_expect_rejected(&ctx, "uploads/whatever.jpg", "image/jpeg", jpeg(5)).await;
 
     // A PNG named .jpg is not what it claims either.
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend_from_slice(&[0u8; 64]);
-    put_and_expect_rejected(&ctx, &format!("uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000004.jpg", seller.account_id()), "image/jpeg", png).await;
+    put_and_expect_rejected(
+        &ctx,
+        &format!(
+            "uploads/{id}/{}/0197a4c3-aaaa-7000-8000-000000000004.jpg",
+            seller.account_id()
+        ),
+        "image/jpeg",
+        png,
+    )
+    .await;
 
     // Then one good photo: it alone is recorded.
     upload(&ctx, &seller, id, "image/jpeg", jpeg(6)).await;
@@ -133,25 +216,55 @@ async fn an_ad_holds_at_most_ten_images_and_images_can_be_dropped() {
     let uploads = (1..=10).map(|n| upload(&ctx, &seller, id, "image/jpeg", jpeg(n)));
     futures_util::future::join_all(uploads).await;
     let ad = wait_images(&ctx, &seller, id, 10).await;
-    ctx.call("POST", &format!("{ADS}/{id}/images"), Some(&seller.access_token), Some(&json!({"content_type": "image/jpeg", "size": 100})))
-        .await
-        .expect_problem(409, Some("an ad has at most 10 images"));
+    ctx.call(
+        "POST",
+        &format!("{ADS}/{id}/images"),
+        Some(&seller.access_token),
+        Some(&json!({"content_type": "image/jpeg", "size": 100})),
+    )
+    .await
+    .expect_problem(409, Some("an ad has at most 10 images"));
     // An eleventh object written behind the API's back is refused by image-uploaded.
-    let extra = format!("uploads/{id}/{}/0197a4c3-bbbb-7000-8000-000000000011.jpg", seller.account_id());
+    let extra = format!(
+        "uploads/{id}/{}/0197a4c3-bbbb-7000-8000-000000000011.jpg",
+        seller.account_id()
+    );
     put_and_expect_rejected(&ctx, &extra, "image/jpeg", jpeg(11)).await;
 
     let ids = image_ids(&ad);
     let dropped = &ids[0];
     let dropped_key = format!("uploads/{id}/{}/{dropped}.jpg", seller.account_id());
-    ctx.call("DELETE", &format!("{ADS}/{id}/images/{dropped}"), Some(&seller.access_token), None).await.expect(204);
-    ctx.call("DELETE", &format!("{ADS}/{id}/images/{dropped}"), Some(&seller.access_token), None).await.expect_problem(404, None);
+    ctx.call(
+        "DELETE",
+        &format!("{ADS}/{id}/images/{dropped}"),
+        Some(&seller.access_token),
+        None,
+    )
+    .await
+    .expect(204);
+    ctx.call(
+        "DELETE",
+        &format!("{ADS}/{id}/images/{dropped}"),
+        Some(&seller.access_token),
+        None,
+    )
+    .await
+    .expect_problem(404, None);
     let after = get_ad(&ctx, Some(&seller.access_token), id).await.expect(200);
     assert_eq!(image_ids(&after), ids[1..].to_vec());
     assert!(ctx.list_keys(&uploads_bucket(&ctx), &dropped_key).await.is_empty());
     // Reorder through an edit.
     let mut order = ids[1..].to_vec();
     order.reverse();
-    let edited = ctx.call("PATCH", &format!("{ADS}/{id}"), Some(&seller.access_token), Some(&json!({"images": order}))).await.expect(200);
+    let edited = ctx
+        .call(
+            "PATCH",
+            &format!("{ADS}/{id}"),
+            Some(&seller.access_token),
+            Some(&json!({"images": order})),
+        )
+        .await
+        .expect(200);
     assert_eq!(image_ids(&edited), order);
 }
 
@@ -165,11 +278,20 @@ async fn the_temporary_bucket_expires_leftovers_after_a_day() {
         .send()
         .await
         .expect("the uploads bucket has a lifecycle configuration");
-    let rule = lifecycle.rules().iter().find(|r| r.id() == Some("expire-uploads")).expect("the expire-uploads rule");
+    let rule = lifecycle
+        .rules()
+        .iter()
+        .find(|r| r.id() == Some("expire-uploads"))
+        .expect("the expire-uploads rule");
     assert_eq!(rule.status().as_str(), "Enabled");
     assert_eq!(rule.expiration().and_then(|e| e.days()), Some(1));
     // The permanent bucket keeps its photos.
-    let images = ctx.s3.get_bucket_lifecycle_configuration().bucket(images_bucket(&ctx)).send().await;
+    let images = ctx
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(images_bucket(&ctx))
+        .send()
+        .await;
     assert!(images.is_err(), "the images bucket has no lifecycle rule");
 }
 
@@ -194,9 +316,22 @@ async fn an_upload_event_failing_every_attempt_reaches_the_async_failures_queue(
             "Resource": format!("arn:aws:s3:::{bucket}/uploads/{id}/*"),
         }],
     });
-    let previous = ctx.s3.get_bucket_policy().bucket(&bucket).send().await.ok().and_then(|p| p.policy);
+    let previous = ctx
+        .s3
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .ok()
+        .and_then(|p| p.policy);
     assert!(previous.is_none(), "the uploads bucket has no policy to preserve");
-    ctx.s3.put_bucket_policy().bucket(&bucket).policy(deny.to_string()).send().await.expect("deny reads under the ad");
+    ctx.s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(deny.to_string())
+        .send()
+        .await
+        .expect("deny reads under the ad");
     upload(&ctx, &seller, &id, "image/jpeg", jpeg(1)).await;
 
     let failures = ctx.env.var("CLASSIFIEDS_ASYNC_FAILURES_QUEUE_URL");
@@ -212,8 +347,18 @@ async fn an_upload_event_failing_every_attempt_reaches_the_async_failures_queue(
             .send()
             .await
             .expect("receive from the async-failures queue");
-        if let Some(message) = received.messages().iter().find(|m| m.body().is_some_and(|b| b.contains(&format!("uploads/{id}/")))) {
-            ctx.sqs.delete_message().queue_url(failures).receipt_handle(message.receipt_handle().unwrap()).send().await.unwrap();
+        if let Some(message) = received
+            .messages()
+            .iter()
+            .find(|m| m.body().is_some_and(|b| b.contains(&format!("uploads/{id}/"))))
+        {
+            ctx.sqs
+                .delete_message()
+                .queue_url(failures)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
             break message.body().unwrap().to_string();
         }
         if std::time::Instant::now() >= deadline {
@@ -221,8 +366,16 @@ async fn an_upload_event_failing_every_attempt_reaches_the_async_failures_queue(
             panic!("the failed upload event never reached the async-failures queue");
         }
     };
-    ctx.s3.delete_bucket_policy().bucket(&bucket).send().await.expect("allow reads again");
+    ctx.s3
+        .delete_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("allow reads again");
     let record: serde_json::Value = serde_json::from_str(&record).unwrap();
     assert_eq!(record["requestContext"]["approximateInvokeCount"], 3, "{record}");
-    assert_eq!(get_ad(&ctx, Some(&seller.access_token), &id).await.expect(200)["images"], json!([]));
+    assert_eq!(
+        get_ad(&ctx, Some(&seller.access_token), &id).await.expect(200)["images"],
+        json!([])
+    );
 }

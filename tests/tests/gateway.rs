@@ -22,16 +22,24 @@ async fn unknown_routes_are_not_found() {
         ("GET", "/identity"),
         ("GET", "/identity/me/extra"),
     ] {
-        ctx.call(method, path, None, None).await.expect_gateway(404, "Not Found");
+        ctx.call(method, path, None, None)
+            .await
+            .expect_gateway(404, "Not Found");
     }
 }
 
 #[tokio::test]
 async fn existing_path_with_another_method_is_not_found() {
     let ctx = Ctx::new().await;
-    ctx.call("DELETE", "/identity/me", None, None).await.expect_gateway(404, "Not Found");
-    ctx.call("PUT", "/identity/me", None, None).await.expect_gateway(404, "Not Found");
-    ctx.call("GET", "/identity/signup", None, None).await.expect_gateway(404, "Not Found");
+    ctx.call("DELETE", "/identity/me", None, None)
+        .await
+        .expect_gateway(404, "Not Found");
+    ctx.call("PUT", "/identity/me", None, None)
+        .await
+        .expect_gateway(404, "Not Found");
+    ctx.call("GET", "/identity/signup", None, None)
+        .await
+        .expect_gateway(404, "Not Found");
 }
 
 #[tokio::test]
@@ -42,7 +50,9 @@ async fn required_route_without_credentials_is_unauthorized() {
         .await
         .expect_gateway(401, "Unauthorized");
     // The query string does not change the route.
-    ctx.call("GET", "/identity/me?verbose=1", None, None).await.expect_gateway(401, "Unauthorized");
+    ctx.call("GET", "/identity/me?verbose=1", None, None)
+        .await
+        .expect_gateway(401, "Unauthorized");
 }
 
 #[tokio::test]
@@ -52,18 +62,32 @@ async fn bodies_over_ten_megabytes_are_too_large() {
     body.resize(11 * 1024 * 1024, b'a');
     body.extend_from_slice(b"\"}");
     let reply = ctx
-        .call_raw("POST", "/identity/signup", &[("content-type", "application/json")], body)
+        .call_raw(
+            "POST",
+            "/identity/signup",
+            &[("content-type", "application/json")],
+            body,
+        )
         .await;
-    assert_eq!(reply.status, 413, "11 MB body: expected 413, got {} {}", reply.status, reply.text);
+    assert_eq!(
+        reply.status, 413,
+        "11 MB body: expected 413, got {} {}",
+        reply.status, reply.text
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_bad_request() {
     let ctx = Ctx::new().await;
     for body in ["{\"email\": ", "not json at all", "[1, 2, 3]", ""] {
-        ctx.call_raw("POST", "/identity/signup", &[("content-type", "application/json")], body.as_bytes().to_vec())
-            .await
-            .expect_problem(400, None);
+        ctx.call_raw(
+            "POST",
+            "/identity/signup",
+            &[("content-type", "application/json")],
+            body.as_bytes().to_vec(),
+        )
+        .await
+        .expect_problem(400, None);
     }
 }
 
@@ -73,5 +97,8 @@ async fn handler_errors_keep_their_status_and_content_type() {
     let ctx = Ctx::new().await;
     let body = andes_tests::support::json!({ "email": "x@example.com" });
     let problem = ctx.signup_with(&body).await.expect_problem(422, None);
-    assert!(problem["errors"].is_array(), "validation problem lists errors: {problem}");
+    assert!(
+        problem["errors"].is_array(),
+        "validation problem lists errors: {problem}"
+    );
 }

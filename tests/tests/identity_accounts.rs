@@ -14,11 +14,23 @@ async fn signup_confirm_verify_login_and_me() {
     assert_eq!(account["email"], json!(user.email));
     assert_eq!(account["username"], json!(user.username));
     assert_eq!(account["name"], json!(user.name));
-    assert!(account["roles"].as_array().is_some_and(|r| r.contains(&json!("user"))), "every account has role user: {account}");
-    assert!(account["created"].is_string() && account["updated"].is_string(), "timestamps: {account}");
+    assert!(
+        account["roles"].as_array().is_some_and(|r| r.contains(&json!("user"))),
+        "every account has role user: {account}"
+    );
+    assert!(
+        account["created"].is_string() && account["updated"].is_string(),
+        "timestamps: {account}"
+    );
     let keys: Vec<&String> = account.as_object().expect("account object").keys().collect();
-    assert!(!keys.iter().any(|k| k.contains("password")), "no password fields in the account: {keys:?}");
-    assert!(!account.to_string().contains(&user.password), "no password in {account}");
+    assert!(
+        !keys.iter().any(|k| k.contains("password")),
+        "no password fields in the account: {keys:?}"
+    );
+    assert!(
+        !account.to_string().contains(&user.password),
+        "no password in {account}"
+    );
 
     // Not verified yet: the right password is refused with 403.
     ctx.login(&user.email, &user.password)
@@ -34,15 +46,27 @@ async fn signup_confirm_verify_login_and_me() {
         "confirmation text should contain {welcome:?}: {message}"
     );
     let token = message["data"]["token"].as_str().expect("data.token").to_string();
-    assert!(message["text"].as_str().unwrap_or_default().contains(&token), "the text carries the token: {message}");
+    assert!(
+        message["text"].as_str().unwrap_or_default().contains(&token),
+        "the text carries the token: {message}"
+    );
 
     let verified = ctx.verify(&token).await.expect(200);
     assert_eq!(verified["account"]["id"], json!(id));
     assert_eq!(verified["account"]["verified"], json!(true));
 
     let session = ctx.login_session(&user.email, &user.password).await;
-    assert_eq!(session.login["token_type"], json!("Bearer"), "login answer: {}", session.login);
-    assert!(session.login["expires_at"].is_string() || session.login["expires_at"].is_number(), "expires_at: {}", session.login);
+    assert_eq!(
+        session.login["token_type"],
+        json!("Bearer"),
+        "login answer: {}",
+        session.login
+    );
+    assert!(
+        session.login["expires_at"].is_string() || session.login["expires_at"].is_number(),
+        "expires_at: {}",
+        session.login
+    );
     assert_eq!(session.account["id"], json!(id));
 
     let me = ctx.me(Some(&session.access_token)).await.expect(200);
@@ -71,7 +95,10 @@ async fn signup_stores_phone_and_dining_user_type() {
     let account = ctx.signup_with(&body).await.expect(201);
     assert_eq!(account["phone"], json!("+14155550123"));
     let roles = account["roles"].as_array().cloned().unwrap_or_default();
-    assert!(roles.contains(&json!("user")) && roles.contains(&json!("client")), "roles: {account}");
+    assert!(
+        roles.contains(&json!("user")) && roles.contains(&json!("client")),
+        "roles: {account}"
+    );
 }
 
 #[tokio::test]
@@ -83,7 +110,10 @@ async fn signup_cannot_choose_the_admin_role() {
     let reply = ctx.signup_with(&body).await;
     if reply.status == 201 {
         let account = reply.json();
-        assert!(!account["roles"].as_array().unwrap().contains(&json!("admin")), "signup granted admin: {account}");
+        assert!(
+            !account["roles"].as_array().unwrap().contains(&json!("admin")),
+            "signup granted admin: {account}"
+        );
     } else {
         reply.expect_invalid_field("user_type");
     }
@@ -95,10 +125,16 @@ async fn duplicate_email_in_any_case_and_duplicate_username_conflict() {
     let first = NewUser::random();
     ctx.create_account(&first).await;
 
-    let same_email = NewUser { email: first.email.to_uppercase(), ..NewUser::random() };
+    let same_email = NewUser {
+        email: first.email.to_uppercase(),
+        ..NewUser::random()
+    };
     ctx.signup(&same_email).await.expect_problem(409, None);
 
-    let same_username = NewUser { username: first.username.clone(), ..NewUser::random() };
+    let same_username = NewUser {
+        username: first.username.clone(),
+        ..NewUser::random()
+    };
     ctx.signup(&same_username).await.expect_problem(409, None);
 }
 
@@ -107,11 +143,17 @@ async fn signup_validation_names_the_field() {
     let ctx = Ctx::new().await;
     // (field expected in `errors`, fields to override; null removes the field)
     let cases = [
-        ("password_confirmation", json!({ "password_confirmation": "Something-else-42" })),
+        (
+            "password_confirmation",
+            json!({ "password_confirmation": "Something-else-42" }),
+        ),
         ("email", json!({ "email": "not-an-email" })),
         ("username", json!({ "username": "ab" })),
         ("username", json!({ "username": "Has Spaces!" })),
-        ("password", json!({ "password": "short", "password_confirmation": "short" })),
+        (
+            "password",
+            json!({ "password": "short", "password_confirmation": "short" }),
+        ),
         ("phone", json!({ "phone": "call me maybe" })),
         ("name", json!({ "name": null })),
     ];
@@ -135,7 +177,11 @@ async fn concurrent_signups_with_one_email_create_one_account() {
     let mut attempts = JoinSet::new();
     for _ in 0..ATTEMPTS {
         let ctx = ctx.clone();
-        let user = NewUser { email: base.email.clone(), password: base.password.clone(), ..NewUser::random() };
+        let user = NewUser {
+            email: base.email.clone(),
+            password: base.password.clone(),
+            ..NewUser::random()
+        };
         attempts.spawn(async move {
             let reply = ctx.signup(&user).await;
             (user, reply)
@@ -154,20 +200,38 @@ async fn concurrent_signups_with_one_email_create_one_account() {
             other => panic!("concurrent signup answered {other}: {}", reply.text),
         }
     }
-    assert_eq!(winners.len(), 1, "exactly one of {ATTEMPTS} concurrent signups wins: {winners:?}");
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one of {ATTEMPTS} concurrent signups wins: {winners:?}"
+    );
     assert_eq!(losers.len(), ATTEMPTS - 1);
     let (winner, account) = winners.pop().unwrap();
 
-    let email_items = ctx.identity_items(&format!("EMAIL#{}", base.email.to_lowercase())).await;
-    assert_eq!(email_items.len(), 1, "one EMAIL# item for {}: {email_items:?}", base.email);
+    let email_items = ctx
+        .identity_items(&format!("EMAIL#{}", base.email.to_lowercase()))
+        .await;
+    assert_eq!(
+        email_items.len(),
+        1,
+        "one EMAIL# item for {}: {email_items:?}",
+        base.email
+    );
 
     // A losing attempt left nothing behind: its username is still free.
-    let reuse = NewUser { username: losers[0].username.clone(), ..NewUser::random() };
+    let reuse = NewUser {
+        username: losers[0].username.clone(),
+        ..NewUser::random()
+    };
     ctx.signup(&reuse).await.expect(201);
 
     // The confirmation email is the winner's, and the winner can verify and log in.
     let message = ctx.outbox_message(&base.email).await;
-    assert_eq!(message["data"]["username"], json!(winner.username), "confirmation sent for a losing signup: {message}");
+    assert_eq!(
+        message["data"]["username"],
+        json!(winner.username),
+        "confirmation sent for a losing signup: {message}"
+    );
     let token = message["data"]["token"].as_str().expect("data.token");
     ctx.verify(token).await.expect(200);
     let session = ctx.login_session(&base.email, &base.password).await;

@@ -1,8 +1,6 @@
 //! GET/PATCH /identity/me, access tokens at the authorizer, API keys and admin role grants.
 
-use andes_tests::support::{
-    access_claims, json, made_up_api_key, now_secs, sign_jwt, unique_tag, Ctx, FORGED_SECRET,
-};
+use andes_tests::support::{access_claims, json, made_up_api_key, now_secs, sign_jwt, unique_tag, Ctx, FORGED_SECRET};
 
 #[tokio::test]
 async fn patch_me_updates_name_and_phone() {
@@ -12,7 +10,10 @@ async fn patch_me_updates_name_and_phone() {
     let name = format!("Renamed {}", unique_tag());
 
     let patch = json!({ "name": name, "phone": "+14155550177" });
-    let updated = ctx.call("PATCH", "/identity/me", Some(token), Some(&patch)).await.expect(200);
+    let updated = ctx
+        .call("PATCH", "/identity/me", Some(token), Some(&patch))
+        .await
+        .expect(200);
     assert_eq!(updated["name"], json!(name), "PATCH answer: {updated}");
 
     let me = ctx.me(Some(token)).await.expect(200);
@@ -20,16 +21,24 @@ async fn patch_me_updates_name_and_phone() {
     assert_eq!(me["phone"], json!("+14155550177"));
     assert_eq!(me["id"], session.account["id"]);
     assert_eq!(me["email"], session.account["email"], "PATCH changes nothing else");
-    assert_eq!(me["username"], session.account["username"], "PATCH changes nothing else");
+    assert_eq!(
+        me["username"], session.account["username"],
+        "PATCH changes nothing else"
+    );
 }
 
 #[tokio::test]
 async fn patch_me_validates_fields() {
     let ctx = Ctx::new().await;
     let (_, session) = ctx.new_session().await;
-    ctx.call("PATCH", "/identity/me", Some(&session.access_token), Some(&json!({ "phone": "not a phone" })))
-        .await
-        .expect_invalid_field("phone");
+    ctx.call(
+        "PATCH",
+        "/identity/me",
+        Some(&session.access_token),
+        Some(&json!({ "phone": "not a phone" })),
+    )
+    .await
+    .expect_invalid_field("phone");
 }
 
 #[tokio::test]
@@ -50,14 +59,20 @@ async fn password_change_requires_the_current_password() {
         .expect_invalid_field("current_password");
 
     // Neither attempt changed anything.
-    ctx.login(&user.email, &new_password).await.expect_problem(401, Some("Invalid credentials"));
+    ctx.login(&user.email, &new_password)
+        .await
+        .expect_problem(401, Some("Invalid credentials"));
     ctx.login_session(&user.email, &user.password).await;
 
     let with_current = json!({ "password": new_password, "current_password": user.password });
-    ctx.call("PATCH", "/identity/me", Some(token), Some(&with_current)).await.expect(200);
+    ctx.call("PATCH", "/identity/me", Some(token), Some(&with_current))
+        .await
+        .expect(200);
 
     ctx.login_session(&user.email, &new_password).await;
-    ctx.login(&user.email, &user.password).await.expect_problem(401, Some("Invalid credentials"));
+    ctx.login(&user.email, &user.password)
+        .await
+        .expect_problem(401, Some("Invalid credentials"));
 }
 
 #[tokio::test]
@@ -67,7 +82,10 @@ async fn expired_or_forged_access_tokens_are_forbidden() {
     let id = session.account_id();
     let now = now_secs();
 
-    let expired = sign_jwt(ctx.env.jwt_secret(), &access_claims(id, &["user"], now - 7200, now - 3600));
+    let expired = sign_jwt(
+        ctx.env.jwt_secret(),
+        &access_claims(id, &["user"], now - 7200, now - 3600),
+    );
     ctx.me(Some(&expired)).await.expect_gateway(403, "Forbidden");
 
     let forged = sign_jwt(FORGED_SECRET, &access_claims(id, &["user"], now, now + 3600));
@@ -78,7 +96,10 @@ async fn expired_or_forged_access_tokens_are_forbidden() {
     assert_eq!(parts.len(), 3, "access token is a JWT");
     let unsigned = format!("{}.{}.", parts[0], parts[1]);
     ctx.me(Some(&unsigned)).await.expect_gateway(403, "Forbidden");
-    let other_payload = sign_jwt(FORGED_SECRET, &access_claims("someone-else", &["user", "admin"], now, now + 3600));
+    let other_payload = sign_jwt(
+        FORGED_SECRET,
+        &access_claims("someone-else", &["user", "admin"], now, now + 3600),
+    );
     let other_payload = other_payload.split('.').nth(1).unwrap().to_string();
     parts[1] = &other_payload;
     ctx.me(Some(&parts.join("."))).await.expect_gateway(403, "Forbidden");
@@ -112,12 +133,16 @@ async fn api_key_reaches_handlers_until_revoked() {
 #[tokio::test]
 async fn unknown_api_keys_are_forbidden() {
     let ctx = Ctx::new().await;
-    ctx.me(Some(&made_up_api_key(None))).await.expect_gateway(403, "Forbidden");
+    ctx.me(Some(&made_up_api_key(None)))
+        .await
+        .expect_gateway(403, "Forbidden");
     ctx.me(Some("andes_not-a-key")).await.expect_gateway(403, "Forbidden");
 
     // A live key's prefix with another secret.
     let key = ctx.issue_api_key(&format!("key-owner-{}", unique_tag()), "user").await;
-    ctx.me(Some(&made_up_api_key(Some(&key.prefix)))).await.expect_gateway(403, "Forbidden");
+    ctx.me(Some(&made_up_api_key(Some(&key.prefix))))
+        .await
+        .expect_gateway(403, "Forbidden");
     ctx.revoke_api_key(&key).await;
 }
 
@@ -125,8 +150,12 @@ async fn unknown_api_keys_are_forbidden() {
 async fn granted_role_shows_on_the_account() {
     let ctx = Ctx::new().await;
     let (user, session) = ctx.new_session().await;
-    ctx.admin(&["grant-role", "--email", &user.email, "--role", "restaurant"]).await;
+    ctx.admin(&["grant-role", "--email", &user.email, "--role", "restaurant"])
+        .await;
     let me = ctx.me(Some(&session.access_token)).await.expect(200);
     let roles = me["roles"].as_array().cloned().unwrap_or_default();
-    assert!(roles.contains(&json!("restaurant")) && roles.contains(&json!("user")), "roles after grant: {me}");
+    assert!(
+        roles.contains(&json!("restaurant")) && roles.contains(&json!("user")),
+        "roles after grant: {me}"
+    );
 }

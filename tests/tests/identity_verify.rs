@@ -1,8 +1,6 @@
 //! POST /identity/verify refuses every token but a live one signed by the platform.
 
-use andes_tests::support::{
-    access_claims, now_secs, sign_jwt, verification_claims, Ctx, NewUser, FORGED_SECRET,
-};
+use andes_tests::support::{access_claims, now_secs, sign_jwt, verification_claims, Ctx, NewUser, FORGED_SECRET};
 
 const DAY: i64 = 24 * 3600;
 
@@ -26,7 +24,10 @@ async fn expired_verification_token_is_refused() {
     let (user, id) = unverified_account(&ctx).await;
     let now = now_secs();
     // Expired a day ago: well past any clock leeway.
-    let token = sign_jwt(ctx.env.jwt_secret(), &verification_claims(&id, now - 4 * DAY, now - DAY));
+    let token = sign_jwt(
+        ctx.env.jwt_secret(),
+        &verification_claims(&id, now - 4 * DAY, now - DAY),
+    );
     ctx.verify(&token)
         .await
         .expect_problem(400, Some("Verification link has expired."));
@@ -55,7 +56,9 @@ async fn access_token_is_not_a_verification_token() {
 
     let mut untyped = verification_claims(&id, now, now + 3600);
     untyped.as_object_mut().unwrap().remove("type");
-    ctx.verify(&sign_jwt(secret, &untyped)).await.expect_problem(400, Some("Invalid token"));
+    ctx.verify(&sign_jwt(secret, &untyped))
+        .await
+        .expect_problem(400, Some("Invalid token"));
 
     assert_still_unverified(&ctx, &user).await;
 }

@@ -32,7 +32,10 @@ async fn cargar_infraccion_answers_every_status() {
             .call_raw(
                 "POST",
                 CARGAR,
-                &[("authorization", &format!("Bearer {key}")), ("content-type", "application/json")],
+                &[
+                    ("authorization", &format!("Bearer {key}")),
+                    ("content-type", "application/json"),
+                ],
                 raw.as_bytes().to_vec(),
             )
             .await;
@@ -74,10 +77,18 @@ async fn cargar_infraccion_answers_every_status() {
     // Principals that are not officers: a user's and an admin's access token.
     let (_, user) = ctx.new_session().await;
     let reply = cargar(&ctx, Some(&user.access_token), &good).await;
-    assert_eq!(reply.status, 403, "user token: expected 403, got {} {}", reply.status, reply.text);
+    assert_eq!(
+        reply.status, 403,
+        "user token: expected 403, got {} {}",
+        reply.status, reply.text
+    );
     let admin = admin_token(&ctx).await;
     let reply = cargar(&ctx, Some(&admin), &good).await;
-    assert_eq!(reply.status, 403, "admin token: expected 403, got {} {}", reply.status, reply.text);
+    assert_eq!(
+        reply.status, 403,
+        "admin token: expected 403, got {} {}",
+        reply.status, reply.text
+    );
 
     // And the good request.
     let body = cargar(&ctx, Some(key), &good).await.expect(200);
@@ -117,16 +128,28 @@ async fn generar_informe_lists_every_vehicle_newest_first() {
     let ids: Vec<String> = expected.iter().map(|e| e.0.clone()).collect();
     let items = informe_with(&ctx, &email, &ids).await;
 
-    assert_eq!(items.len(), expected.len(), "report of {email} holds only this test's infractions: {items:?}");
+    assert_eq!(
+        items.len(),
+        expected.len(),
+        "report of {email} holds only this test's infractions: {items:?}"
+    );
     assert_report_shape(&items, "report");
     assert_newest_first(&items, "report");
     expected.sort_by_key(|e| e.1);
     let order: Vec<String> = items.iter().map(item_id).collect();
-    assert_eq!(order, expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), "newest first by timestamp");
+    assert_eq!(
+        order,
+        expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+        "newest first by timestamp"
+    );
 
     for (id, _, plate, comments) in &expected {
         let item = items.iter().find(|i| item_id(i) == *id).unwrap();
-        let (brand, color) = if plate == &ford { ("Ford", "Rojo") } else { ("Fiat", "Azul") };
+        let (brand, color) = if plate == &ford {
+            ("Ford", "Rojo")
+        } else {
+            ("Fiat", "Azul")
+        };
         assert_eq!(item["plate"], json!(plate), "{item}");
         assert_eq!(item["vehicle_brand"], json!(brand), "{item}");
         assert_eq!(item["vehicle_color"], json!(color), "{item}");
@@ -151,11 +174,26 @@ async fn deleted_officers_key_is_refused_at_once() {
 
     cargar_ok(&ctx, &key, &plate, &minutes_ago(3), "antes de la baja").await;
 
-    let reply = ctx.call("DELETE", &format!("{OFFICERS}/{officer_id}"), Some(&admin), None).await;
-    assert_eq!(reply.status, 204, "DELETE officer: expected 204, got {} {}", reply.status, reply.text);
+    let reply = ctx
+        .call("DELETE", &format!("{OFFICERS}/{officer_id}"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        reply.status, 204,
+        "DELETE officer: expected 204, got {} {}",
+        reply.status, reply.text
+    );
 
-    let reply = cargar(&ctx, Some(&key), &infraction(&plate, &minutes_ago(2), "después de la baja")).await;
-    assert_eq!(reply.status, 403, "revoked key: expected 403, got {} {}", reply.status, reply.text);
+    let reply = cargar(
+        &ctx,
+        Some(&key),
+        &infraction(&plate, &minutes_ago(2), "después de la baja"),
+    )
+    .await;
+    assert_eq!(
+        reply.status, 403,
+        "revoked key: expected 403, got {} {}",
+        reply.status, reply.text
+    );
 }
 
 #[tokio::test]
@@ -183,7 +221,11 @@ async fn fifty_concurrent_infractions_on_one_plate() {
             failures.push(format!("#{i}: {} {}", reply.status, reply.text));
         }
     }
-    assert!(failures.is_empty(), "{} of {N} concurrent uploads failed: {failures:?}", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {N} concurrent uploads failed: {failures:?}",
+        failures.len()
+    );
     assert_eq!(ids.len(), N, "ids are not distinct");
 
     let ids: Vec<String> = ids.into_iter().collect();

@@ -12,12 +12,22 @@ async fn other_methods_on_cargar_infraccion_are_not_allowed() {
     let ctx = Ctx::new().await;
     for method in ["PUT", "GET", "DELETE"] {
         let reply = ctx.call(method, CARGAR, None, None).await;
-        assert_eq!(reply.status, 405, "{method} {CARGAR}: expected 405, got {} {}", reply.status, reply.text);
+        assert_eq!(
+            reply.status, 405,
+            "{method} {CARGAR}: expected 405, got {} {}",
+            reply.status, reply.text
+        );
     }
     // Even with a body and the officer's key.
     let body = infraction(FIXTURE_PLATE, &minutes_ago(1), "put");
-    let reply = ctx.call("PUT", CARGAR, Some(&fixture_officer_key(&ctx)), Some(&body)).await;
-    assert_eq!(reply.status, 405, "PUT with a body: expected 405, got {} {}", reply.status, reply.text);
+    let reply = ctx
+        .call("PUT", CARGAR, Some(&fixture_officer_key(&ctx)), Some(&body))
+        .await;
+    assert_eq!(
+        reply.status, 405,
+        "PUT with a body: expected 405, got {} {}",
+        reply.status, reply.text
+    );
 }
 
 /// Seed check 2: bad bearer forms are refused before the handler.
@@ -27,12 +37,23 @@ async fn bad_bearer_forms_are_refused() {
     let body = infraction(FIXTURE_PLATE, &minutes_ago(1), "bad bearer");
 
     cargar(&ctx, None, &body).await.expect_gateway(401, "Unauthorized");
-    ctx.call_raw("POST", CARGAR, &[("authorization", ""), ("content-type", "application/json")], body.to_string().into())
-        .await
-        .expect_gateway(401, "Unauthorized");
+    ctx.call_raw(
+        "POST",
+        CARGAR,
+        &[("authorization", ""), ("content-type", "application/json")],
+        body.to_string().into(),
+    )
+    .await
+    .expect_gateway(401, "Unauthorized");
 
     let random_key = made_up_api_key(None);
-    for authorization in ["Bearer", "Bearer x", "Token abc", "Bearer andes_not-a-key", &format!("Bearer {random_key}")] {
+    for authorization in [
+        "Bearer",
+        "Bearer x",
+        "Token abc",
+        "Bearer andes_not-a-key",
+        &format!("Bearer {random_key}"),
+    ] {
         let reply = ctx
             .call_raw(
                 "POST",
@@ -41,7 +62,11 @@ async fn bad_bearer_forms_are_refused() {
                 body.to_string().into(),
             )
             .await;
-        assert_eq!(reply.status, 403, "Authorization {authorization:?}: expected 403, got {} {}", reply.status, reply.text);
+        assert_eq!(
+            reply.status, 403,
+            "Authorization {authorization:?}: expected 403, got {} {}",
+            reply.status, reply.text
+        );
     }
     // The raw key without the Bearer scheme is not accepted either.
     let reply = ctx
@@ -52,7 +77,11 @@ async fn bad_bearer_forms_are_refused() {
             body.to_string().into(),
         )
         .await;
-    assert_eq!(reply.status, 403, "bare made-up key: expected 403, got {} {}", reply.status, reply.text);
+    assert_eq!(
+        reply.status, 403,
+        "bare made-up key: expected 403, got {} {}",
+        reply.status, reply.text
+    );
 }
 
 /// Seed check 3: a plate nobody registered.
@@ -77,11 +106,19 @@ async fn fixture_officer_posts_on_the_fixture_plate() {
     let item = items.iter().find(|i| item_id(i) == id).unwrap();
     assert_eq!(item["plate"], json!(FIXTURE_PLATE), "{item}");
     assert_eq!(item["comments"], json!(comments), "{item}");
-    assert_eq!(item["officer_id"], json!(ctx.env.var("INFRACTIONS_OFFICER_ID")), "{item}");
+    assert_eq!(
+        item["officer_id"],
+        json!(ctx.env.var("INFRACTIONS_OFFICER_ID")),
+        "{item}"
+    );
     assert_eq!(item["officer_name"], json!("Oficial pedro"), "{item}");
     assert_eq!(item["vehicle_brand"], json!("Ford"), "{item}");
     assert_eq!(item["vehicle_color"], json!("Rojo"), "{item}");
-    assert_eq!(parse_time(&item["timestamp"], "timestamp"), parse_time(&json!(timestamp), "sent"), "{item}");
+    assert_eq!(
+        parse_time(&item["timestamp"], "timestamp"),
+        parse_time(&json!(timestamp), "sent"),
+        "{item}"
+    );
 }
 
 /// The seed's report check: Pedro's report is a non-empty list with the seed's keys, newest
@@ -97,7 +134,10 @@ async fn fixture_report_has_the_seed_keys_newest_first() {
         .iter()
         .filter(|i| i["plate"] == json!(FIXTURE_PLATE) && i["comments"] == json!("Comentarios"))
         .count();
-    assert!(fixtures >= 3, "Pedro's report holds {fixtures} fixture infractions (comment \"Comentarios\"), expected 3");
+    assert!(
+        fixtures >= 3,
+        "Pedro's report holds {fixtures} fixture infractions (comment \"Comentarios\"), expected 3"
+    );
     for item in &items {
         assert!(!item_id(item).is_empty(), "report item without id: {item}");
         parse_time(&item["created"], "created");

@@ -42,7 +42,11 @@ async fn send_batch(ctx: &Ctx, bodies: &[String]) {
         .send()
         .await
         .unwrap_or_else(|error| panic!("send batch to {queue_url}: {error:?}"));
-    assert!(output.failed().is_empty(), "batch entries refused: {:?}", output.failed());
+    assert!(
+        output.failed().is_empty(),
+        "batch entries refused: {:?}",
+        output.failed()
+    );
 }
 
 #[tokio::test]
@@ -59,8 +63,14 @@ async fn poison_message_goes_to_the_dead_letter_queue_and_the_rest_are_delivered
         assert_eq!(delivered["id"], message["id"], "outbox message id: {delivered}");
         assert_eq!(delivered["template"], json!("account_confirmation"));
         let welcome = format!("Welcome @{}!", message["data"]["username"].as_str().unwrap());
-        assert!(delivered["text"].as_str().is_some_and(|t| t.contains(&welcome)), "rendered text: {delivered}");
-        assert!(delivered["subject"].as_str().is_some_and(|s| !s.is_empty()), "subject: {delivered}");
+        assert!(
+            delivered["text"].as_str().is_some_and(|t| t.contains(&welcome)),
+            "rendered text: {delivered}"
+        );
+        assert!(
+            delivered["subject"].as_str().is_some_and(|s| !s.is_empty()),
+            "subject: {delivered}"
+        );
     }
 
     let poison_id = poison["id"].as_str().unwrap().to_string();
@@ -69,10 +79,17 @@ async fn poison_message_goes_to_the_dead_letter_queue_and_the_rest_are_delivered
             serde_json::from_str::<Value>(body).is_ok_and(|m| m["id"] == json!(poison_id))
         })
         .await;
-    assert_eq!(serde_json::from_str::<Value>(&dead).unwrap(), poison, "the dead letter is the message as sent");
+    assert_eq!(
+        serde_json::from_str::<Value>(&dead).unwrap(),
+        poison,
+        "the dead letter is the message as sent"
+    );
 
     let delivered = ctx.outbox_messages(email_of(&poison)).await;
-    assert!(delivered.is_empty(), "the poison message reached the outbox: {delivered:?}");
+    assert!(
+        delivered.is_empty(),
+        "the poison message reached the outbox: {delivered:?}"
+    );
 }
 
 #[tokio::test]
@@ -83,6 +100,8 @@ async fn unparseable_message_goes_to_the_dead_letter_queue() {
     send_batch(&ctx, &[garbage.clone(), good.to_string()]).await;
 
     ctx.outbox_message(email_of(&good)).await;
-    let dead = ctx.dead_letter(&format!("message {garbage:?}"), |body| body == garbage).await;
+    let dead = ctx
+        .dead_letter(&format!("message {garbage:?}"), |body| body == garbage)
+        .await;
     assert_eq!(dead, garbage);
 }

@@ -31,13 +31,23 @@ fn every_route_has_a_permissions_entry() {
         .map(HttpRoute::key)
         .filter(|key| !permissions.contains_key(key))
         .collect();
-    assert!(missing.is_empty(), "routes of template.yaml without an entry in data/permissions.yaml: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes of template.yaml without an entry in data/permissions.yaml: {missing:?}"
+    );
 
     let declared: BTreeSet<String> = routes().iter().map(HttpRoute::key).collect();
     let stale: Vec<&String> = permissions.keys().filter(|key| !declared.contains(*key)).collect();
-    assert!(stale.is_empty(), "entries of data/permissions.yaml for routes template.yaml does not declare: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "entries of data/permissions.yaml for routes template.yaml does not declare: {stale:?}"
+    );
 
-    let empty: Vec<&String> = permissions.iter().filter(|(_, roles)| roles.is_empty()).map(|(k, _)| k).collect();
+    let empty: Vec<&String> = permissions
+        .iter()
+        .filter(|(_, roles)| roles.is_empty())
+        .map(|(k, _)| k)
+        .collect();
     assert!(empty.is_empty(), "permission entries that allow nobody: {empty:?}");
     assert!(
         !permissions.values().flatten().any(|role| role == NOBODY_ROLE),
@@ -50,7 +60,9 @@ fn route_authorizer_matches_its_permissions() {
     let permissions = load_permissions();
     let mut wrong = Vec::new();
     for route in routes() {
-        let Some(roles) = permissions.get(&route.key()) else { continue };
+        let Some(roles) = permissions.get(&route.key()) else {
+            continue;
+        };
         let expected = if is_anonymous(roles) { "Optional" } else { "Required" };
         if route.authorizer.as_deref() != Some(expected) {
             wrong.push(format!(
@@ -61,7 +73,11 @@ fn route_authorizer_matches_its_permissions() {
             ));
         }
     }
-    assert!(wrong.is_empty(), "routes whose Auth does not match data/permissions.yaml:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "routes whose Auth does not match data/permissions.yaml:\n{}",
+        wrong.join("\n")
+    );
 }
 
 /// What a request must meet.
@@ -80,14 +96,28 @@ fn request_method<'a>(route: &'a HttpRoute, all: &[HttpRoute]) -> &'a str {
     if route.method != "ANY" {
         return &route.method;
     }
-    let taken = |method: &str| all.iter().any(|other| other.path == route.path && other.method == method);
-    ["PUT", "PATCH", "DELETE", "GET", "POST"].into_iter().find(|m| !taken(m)).unwrap_or("PUT")
+    let taken = |method: &str| {
+        all.iter()
+            .any(|other| other.path == route.path && other.method == method)
+    };
+    ["PUT", "PATCH", "DELETE", "GET", "POST"]
+        .into_iter()
+        .find(|m| !taken(m))
+        .unwrap_or("PUT")
 }
 
-async fn probe(ctx: &Ctx, route: &HttpRoute, method: &str, who: &str, bearer: Option<&str>, expect: Expect) -> Option<String> {
+async fn probe(
+    ctx: &Ctx,
+    route: &HttpRoute,
+    method: &str,
+    who: &str,
+    bearer: Option<&str>,
+    expect: Expect,
+) -> Option<String> {
     let body = (!matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS")).then(|| json!({}));
     let reply = ctx.call(method, &route.concrete_path(), bearer, body.as_ref()).await;
-    let gateway_body = |message: &str| serde_json::from_str::<Value>(&reply.text).ok() == Some(json!({ "message": message }));
+    let gateway_body =
+        |message: &str| serde_json::from_str::<Value>(&reply.text).ok() == Some(json!({ "message": message }));
     let ok = match expect {
         Expect::Gateway(status, message) => reply.status == status && gateway_body(message),
         Expect::ReachesHandler => {
@@ -95,7 +125,14 @@ async fn probe(ctx: &Ctx, route: &HttpRoute, method: &str, who: &str, bearer: Op
             !reply.is_gateway_denial() && !gateway_not_found && reply.status < 500
         }
     };
-    (!ok).then(|| format!("{} as {who}: expected {expect:?}, got {} {}", route.key(), reply.status, reply.text))
+    (!ok).then(|| {
+        format!(
+            "{} as {who}: expected {expect:?}, got {} {}",
+            route.key(),
+            reply.status,
+            reply.text
+        )
+    })
 }
 
 #[tokio::test]
@@ -134,12 +171,52 @@ async fn gateway_enforces_every_routes_permissions() {
 
         if is_anonymous(roles) {
             failures.extend(probe(&ctx, &route, method, "anonymous caller", None, Expect::ReachesHandler).await);
-            failures.extend(probe(&ctx, &route, method, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
+            failures.extend(
+                probe(
+                    &ctx,
+                    &route,
+                    method,
+                    "forged bearer token",
+                    Some(&forged),
+                    Expect::Gateway(403, "Forbidden"),
+                )
+                .await,
+            );
         } else {
-            failures.extend(probe(&ctx, &route, method, "anonymous caller", None, Expect::Gateway(401, "Unauthorized")).await);
+            failures.extend(
+                probe(
+                    &ctx,
+                    &route,
+                    method,
+                    "anonymous caller",
+                    None,
+                    Expect::Gateway(401, "Unauthorized"),
+                )
+                .await,
+            );
             let who = format!("API key with role {NOBODY_ROLE}");
-            failures.extend(probe(&ctx, &route, method, &who, Some(&nobody.key), Expect::Gateway(403, "Forbidden")).await);
-            failures.extend(probe(&ctx, &route, method, "forged bearer token", Some(&forged), Expect::Gateway(403, "Forbidden")).await);
+            failures.extend(
+                probe(
+                    &ctx,
+                    &route,
+                    method,
+                    &who,
+                    Some(&nobody.key),
+                    Expect::Gateway(403, "Forbidden"),
+                )
+                .await,
+            );
+            failures.extend(
+                probe(
+                    &ctx,
+                    &route,
+                    method,
+                    "forged bearer token",
+                    Some(&forged),
+                    Expect::Gateway(403, "Forbidden"),
+                )
+                .await,
+            );
             if let Some((role, key)) = roles.first().and_then(|role| Some((role, role_keys.get(role)?))) {
                 let who = format!("API key with allowed role {role}");
                 failures.extend(probe(&ctx, &route, method, &who, Some(&key.key), Expect::ReachesHandler).await);

@@ -21,8 +21,14 @@ async fn the_schedule_deactivates_rides_arriving_within_twenty_minutes() {
     let (driver, member) = (&users[0], &users[1]);
     let slug = circle_with_members(&ctx, driver, std::slice::from_ref(member), json!({})).await;
     let rides = rides_path(&slug);
-    let arriving = ctx.call("POST", &rides, driver.bearer(), Some(&ride_body(2, 11, 15))).await.expect(201);
-    let later = ctx.call("POST", &rides, driver.bearer(), Some(&ride_body(2, 60, 180))).await.expect(201);
+    let arriving = ctx
+        .call("POST", &rides, driver.bearer(), Some(&ride_body(2, 11, 15)))
+        .await
+        .expect(201);
+    let later = ctx
+        .call("POST", &rides, driver.bearer(), Some(&ride_body(2, 60, 180)))
+        .await
+        .expect(201);
 
     let result = fire_schedule(&ctx, "RidesDeactivateFinishedRidesFunction").await;
     let deactivated = strings(&result["deactivated"]);
@@ -35,12 +41,20 @@ async fn the_schedule_deactivates_rides_arriving_within_twenty_minutes() {
     };
     assert_eq!(read(&arriving).await["is_active"], json!(false));
     assert_eq!(read(&later).await["is_active"], json!(true));
-    ctx.call("POST", &format!("{}/join", ride_path(&slug, &id(&arriving))), member.bearer(), None)
-        .await
-        .expect_problem(409, Some("You can't join this ride now"));
+    ctx.call(
+        "POST",
+        &format!("{}/join", ride_path(&slug, &id(&arriving))),
+        member.bearer(),
+        None,
+    )
+    .await
+    .expect_problem(409, Some("You can't join this ride now"));
     // Idempotent: firing again changes nothing for these rides.
     let again = fire_schedule(&ctx, "RidesDeactivateFinishedRidesFunction").await;
-    assert!(!strings(&again["deactivated"]).contains(&format!("{slug}/{}", id(&arriving))), "{again}");
+    assert!(
+        !strings(&again["deactivated"]).contains(&format!("{slug}/{}", id(&arriving))),
+        "{again}"
+    );
     assert_eq!(read(&later).await["is_active"], json!(true));
 }
 
@@ -58,9 +72,23 @@ async fn uploading_the_seed_csv_imports_its_21_circles_once() {
     // Every circle of the seed exists, as the CSV describes it.
     let unam = circle(&ctx, &viewer, "unam-fciencias").await;
     assert_eq!(unam["name"], json!("Facultad de Ciencias, UNAM"));
-    assert_eq!((unam["is_public"].clone(), unam["verified"].clone(), unam["is_limited"].clone()), (json!(true), json!(true), json!(false)));
+    assert_eq!(
+        (
+            unam["is_public"].clone(),
+            unam["verified"].clone(),
+            unam["is_limited"].clone()
+        ),
+        (json!(true), json!(true), json!(false))
+    );
     let inventive = circle(&ctx, &viewer, "inventive").await;
-    assert_eq!((inventive["is_public"].clone(), inventive["is_limited"].clone(), inventive["members_limit"].clone()), (json!(false), json!(true), json!(30)));
+    assert_eq!(
+        (
+            inventive["is_public"].clone(),
+            inventive["is_limited"].clone(),
+            inventive["members_limit"].clone()
+        ),
+        (json!(false), json!(true), json!(30))
+    );
     for slug in imported.iter().chain(&skipped) {
         circle(&ctx, &viewer, slug).await;
     }
@@ -70,10 +98,35 @@ async fn uploading_the_seed_csv_imports_its_21_circles_once() {
     assert_eq!(again["imported"], json!([]), "{again}");
     assert_eq!(strings(&again["skipped"]).len(), SEED_SLUGS, "{again}");
     // Public seed circles are listed; private ones are not.
-    let listed = ctx.call("GET", "/rides/circles?search=unam-f&limit=100", viewer.bearer(), None).await.expect(200);
-    assert!(listed["items"].as_array().unwrap().iter().any(|c| c["slug"] == json!("unam-fciencias")), "{listed}");
-    let private = ctx.call("GET", "/rides/circles?search=inventive&limit=100", viewer.bearer(), None).await.expect(200);
-    assert!(private["items"].as_array().unwrap().iter().all(|c| c["slug"] != json!("inventive")), "{private}");
+    let listed = ctx
+        .call("GET", "/rides/circles?search=unam-f&limit=100", viewer.bearer(), None)
+        .await
+        .expect(200);
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["slug"] == json!("unam-fciencias")),
+        "{listed}"
+    );
+    let private = ctx
+        .call(
+            "GET",
+            "/rides/circles?search=inventive&limit=100",
+            viewer.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert!(
+        private["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["slug"] != json!("inventive")),
+        "{private}"
+    );
 }
 
 #[tokio::test]
@@ -92,15 +145,33 @@ async fn a_csv_with_bad_lines_imports_the_good_ones_and_reports_each_bad_line() 
     );
     let key = format!("imports/circles/bad-{tag}.csv");
     let report = upload_and_wait_report(&ctx, &key, csv.into_bytes()).await;
-    assert_eq!(strings(&report["imported"]), [format!("good-{tag}"), format!("limited-{tag}")], "{report}");
-    let lines: Vec<u64> = report["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(
+        strings(&report["imported"]),
+        [format!("good-{tag}"), format!("limited-{tag}")],
+        "{report}"
+    );
+    let lines: Vec<u64> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, [3, 5, 6, 7], "{report}");
     for error in report["errors"].as_array().unwrap() {
         assert!(!error["message"].as_str().unwrap_or_default().is_empty(), "{error}");
     }
     let limited = circle(&ctx, &viewer, &format!("limited-{tag}")).await;
-    assert_eq!((limited["name"].clone(), limited["members_limit"].clone(), limited["verified"].clone()), (json!("Limited, Two"), json!(25), json!(true)));
-    ctx.call("GET", &circles_path(&format!("few-{tag}")), viewer.bearer(), None).await.expect_problem(404, None);
+    assert_eq!(
+        (
+            limited["name"].clone(),
+            limited["members_limit"].clone(),
+            limited["verified"].clone()
+        ),
+        (json!("Limited, Two"), json!(25), json!(true))
+    );
+    ctx.call("GET", &circles_path(&format!("few-{tag}")), viewer.bearer(), None)
+        .await
+        .expect_problem(404, None);
 }
 
 #[tokio::test]
@@ -109,12 +180,20 @@ async fn the_admin_command_imports_circles_through_the_bucket() {
     let viewer = user(&ctx).await;
     let tag = unique_tag();
     let file = std::env::temp_dir().join(format!("rides-admin-{tag}.csv"));
-    std::fs::write(&file, format!("name,slug_name,is_public,verified,members_limit\nAdmin Import,admin-{tag},1,1,0\n")).unwrap();
+    std::fs::write(
+        &file,
+        format!("name,slug_name,is_public,verified,members_limit\nAdmin Import,admin-{tag},1,1,0\n"),
+    )
+    .unwrap();
     let stdout = rides_admin_ok(&ctx, &["import-circles", "--file", file.to_str().unwrap()]).await;
     std::fs::remove_file(&file).ok();
-    let report: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("report is not JSON ({e}): {stdout}"));
+    let report: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("report is not JSON ({e}): {stdout}"));
     assert_eq!(strings(&report["imported"]), [format!("admin-{tag}")], "{report}");
-    assert_eq!(circle(&ctx, &viewer, &format!("admin-{tag}")).await["verified"], json!(true));
+    assert_eq!(
+        circle(&ctx, &viewer, &format!("admin-{tag}")).await["verified"],
+        json!(true)
+    );
     // The object went through the imports bucket, report next to it.
     let bucket = ctx.env.var("RIDES_IMPORTS_BUCKET");
     let key = format!("imports/circles/rides-admin-{tag}.csv");
@@ -124,8 +203,15 @@ async fn the_admin_command_imports_circles_through_the_bucket() {
 
 /// Downloads an export through its presigned URL and returns its CSV lines.
 async fn download(ctx: &Ctx, export: &Value) -> Vec<String> {
-    let url = export["url"].as_str().unwrap_or_else(|| panic!("export without url: {export}"));
-    let response = ctx.http.get(url).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let url = export["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("export without url: {export}"));
+    let response = ctx
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     assert_eq!(response.status().as_u16(), 200, "GET {url}");
     response.text().await.unwrap().lines().map(str::to_string).collect()
 }
@@ -136,24 +222,58 @@ async fn todays_rides_are_exported_as_csv_with_a_download_url() {
     let users = users(&ctx, 2).await;
     let (driver, member) = (&users[0], &users[1]);
     let slug = circle_with_members(&ctx, driver, std::slice::from_ref(member), json!({})).await;
-    let ride = ctx.call("POST", &rides_path(&slug), driver.bearer(), Some(&ride_body(2, 11, 120))).await.expect(201);
-    ctx.call("POST", &format!("{}/join", ride_path(&slug, &id(&ride))), member.bearer(), None).await.expect(200);
+    let ride = ctx
+        .call(
+            "POST",
+            &rides_path(&slug),
+            driver.bearer(),
+            Some(&ride_body(2, 11, 120)),
+        )
+        .await
+        .expect(201);
+    ctx.call(
+        "POST",
+        &format!("{}/join", ride_path(&slug, &id(&ride))),
+        member.bearer(),
+        None,
+    )
+    .await
+    .expect(200);
     let ride_day = ride["departure_date"].as_str().unwrap()[..10].to_string();
 
-    for export in [fire_schedule(&ctx, "RidesExportFunction").await, serde_json::from_str(rides_admin_ok(&ctx, &["export-rides"]).await.trim()).unwrap()] {
-        let key = export["key"].as_str().unwrap_or_else(|| panic!("export without key: {export}"));
-        assert!(key.starts_with(&format!("exports/rides/{}/", export["day"].as_str().unwrap())), "{export}");
-        let stored = object(&ctx, ctx.env.var("RIDES_EXPORTS_BUCKET"), key).await.expect("the export object exists");
+    for export in [
+        fire_schedule(&ctx, "RidesExportFunction").await,
+        serde_json::from_str(rides_admin_ok(&ctx, &["export-rides"]).await.trim()).unwrap(),
+    ] {
+        let key = export["key"]
+            .as_str()
+            .unwrap_or_else(|| panic!("export without key: {export}"));
+        assert!(
+            key.starts_with(&format!("exports/rides/{}/", export["day"].as_str().unwrap())),
+            "{export}"
+        );
+        let stored = object(&ctx, ctx.env.var("RIDES_EXPORTS_BUCKET"), key)
+            .await
+            .expect("the export object exists");
         let lines = download(&ctx, &export).await;
         assert_eq!(String::from_utf8(stored).unwrap().lines().collect::<Vec<_>>(), lines);
-        assert_eq!(lines[0], "id,passengers,departure_location,departure_date,arrival_location,arrival_date,rating");
+        assert_eq!(
+            lines[0],
+            "id,passengers,departure_location,departure_date,arrival_location,arrival_date,rating"
+        );
         assert_eq!(export["rides"].as_u64().unwrap() as usize, lines.len() - 1, "{export}");
         let row = lines.iter().find(|l| l.starts_with(&id(&ride)));
         if export["day"] == json!(ride_day) {
             let row = row.unwrap_or_else(|| panic!("ride {} not in the export {lines:?}", id(&ride)));
             assert_eq!(
                 row,
-                &format!("{},{},Ciudad Universitaria,{},Santa Fe,{},", id(&ride), member.username, ride["departure_date"].as_str().unwrap(), ride["arrival_date"].as_str().unwrap())
+                &format!(
+                    "{},{},Ciudad Universitaria,{},Santa Fe,{},",
+                    id(&ride),
+                    member.username,
+                    ride["departure_date"].as_str().unwrap(),
+                    ride["arrival_date"].as_str().unwrap()
+                )
             );
         } else {
             // The ride leaves tomorrow (the test ran just before midnight UTC).
@@ -174,16 +294,41 @@ async fn an_imported_circle_gets_an_admin_by_admin_command_and_then_members() {
     assert_eq!(strings(&report["imported"]), [slug.as_str()], "{report}");
     assert_eq!(circle(&ctx, ana, &slug).await["members_count"], json!(0));
 
-    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &ana.username]).await;
+    rides_admin_ok(
+        &ctx,
+        &["add-circle-admin", "--circle", &slug, "--username", &ana.username],
+    )
+    .await;
     let admin = membership(&ctx, ana, &slug, &ana.username).await;
-    assert_eq!((admin["is_admin"].clone(), admin["remaining_invitations"].clone()), (json!(true), json!(10)), "{admin}");
+    assert_eq!(
+        (admin["is_admin"].clone(), admin["remaining_invitations"].clone()),
+        (json!(true), json!(10)),
+        "{admin}"
+    );
     let code = codes(&ctx, ana, &slug).await.remove(0);
     join(&ctx, bob, &slug, &code).await.expect(201);
     assert_eq!(circle(&ctx, bob, &slug).await["members_count"], json!(2));
     // Promoting an existing member keeps one membership.
-    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &bob.username]).await;
-    assert_eq!(membership(&ctx, ana, &slug, &bob.username).await["is_admin"], json!(true));
+    rides_admin_ok(
+        &ctx,
+        &["add-circle-admin", "--circle", &slug, "--username", &bob.username],
+    )
+    .await;
+    assert_eq!(
+        membership(&ctx, ana, &slug, &bob.username).await["is_admin"],
+        json!(true)
+    );
     assert_eq!(circle(&ctx, bob, &slug).await["members_count"], json!(2));
-    let (ok, _, stderr) = rides_admin(&ctx, &["add-circle-admin", "--circle", &slug, "--username", "nobody-has-this-name"]).await;
+    let (ok, _, stderr) = rides_admin(
+        &ctx,
+        &[
+            "add-circle-admin",
+            "--circle",
+            &slug,
+            "--username",
+            "nobody-has-this-name",
+        ],
+    )
+    .await;
     assert!(!ok && stderr.contains("no account"), "{stderr}");
 }

@@ -27,9 +27,18 @@ async fn creator_becomes_admin_with_ten_invitations() {
     // Any signed-in user reads it; the same slug cannot be taken twice.
     let other = user(&ctx).await;
     assert_eq!(circle_of(&ctx, &other, &slug).await["name"], circle["name"]);
-    let again = ctx.call("POST", "/rides/circles", other.bearer(), Some(&json!({"name": "Again", "slug": slug}))).await;
+    let again = ctx
+        .call(
+            "POST",
+            "/rides/circles",
+            other.bearer(),
+            Some(&json!({"name": "Again", "slug": slug})),
+        )
+        .await;
     again.expect_problem(409, Some("circle with this slug already exists."));
-    ctx.call("GET", &circles_path("no-such-circle-here"), other.bearer(), None).await.expect_problem(404, None);
+    ctx.call("GET", &circles_path("no-such-circle-here"), other.bearer(), None)
+        .await
+        .expect_problem(404, None);
 }
 
 async fn circle_of(ctx: &Ctx, viewer: &User, slug: &str) -> andes_tests::support::Value {
@@ -44,24 +53,60 @@ async fn circle_bodies_are_validated() {
         let (ctx, owner) = (ctx.clone(), owner.clone());
         async move { ctx.call("POST", "/rides/circles", owner.bearer(), Some(&body)).await }
     };
-    let limited = post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true})).await.expect_invalid_field("members_limit");
-    assert_eq!(limited["errors"][0]["message"], json!("If circle is limited, a member limit must be provided"));
-    let unlimited = post(json!({"name": "L", "slug": unique_slug("l"), "members_limit": 50})).await.expect_invalid_field("members_limit");
-    assert_eq!(unlimited["errors"][0]["message"], json!("If circle is limited, a member limit must be provided"));
-    post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true, "members_limit": 9})).await.expect_invalid_field("members_limit");
-    post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true, "members_limit": 32001})).await.expect_invalid_field("members_limit");
-    post(json!({"name": "L", "slug": "Not A Slug"})).await.expect_invalid_field("slug");
-    post(json!({"name": "L", "slug": format!("a{}", "b".repeat(40))})).await.expect_invalid_field("slug");
-    post(json!({"name": "x".repeat(141), "slug": unique_slug("l")})).await.expect_invalid_field("name");
-    post(json!({"name": "L", "slug": unique_slug("l"), "about": "x".repeat(256)})).await.expect_invalid_field("about");
-    post(json!({"name": "L", "slug": unique_slug("l"), "verified": true})).await.expect_invalid_field("verified");
+    let limited = post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true}))
+        .await
+        .expect_invalid_field("members_limit");
+    assert_eq!(
+        limited["errors"][0]["message"],
+        json!("If circle is limited, a member limit must be provided")
+    );
+    let unlimited = post(json!({"name": "L", "slug": unique_slug("l"), "members_limit": 50}))
+        .await
+        .expect_invalid_field("members_limit");
+    assert_eq!(
+        unlimited["errors"][0]["message"],
+        json!("If circle is limited, a member limit must be provided")
+    );
+    post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true, "members_limit": 9}))
+        .await
+        .expect_invalid_field("members_limit");
+    post(json!({"name": "L", "slug": unique_slug("l"), "is_limited": true, "members_limit": 32001}))
+        .await
+        .expect_invalid_field("members_limit");
+    post(json!({"name": "L", "slug": "Not A Slug"}))
+        .await
+        .expect_invalid_field("slug");
+    post(json!({"name": "L", "slug": format!("a{}", "b".repeat(40))}))
+        .await
+        .expect_invalid_field("slug");
+    post(json!({"name": "x".repeat(141), "slug": unique_slug("l")}))
+        .await
+        .expect_invalid_field("name");
+    post(json!({"name": "L", "slug": unique_slug("l"), "about": "x".repeat(256)}))
+        .await
+        .expect_invalid_field("about");
+    post(json!({"name": "L", "slug": unique_slug("l"), "verified": true}))
+        .await
+        .expect_invalid_field("verified");
     let missing = post(json!({})).await.expect_problem(422, None);
     assert_eq!(error_fields(&missing), ["name", "slug"]);
     // Digits are fine in slugs (the seed's URL regex rejected them).
     let digits = format!("3340-{}", unique_tag());
-    let made = post(json!({"name": "Grupo 3340", "slug": digits, "is_limited": true, "members_limit": 10})).await.expect(201);
-    assert_eq!((made["is_limited"].clone(), made["members_limit"].clone()), (json!(true), json!(10)));
-    ctx.call("POST", "/rides/circles", None, Some(&json!({"name": "L", "slug": unique_slug("l")}))).await.expect_gateway(401, "Unauthorized");
+    let made = post(json!({"name": "Grupo 3340", "slug": digits, "is_limited": true, "members_limit": 10}))
+        .await
+        .expect(201);
+    assert_eq!(
+        (made["is_limited"].clone(), made["members_limit"].clone()),
+        (json!(true), json!(10))
+    );
+    ctx.call(
+        "POST",
+        "/rides/circles",
+        None,
+        Some(&json!({"name": "L", "slug": unique_slug("l")})),
+    )
+    .await
+    .expect_gateway(401, "Unauthorized");
 }
 
 #[tokio::test]
@@ -72,21 +117,49 @@ async fn only_circle_admins_edit_and_counters_are_read_only() {
     let slug = circle_with_members(&ctx, owner, std::slice::from_ref(member), json!({})).await;
     let path = circles_path(&slug);
 
-    ctx.call("PATCH", &path, member.bearer(), Some(&json!({"about": "mine now"}))).await.expect_problem(403, None);
-    ctx.call("PATCH", &path, outsider.bearer(), Some(&json!({"about": "mine now"}))).await.expect_problem(403, None);
+    ctx.call("PATCH", &path, member.bearer(), Some(&json!({"about": "mine now"})))
+        .await
+        .expect_problem(403, None);
+    ctx.call("PATCH", &path, outsider.bearer(), Some(&json!({"about": "mine now"})))
+        .await
+        .expect_problem(403, None);
     for field in ["is_public", "verified", "rides_offered", "rides_taken", "slug"] {
-        let value = if field == "slug" { json!("other") } else if field.starts_with("rides") { json!(5) } else { json!(true) };
-        let reply = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({ field: value }))).await;
+        let value = if field == "slug" {
+            json!("other")
+        } else if field.starts_with("rides") {
+            json!(5)
+        } else {
+            json!(true)
+        };
+        let reply = ctx
+            .call("PATCH", &path, owner.bearer(), Some(&json!({ field: value })))
+            .await;
         let body = reply.expect_invalid_field(field);
         assert_eq!(body["errors"][0]["message"], json!("is read-only"), "{body}");
     }
-    let changed = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"about": "Rides to CU", "is_limited": true, "members_limit": 40}))).await.expect(200);
+    let changed = ctx
+        .call(
+            "PATCH",
+            &path,
+            owner.bearer(),
+            Some(&json!({"about": "Rides to CU", "is_limited": true, "members_limit": 40})),
+        )
+        .await
+        .expect(200);
     assert_eq!(changed["about"], json!("Rides to CU"));
     assert_eq!(changed["members_limit"], json!(40));
     assert_eq!(changed["members_count"], json!(2), "counters survive edits: {changed}");
-    let unlimited = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": false}))).await.expect(200);
-    assert_eq!((unlimited["is_limited"].clone(), unlimited["members_limit"].clone()), (json!(false), json!(null)));
-    ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"members_limit": 40}))).await.expect_invalid_field("members_limit");
+    let unlimited = ctx
+        .call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": false})))
+        .await
+        .expect(200);
+    assert_eq!(
+        (unlimited["is_limited"].clone(), unlimited["members_limit"].clone()),
+        (json!(false), json!(null))
+    );
+    ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"members_limit": 40})))
+        .await
+        .expect_invalid_field("members_limit");
 }
 
 #[tokio::test]
@@ -97,14 +170,40 @@ async fn a_circle_cannot_be_limited_below_its_member_count() {
     // The owner and 10 members: 11.
     let slug = circle_with_members(&ctx, owner, &users[1..], json!({})).await;
     let path = circles_path(&slug);
-    let refused = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 10}))).await.expect_invalid_field("members_limit");
-    assert_eq!(refused["errors"][0]["message"], json!("members_limit must be at least the current members_count"), "{refused}");
+    let refused = ctx
+        .call(
+            "PATCH",
+            &path,
+            owner.bearer(),
+            Some(&json!({"is_limited": true, "members_limit": 10})),
+        )
+        .await
+        .expect_invalid_field("members_limit");
+    assert_eq!(
+        refused["errors"][0]["message"],
+        json!("members_limit must be at least the current members_count"),
+        "{refused}"
+    );
     let unchanged = circle(&ctx, owner, &slug).await;
-    assert_eq!((unchanged["is_limited"].clone(), unchanged["members_count"].clone()), (json!(false), json!(11)), "{unchanged}");
+    assert_eq!(
+        (unchanged["is_limited"].clone(), unchanged["members_count"].clone()),
+        (json!(false), json!(11)),
+        "{unchanged}"
+    );
     // Exactly the member count is fine; lowering it further is refused the same way.
-    let limited = ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 11}))).await.expect(200);
+    let limited = ctx
+        .call(
+            "PATCH",
+            &path,
+            owner.bearer(),
+            Some(&json!({"is_limited": true, "members_limit": 11})),
+        )
+        .await
+        .expect(200);
     assert_eq!(limited["members_limit"], json!(11));
-    ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"members_limit": 10}))).await.expect_invalid_field("members_limit");
+    ctx.call("PATCH", &path, owner.bearer(), Some(&json!({"members_limit": 10})))
+        .await
+        .expect_invalid_field("members_limit");
     assert_eq!(circle(&ctx, owner, &slug).await["members_limit"], json!(11));
 }
 
@@ -119,7 +218,13 @@ async fn public_circles_are_searched_filtered_ordered_and_paged() {
     let mid = format!("{tag}-mid");
     let big = format!("{tag}-big");
     create_circle(&ctx, owner, &small, json!({"name": format!("Zeta {tag}")})).await;
-    create_circle(&ctx, owner, &mid, json!({"name": format!("Alpha {tag}"), "is_limited": true, "members_limit": 10})).await;
+    create_circle(
+        &ctx,
+        owner,
+        &mid,
+        json!({"name": format!("Alpha {tag}"), "is_limited": true, "members_limit": 10}),
+    )
+    .await;
     create_circle(&ctx, owner, &big, json!({"name": format!("Mu {tag}")})).await;
     let mid_codes = codes(&ctx, owner, &mid).await;
     join(&ctx, a, &mid, &mid_codes[0]).await.expect(201);
@@ -131,32 +236,79 @@ async fn public_circles_are_searched_filtered_ordered_and_paged() {
     let list = |query: String| {
         let (ctx, owner) = (ctx.clone(), owner.clone());
         async move {
-            let page = ctx.call("GET", &format!("/rides/circles?{query}"), owner.bearer(), None).await.expect(200);
-            page["items"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            let page = ctx
+                .call("GET", &format!("/rides/circles?{query}"), owner.bearer(), None)
+                .await
+                .expect(200);
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["slug"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         }
     };
     // Default order: most members first (seed: -members__count, -rides_offered, -rides_taken).
-    assert_eq!(list(format!("search={tag}")).await, [big.clone(), mid.clone(), small.clone()]);
-    assert_eq!(list(format!("search={tag}&ordering=name")).await, [mid.clone(), big.clone(), small.clone()]);
-    assert_eq!(list(format!("search={tag}&ordering=-name")).await, [small.clone(), big.clone(), mid.clone()]);
+    assert_eq!(
+        list(format!("search={tag}")).await,
+        [big.clone(), mid.clone(), small.clone()]
+    );
+    assert_eq!(
+        list(format!("search={tag}&ordering=name")).await,
+        [mid.clone(), big.clone(), small.clone()]
+    );
+    assert_eq!(
+        list(format!("search={tag}&ordering=-name")).await,
+        [small.clone(), big.clone(), mid.clone()]
+    );
     assert_eq!(list(format!("search={tag}&verified=true")).await, [big.as_str()]);
-    assert_eq!(list(format!("search={tag}&verified=false&ordering=name")).await, [mid.clone(), small.clone()]);
+    assert_eq!(
+        list(format!("search={tag}&verified=false&ordering=name")).await,
+        [mid.clone(), small.clone()]
+    );
     assert_eq!(list(format!("search={tag}&is_limited=true")).await, [mid.as_str()]);
-    assert_eq!(list(format!("search={}", query_escape(&format!("zeta {tag}")))).await, [small.as_str()]);
+    assert_eq!(
+        list(format!("search={}", query_escape(&format!("zeta {tag}")))).await,
+        [small.as_str()]
+    );
     assert_eq!(list(format!("search={tag}-mid")).await, [mid.as_str()]);
 
     // Paging: limit 2 then the cursor.
-    let first = ctx.call("GET", &format!("/rides/circles?search={tag}&limit=2"), owner.bearer(), None).await.expect(200);
+    let first = ctx
+        .call(
+            "GET",
+            &format!("/rides/circles?search={tag}&limit=2"),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
     let cursor = first["next_cursor"].as_str().expect("a next page").to_string();
-    let second = ctx.call("GET", &format!("/rides/circles?search={tag}&limit=2&cursor={}", query_escape(&cursor)), owner.bearer(), None).await.expect(200);
+    let second = ctx
+        .call(
+            "GET",
+            &format!("/rides/circles?search={tag}&limit=2&cursor={}", query_escape(&cursor)),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
     assert_eq!(second["items"][0]["slug"], json!(small));
     assert_eq!(second["next_cursor"], json!(null));
 
-    ctx.call("GET", "/rides/circles?ordering=password", owner.bearer(), None).await.expect_invalid_field("ordering");
-    ctx.call("GET", "/rides/circles?verified=maybe", owner.bearer(), None).await.expect_invalid_field("verified");
-    ctx.call("GET", "/rides/circles?limit=500", owner.bearer(), None).await.expect_invalid_field("limit");
-    ctx.call("GET", "/rides/circles", None, None).await.expect_gateway(401, "Unauthorized");
+    ctx.call("GET", "/rides/circles?ordering=password", owner.bearer(), None)
+        .await
+        .expect_invalid_field("ordering");
+    ctx.call("GET", "/rides/circles?verified=maybe", owner.bearer(), None)
+        .await
+        .expect_invalid_field("verified");
+    ctx.call("GET", "/rides/circles?limit=500", owner.bearer(), None)
+        .await
+        .expect_invalid_field("limit");
+    ctx.call("GET", "/rides/circles", None, None)
+        .await
+        .expect_gateway(401, "Unauthorized");
 }
 
 #[tokio::test]

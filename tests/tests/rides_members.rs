@@ -16,15 +16,28 @@ async fn joining_a_circle_follows_the_seed_rules() {
     let codes = codes(&ctx, owner, &slug).await;
 
     // Unknown, malformed and missing codes.
-    let bad = join(&ctx, guest, &slug, "ZZZZZZZZZZ").await.expect_invalid_field("invitation_code");
+    let bad = join(&ctx, guest, &slug, "ZZZZZZZZZZ")
+        .await
+        .expect_invalid_field("invitation_code");
     assert_eq!(bad["errors"][0]["message"], json!("Invalid invitation code."));
-    join(&ctx, guest, &slug, "short").await.expect_invalid_field("invitation_code");
-    ctx.call("POST", &format!("/rides/circles/{slug}/members"), guest.bearer(), Some(&json!({}))).await.expect_invalid_field("invitation_code");
+    join(&ctx, guest, &slug, "short")
+        .await
+        .expect_invalid_field("invitation_code");
+    ctx.call(
+        "POST",
+        &format!("/rides/circles/{slug}/members"),
+        guest.bearer(),
+        Some(&json!({})),
+    )
+    .await
+    .expect_invalid_field("invitation_code");
     // A code of another circle is invalid here.
     let elsewhere = unique_slug("elsewhere");
     create_circle(&ctx, other, &elsewhere, json!({})).await;
     let foreign = self::codes(&ctx, other, &elsewhere).await;
-    join(&ctx, guest, &slug, &foreign[0]).await.expect_invalid_field("invitation_code");
+    join(&ctx, guest, &slug, &foreign[0])
+        .await
+        .expect_invalid_field("invitation_code");
 
     let member = join(&ctx, guest, &slug, &codes[0]).await.expect(201);
     assert_eq!(member["user"]["username"], json!(guest.username));
@@ -32,11 +45,17 @@ async fn joining_a_circle_follows_the_seed_rules() {
     assert_eq!(member["remaining_invitations"], json!(0));
     assert_eq!(member["invited_by"], json!(owner.username));
     // Already a member (with another valid code).
-    join(&ctx, guest, &slug, &codes[1]).await.expect_problem(409, Some("User is already member of this circle"));
+    join(&ctx, guest, &slug, &codes[1])
+        .await
+        .expect_problem(409, Some("User is already member of this circle"));
     // A used code cannot be used again.
-    join(&ctx, other, &slug, &codes[0]).await.expect_invalid_field("invitation_code");
+    join(&ctx, other, &slug, &codes[0])
+        .await
+        .expect_invalid_field("invitation_code");
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
-    join(&ctx, guest, "no-such-circle-x", &codes[1]).await.expect_problem(404, None);
+    join(&ctx, guest, "no-such-circle-x", &codes[1])
+        .await
+        .expect_problem(404, None);
 }
 
 #[tokio::test]
@@ -50,7 +69,9 @@ async fn a_full_limited_circle_refuses_new_members() {
     for (guest, code) in users[1..10].iter().zip(&codes) {
         join(&ctx, guest, &slug, code).await.expect(201);
     }
-    join(&ctx, &users[10], &slug, &codes[9]).await.expect_problem(409, Some("Circle has reached its member limit"));
+    join(&ctx, &users[10], &slug, &codes[9])
+        .await
+        .expect_problem(409, Some("Circle has reached its member limit"));
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(10));
 }
 
@@ -63,22 +84,40 @@ async fn members_are_listed_and_read_by_active_members_only() {
     let members = format!("/rides/circles/{slug}/members");
 
     let page = ctx.call("GET", &members, a.bearer(), None).await.expect(200);
-    let mut names: Vec<String> = page["items"].as_array().unwrap().iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()).collect();
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user"]["username"].as_str().unwrap().to_string())
+        .collect();
     names.sort();
     let mut expected = vec![owner.username.clone(), a.username.clone(), b.username.clone()];
     expected.sort();
     assert_eq!(names, expected);
-    assert_eq!(membership(&ctx, b, &slug, &a.username).await["invited_by"], json!(owner.username));
+    assert_eq!(
+        membership(&ctx, b, &slug, &a.username).await["invited_by"],
+        json!(owner.username)
+    );
 
-    ctx.call("GET", &members, outsider.bearer(), None).await.expect_problem(403, Some("User is not an active member of the circle."));
-    ctx.call("GET", &format!("{members}/{}", a.username), outsider.bearer(), None).await.expect_problem(403, None);
-    ctx.call("GET", &format!("{members}/{}", outsider.username), a.bearer(), None).await.expect_problem(404, None);
-    ctx.call("GET", &members, None, None).await.expect_gateway(401, "Unauthorized");
+    ctx.call("GET", &members, outsider.bearer(), None)
+        .await
+        .expect_problem(403, Some("User is not an active member of the circle."));
+    ctx.call("GET", &format!("{members}/{}", a.username), outsider.bearer(), None)
+        .await
+        .expect_problem(403, None);
+    ctx.call("GET", &format!("{members}/{}", outsider.username), a.bearer(), None)
+        .await
+        .expect_problem(404, None);
+    ctx.call("GET", &members, None, None)
+        .await
+        .expect_gateway(401, "Unauthorized");
 
     // Invitations: only the member themself.
     let path = format!("{members}/{}/invitations", owner.username);
     ctx.call("GET", &path, a.bearer(), None).await.expect_problem(403, None);
-    ctx.call("GET", &path, outsider.bearer(), None).await.expect_problem(403, None);
+    ctx.call("GET", &path, outsider.bearer(), None)
+        .await
+        .expect_problem(403, None);
     // A new member has no invitations to hand out.
     let own = invitations(&ctx, a, &slug).await;
     assert_eq!(own, json!({"used_invitations": [], "invitations": []}));
@@ -93,18 +132,32 @@ async fn members_leave_or_are_removed_by_admins_only() {
     let member = |username: &str| format!("/rides/circles/{slug}/members/{username}");
 
     // A plain member cannot remove someone else (the seed let them).
-    ctx.call("DELETE", &member(&b.username), a.bearer(), None).await.expect_problem(403, None);
+    ctx.call("DELETE", &member(&b.username), a.bearer(), None)
+        .await
+        .expect_problem(403, None);
     // A member leaves by themself.
-    ctx.call("DELETE", &member(&a.username), a.bearer(), None).await.expect(204);
-    ctx.call("GET", &format!("/rides/circles/{slug}/members"), a.bearer(), None).await.expect_problem(403, None);
+    ctx.call("DELETE", &member(&a.username), a.bearer(), None)
+        .await
+        .expect(204);
+    ctx.call("GET", &format!("/rides/circles/{slug}/members"), a.bearer(), None)
+        .await
+        .expect_problem(403, None);
     // The admin removes another member.
-    ctx.call("DELETE", &member(&b.username), owner.bearer(), None).await.expect(204);
-    ctx.call("GET", &member(&b.username), owner.bearer(), None).await.expect_problem(404, None);
-    ctx.call("DELETE", &member(&b.username), owner.bearer(), None).await.expect_problem(404, None);
+    ctx.call("DELETE", &member(&b.username), owner.bearer(), None)
+        .await
+        .expect(204);
+    ctx.call("GET", &member(&b.username), owner.bearer(), None)
+        .await
+        .expect_problem(404, None);
+    ctx.call("DELETE", &member(&b.username), owner.bearer(), None)
+        .await
+        .expect_problem(404, None);
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
     // A former member is still "already a member" (the seed's rule).
     let codes = codes(&ctx, owner, &slug).await;
-    join(&ctx, a, &slug, &codes[0]).await.expect_problem(409, Some("User is already member of this circle"));
+    join(&ctx, a, &slug, &codes[0])
+        .await
+        .expect_problem(409, Some("User is already member of this circle"));
 }
 
 #[tokio::test]
@@ -114,21 +167,58 @@ async fn profiles_are_public_to_users_and_edited_by_their_owner() {
     let (ana, bob) = (&users[0], &users[1]);
     // A user who never called rides has the default profile.
     let fresh = profile(&ctx, ana, &bob.username).await;
-    assert_eq!(fresh, json!({"username": bob.username, "picture": null, "biography": "", "rides_taken": 0, "rides_offered": 0, "reputation": 5.0}));
-    ctx.call("GET", "/rides/users/nobody-has-this-name/profile", ana.bearer(), None).await.expect_problem(404, None);
-    ctx.call("GET", &format!("/rides/users/{}/profile", "n".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
-    ctx.call("GET", &format!("/rides/circles/{}/members/{}", "c".repeat(3000), "m".repeat(3000)), ana.bearer(), None).await.expect_problem(404, None);
+    assert_eq!(
+        fresh,
+        json!({"username": bob.username, "picture": null, "biography": "", "rides_taken": 0, "rides_offered": 0, "reputation": 5.0})
+    );
+    ctx.call("GET", "/rides/users/nobody-has-this-name/profile", ana.bearer(), None)
+        .await
+        .expect_problem(404, None);
+    ctx.call(
+        "GET",
+        &format!("/rides/users/{}/profile", "n".repeat(3000)),
+        ana.bearer(),
+        None,
+    )
+    .await
+    .expect_problem(404, None);
+    ctx.call(
+        "GET",
+        &format!("/rides/circles/{}/members/{}", "c".repeat(3000), "m".repeat(3000)),
+        ana.bearer(),
+        None,
+    )
+    .await
+    .expect_problem(404, None);
 
     let path = format!("/rides/users/{}/profile", ana.username);
     let body = json!({"biography": "I drive to CU", "picture": "https://example.com/ana.png"});
     let changed = ctx.call("PATCH", &path, ana.bearer(), Some(&body)).await.expect(200);
     assert_eq!(changed["biography"], json!("I drive to CU"));
-    assert_eq!(profile(&ctx, bob, &ana.username).await["picture"], json!("https://example.com/ana.png"));
-    ctx.call("PATCH", &path, bob.bearer(), Some(&json!({"biography": "hacked"}))).await.expect_problem(403, None);
-    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"biography": "x".repeat(501)}))).await.expect_invalid_field("biography");
-    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"reputation": 1}))).await.expect_invalid_field("reputation");
-    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"picture": "not a url"}))).await.expect_invalid_field("picture");
-    ctx.call("GET", &path, None, None).await.expect_gateway(401, "Unauthorized");
+    assert_eq!(
+        profile(&ctx, bob, &ana.username).await["picture"],
+        json!("https://example.com/ana.png")
+    );
+    ctx.call("PATCH", &path, bob.bearer(), Some(&json!({"biography": "hacked"})))
+        .await
+        .expect_problem(403, None);
+    ctx.call(
+        "PATCH",
+        &path,
+        ana.bearer(),
+        Some(&json!({"biography": "x".repeat(501)})),
+    )
+    .await
+    .expect_invalid_field("biography");
+    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"reputation": 1})))
+        .await
+        .expect_invalid_field("reputation");
+    ctx.call("PATCH", &path, ana.bearer(), Some(&json!({"picture": "not a url"})))
+        .await
+        .expect_invalid_field("picture");
+    ctx.call("GET", &path, None, None)
+        .await
+        .expect_gateway(401, "Unauthorized");
 }
 
 #[tokio::test]
@@ -141,15 +231,32 @@ async fn the_user_summary_is_for_its_owner_only() {
     create_circle(&ctx, bob, &left, json!({})).await;
     let code = codes(&ctx, bob, &left).await.remove(0);
     join(&ctx, ana, &left, &code).await.expect(201);
-    ctx.call("DELETE", &format!("/rides/circles/{left}/members/{}", ana.username), ana.bearer(), None).await.expect(204);
+    ctx.call(
+        "DELETE",
+        &format!("/rides/circles/{left}/members/{}", ana.username),
+        ana.bearer(),
+        None,
+    )
+    .await
+    .expect(204);
 
-    let summary = ctx.call("GET", &format!("/rides/users/{}", ana.username), ana.bearer(), None).await.expect(200);
+    let summary = ctx
+        .call("GET", &format!("/rides/users/{}", ana.username), ana.bearer(), None)
+        .await
+        .expect(200);
     assert_eq!(summary["user"]["username"], json!(ana.username));
     assert_eq!(summary["user"]["email"], ana.session.account["email"]);
     assert_eq!(summary["user"]["profile"]["reputation"], json!(5.0));
-    let circles: Vec<&str> = summary["circles"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
+    let circles: Vec<&str> = summary["circles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
     assert_eq!(circles, [slug.as_str()], "only active memberships: {summary}");
-    ctx.call("GET", &format!("/rides/users/{}", ana.username), bob.bearer(), None).await.expect_problem(403, None);
+    ctx.call("GET", &format!("/rides/users/{}", ana.username), bob.bearer(), None)
+        .await
+        .expect_problem(403, None);
 }
 
 #[tokio::test]
@@ -160,20 +267,40 @@ async fn a_removed_members_codes_admit_no_one() {
     let slug = unique_slug("removed");
     create_circle(&ctx, owner, &slug, json!({})).await;
     // A second admin with their own 10 codes.
-    rides_admin_ok(&ctx, &["add-circle-admin", "--circle", &slug, "--username", &inviter.username]).await;
+    rides_admin_ok(
+        &ctx,
+        &["add-circle-admin", "--circle", &slug, "--username", &inviter.username],
+    )
+    .await;
     let codes = codes(&ctx, inviter, &slug).await;
     assert_eq!(codes.len(), 10);
     join(&ctx, other, &slug, &codes[0]).await.expect(201);
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(3));
 
     // The owner removes them: their remaining codes are dead.
-    ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", inviter.username), owner.bearer(), None).await.expect(204);
+    ctx.call(
+        "DELETE",
+        &format!("/rides/circles/{slug}/members/{}", inviter.username),
+        owner.bearer(),
+        None,
+    )
+    .await
+    .expect(204);
     for code in &codes[1..3] {
-        let refused = join(&ctx, guest, &slug, code).await.expect_invalid_field("invitation_code");
+        let refused = join(&ctx, guest, &slug, code)
+            .await
+            .expect_invalid_field("invitation_code");
         assert_eq!(refused["errors"][0]["message"], json!("Invalid invitation code."));
     }
     assert_eq!(circle(&ctx, owner, &slug).await["members_count"], json!(2));
-    ctx.call("GET", &format!("/rides/circles/{slug}/members/{}", guest.username), owner.bearer(), None).await.expect_problem(404, None);
+    ctx.call(
+        "GET",
+        &format!("/rides/circles/{slug}/members/{}", guest.username),
+        owner.bearer(),
+        None,
+    )
+    .await
+    .expect_problem(404, None);
     // An active member's code still admits the same guest.
     let fresh = self::codes(&ctx, owner, &slug).await;
     join(&ctx, guest, &slug, &fresh[0]).await.expect(201);
@@ -188,9 +315,20 @@ async fn member_pages_are_full_until_the_last_even_after_removals() {
     let slug = circle_with_members(&ctx, owner, &users[1..], json!({})).await;
     // Remove three of the six members: their memberships stay in the partition, inactive.
     for gone in &users[1..4] {
-        ctx.call("DELETE", &format!("/rides/circles/{slug}/members/{}", gone.username), owner.bearer(), None).await.expect(204);
+        ctx.call(
+            "DELETE",
+            &format!("/rides/circles/{slug}/members/{}", gone.username),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(204);
     }
-    let mut expected: Vec<String> = [owner].into_iter().chain(&users[4..]).map(|u| u.username.clone()).collect();
+    let mut expected: Vec<String> = [owner]
+        .into_iter()
+        .chain(&users[4..])
+        .map(|u| u.username.clone())
+        .collect();
     expected.sort();
     for limit in [1, 2, 3] {
         let mut seen = Vec::new();
@@ -202,10 +340,18 @@ async fn member_pages_are_full_until_the_last_even_after_removals() {
             }
             let page = ctx.call("GET", &path, owner.bearer(), None).await.expect(200);
             let items = page["items"].as_array().unwrap();
-            seen.extend(items.iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()));
+            seen.extend(
+                items
+                    .iter()
+                    .map(|m| m["user"]["username"].as_str().unwrap().to_string()),
+            );
             match page["next_cursor"].as_str() {
                 Some(next) => {
-                    assert_eq!(items.len(), limit, "a page with a cursor is full (limit {limit}): {page}");
+                    assert_eq!(
+                        items.len(),
+                        limit,
+                        "a page with a cursor is full (limit {limit}): {page}"
+                    );
                     cursor = Some(next.to_string());
                 }
                 None => break,

@@ -38,12 +38,27 @@ async fn ten_users_race_for_one_invitation_code_and_exactly_one_joins() {
         async move { join(&ctx, &guest, &slug, &code).await }
     })
     .await;
-    assert_eq!(statuses(&replies), [(201, 1), (422, 9)].into_iter().collect(), "{replies:#?}");
+    assert_eq!(
+        statuses(&replies),
+        [(201, 1), (422, 9)].into_iter().collect(),
+        "{replies:#?}"
+    );
     for loser in replies.iter().filter(|r| r.status == 422) {
-        assert_eq!(loser.json()["errors"][0]["message"], json!("Invalid invitation code."), "{loser:?}");
+        assert_eq!(
+            loser.json()["errors"][0]["message"],
+            json!("Invalid invitation code."),
+            "{loser:?}"
+        );
     }
     let issuer = membership(&ctx, &owner, &slug, &owner.username).await;
-    assert_eq!((issuer["used_invitations"].clone(), issuer["remaining_invitations"].clone()), (json!(1), json!(9)), "{issuer}");
+    assert_eq!(
+        (
+            issuer["used_invitations"].clone(),
+            issuer["remaining_invitations"].clone()
+        ),
+        (json!(1), json!(9)),
+        "{issuer}"
+    );
     assert_eq!(circle(&ctx, &owner, &slug).await["members_count"], json!(2));
     let listed = invitations(&ctx, &owner, &slug).await;
     assert_eq!(listed["used_invitations"].as_array().unwrap().len(), 1, "{listed}");
@@ -65,11 +80,18 @@ async fn ten_members_race_for_a_three_seat_ride_and_exactly_three_get_seats() {
         async move { ctx.call("POST", &path, member.bearer(), None).await }
     })
     .await;
-    assert_eq!(statuses(&replies), [(200, 3), (409, 7)].into_iter().collect(), "{replies:#?}");
+    assert_eq!(
+        statuses(&replies),
+        [(200, 3), (409, 7)].into_iter().collect(),
+        "{replies:#?}"
+    );
     for loser in replies.iter().filter(|r| r.status == 409) {
         assert_eq!(loser.json()["detail"], json!("Ride is already full!"), "{loser:?}");
     }
-    let after = ctx.call("GET", &ride_path(&slug, &id(&ride)), driver.bearer(), None).await.expect(200);
+    let after = ctx
+        .call("GET", &ride_path(&slug, &id(&ride)), driver.bearer(), None)
+        .await
+        .expect(200);
     assert_eq!(after["available_seats"], json!(0), "{after}");
     assert_eq!(after["passengers"].as_array().unwrap().len(), 3, "{after}");
     assert_eq!(circle(&ctx, &driver, &slug).await["rides_taken"], json!(3));
@@ -91,14 +113,33 @@ async fn a_limited_circle_never_exceeds_its_limit_under_concurrent_joins() {
         async move { join(&ctx, &guest, &slug, &code).await }
     })
     .await;
-    assert_eq!(statuses(&replies), [(201, 9), (409, 1)].into_iter().collect(), "{replies:#?}");
+    assert_eq!(
+        statuses(&replies),
+        [(201, 9), (409, 1)].into_iter().collect(),
+        "{replies:#?}"
+    );
     let loser = replies.iter().find(|r| r.status == 409).unwrap();
     assert_eq!(loser.json()["detail"], json!("Circle has reached its member limit"));
     assert_eq!(circle(&ctx, &owner, &slug).await["members_count"], json!(10));
-    let page = ctx.call("GET", &format!("/rides/circles/{slug}/members?limit=100"), owner.bearer(), None).await.expect(200);
+    let page = ctx
+        .call(
+            "GET",
+            &format!("/rides/circles/{slug}/members?limit=100"),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
     assert_eq!(page["items"].as_array().unwrap().len(), 10, "{page}");
     let issuer = membership(&ctx, &owner, &slug, &owner.username).await;
-    assert_eq!((issuer["used_invitations"].clone(), issuer["remaining_invitations"].clone()), (json!(9), json!(1)), "{issuer}");
+    assert_eq!(
+        (
+            issuer["used_invitations"].clone(),
+            issuer["remaining_invitations"].clone()
+        ),
+        (json!(9), json!(1)),
+        "{issuer}"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +168,10 @@ async fn counters_stay_exact_under_concurrent_offers_and_joins() {
 
     let offers = all_at_once(8, |_| {
         let (ctx, driver, path) = (ctx.clone(), driver.clone(), rides_path(&slug));
-        async move { ctx.call("POST", &path, driver.bearer(), Some(&ride_body(4, 30, 120))).await }
+        async move {
+            ctx.call("POST", &path, driver.bearer(), Some(&ride_body(4, 30, 120)))
+                .await
+        }
     })
     .await;
     assert_eq!(statuses(&offers), [(201, 8)].into_iter().collect(), "{offers:#?}");
@@ -144,12 +188,22 @@ async fn counters_stay_exact_under_concurrent_offers_and_joins() {
     assert_eq!(statuses(&joins), [(200, 10)].into_iter().collect(), "{joins:#?}");
 
     let circle = circle(&ctx, &driver, &slug).await;
-    assert_eq!((circle["rides_offered"].clone(), circle["rides_taken"].clone()), (json!(8), json!(10)), "{circle}");
+    assert_eq!(
+        (circle["rides_offered"].clone(), circle["rides_taken"].clone()),
+        (json!(8), json!(10)),
+        "{circle}"
+    );
     let own = membership(&ctx, &driver, &slug, &driver.username).await;
     assert_eq!(own["rides_offered"], json!(8), "{own}");
-    assert_eq!(profile(&ctx, &driver, &driver.username).await["rides_offered"], json!(8));
+    assert_eq!(
+        profile(&ctx, &driver, &driver.username).await["rides_offered"],
+        json!(8)
+    );
     for member in &members {
-        assert_eq!(membership(&ctx, &driver, &slug, &member.username).await["rides_taken"], json!(2));
+        assert_eq!(
+            membership(&ctx, &driver, &slug, &member.username).await["rides_taken"],
+            json!(2)
+        );
         assert_eq!(profile(&ctx, &driver, &member.username).await["rides_taken"], json!(2));
     }
 }
@@ -162,18 +216,40 @@ async fn concurrent_circle_edits_are_optimistic_and_never_clobber_counters() {
     let slug = circle_with_members(&ctx, &owner, std::slice::from_ref(&member), json!({})).await;
     let edits = all_at_once(6, |i| {
         let (ctx, owner, path) = (ctx.clone(), owner.clone(), circles_path(&slug));
-        async move { ctx.call("PATCH", &path, owner.bearer(), Some(&json!({ "about": format!("edit {i}") }))).await }
+        async move {
+            ctx.call(
+                "PATCH",
+                &path,
+                owner.bearer(),
+                Some(&json!({ "about": format!("edit {i}") })),
+            )
+            .await
+        }
     });
     // Counters move at the same time as the edits.
     let offer = offer_ride(&ctx, &member, &slug, 2);
     let (edits, _) = tokio::join!(edits, offer);
     let counts = statuses(&edits);
-    assert!(counts.keys().all(|status| *status == 200 || *status == 409), "{edits:#?}");
+    assert!(
+        counts.keys().all(|status| *status == 200 || *status == 409),
+        "{edits:#?}"
+    );
     assert!(counts.get(&200).copied().unwrap_or(0) >= 1, "{edits:#?}");
-    let applied: Vec<String> = edits.iter().filter(|r| r.status == 200).map(|r| r.json()["about"].as_str().unwrap().to_string()).collect();
+    let applied: Vec<String> = edits
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| r.json()["about"].as_str().unwrap().to_string())
+        .collect();
     let circle = circle(&ctx, &owner, &slug).await;
-    assert!(applied.iter().any(|about| circle["about"] == json!(about)), "{circle} not among {applied:?}");
-    assert_eq!((circle["members_count"].clone(), circle["rides_offered"].clone()), (json!(2), json!(1)), "{circle}");
+    assert!(
+        applied.iter().any(|about| circle["about"] == json!(about)),
+        "{circle} not among {applied:?}"
+    );
+    assert_eq!(
+        (circle["members_count"].clone(), circle["rides_offered"].clone()),
+        (json!(2), json!(1)),
+        "{circle}"
+    );
 }
 
 #[tokio::test]
@@ -194,12 +270,19 @@ async fn a_join_racing_a_lower_limit_never_leaves_the_circle_over_its_limit() {
     for (slug, code) in rounds {
         let guest = users[10].clone();
         let replies = all_at_once(2, |i| {
-            let (ctx, owner, guest, slug, code) = (ctx.clone(), owner.clone(), guest.clone(), slug.clone(), code.clone());
+            let (ctx, owner, guest, slug, code) =
+                (ctx.clone(), owner.clone(), guest.clone(), slug.clone(), code.clone());
             async move {
                 if i == 0 {
                     join(&ctx, &guest, &slug, &code).await
                 } else {
-                    ctx.call("PATCH", &circles_path(&slug), owner.bearer(), Some(&json!({"is_limited": true, "members_limit": 10}))).await
+                    ctx.call(
+                        "PATCH",
+                        &circles_path(&slug),
+                        owner.bearer(),
+                        Some(&json!({"is_limited": true, "members_limit": 10})),
+                    )
+                    .await
                 }
             }
         })
@@ -208,11 +291,23 @@ async fn a_join_racing_a_lower_limit_never_leaves_the_circle_over_its_limit() {
         let count = after["members_count"].as_i64().unwrap();
         // Exactly one wins: the join (11 members, still unlimited) or the limit (10 members).
         if after["is_limited"] == json!(true) {
-            assert_eq!((count, after["members_limit"].clone()), (10, json!(10)), "{after} {replies:#?}");
-            assert_eq!(statuses(&replies), [(200, 1), (409, 1)].into_iter().collect(), "{replies:#?}");
+            assert_eq!(
+                (count, after["members_limit"].clone()),
+                (10, json!(10)),
+                "{after} {replies:#?}"
+            );
+            assert_eq!(
+                statuses(&replies),
+                [(200, 1), (409, 1)].into_iter().collect(),
+                "{replies:#?}"
+            );
         } else {
             assert_eq!(count, 11, "{after}");
-            assert_eq!(statuses(&replies), [(201, 1), (422, 1)].into_iter().collect(), "{replies:#?}");
+            assert_eq!(
+                statuses(&replies),
+                [(201, 1), (422, 1)].into_iter().collect(),
+                "{replies:#?}"
+            );
         }
     }
 }

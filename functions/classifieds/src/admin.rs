@@ -61,7 +61,12 @@ pub async fn run(state: &State, identity: Option<&identity::store::Store>, comma
             );
             Ok(())
         }
-        Command::LoadDemo { accounts, dir, catalog, concurrency } => {
+        Command::LoadDemo {
+            accounts,
+            dir,
+            catalog,
+            concurrency,
+        } => {
             let identity = identity.ok_or("IDENTITY_TABLE is not set")?;
             demo::load(state, identity, &dir, &catalog, accounts, concurrency.max(1)).await
         }

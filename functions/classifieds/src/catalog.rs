@@ -162,7 +162,10 @@ const BATCH_WRITE_MAX: usize = 25;
 
 impl Catalog {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub async fn get<T: DeserializeOwned>(&self, kind: Kind, id: u32) -> Result<Option<T>, ApiError> {
@@ -197,7 +200,12 @@ impl Catalog {
             .send()
             .await
             .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<T>, _>>()?;
         let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
         Ok(Page { items, next_cursor })
     }
@@ -210,7 +218,10 @@ impl Catalog {
             let mut requests = chunk
                 .iter()
                 .map(|entry| {
-                    let put = PutRequest::builder().set_item(Some(entry.item()?)).build().map_err(ApiError::internal)?;
+                    let put = PutRequest::builder()
+                        .set_item(Some(entry.item()?))
+                        .build()
+                        .map_err(ApiError::internal)?;
                     Ok(WriteRequest::builder().put_request(put).build())
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
@@ -224,7 +235,10 @@ impl Catalog {
                     .send()
                     .await
                     .map_err(sdk_error)?;
-                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
                 attempt += 1;
                 if !requests.is_empty() {
                     tokio::time::sleep(Duration::from_millis(50 * attempt.min(20))).await;
@@ -242,11 +256,21 @@ mod tests {
 
     #[test]
     fn the_checked_in_catalog_has_the_seed_counts_and_consistent_parents() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/classifieds/catalog.jsonl")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/classifieds/catalog.jsonl"
+        ))
+        .unwrap();
         let entries = parse_catalog(&text).unwrap();
         let count = |kind: Kind| entries.iter().filter(|e| e.kind() == kind).count();
         assert_eq!(
-            [count(Kind::State), count(Kind::City), count(Kind::Brand), count(Kind::Model), count(Kind::Version)],
+            [
+                count(Kind::State),
+                count(Kind::City),
+                count(Kind::Brand),
+                count(Kind::Model),
+                count(Kind::Version)
+            ],
             [2, 718, 18, 298, 988]
         );
         let has = |kind: Kind, id: u32| entries.iter().any(|e| e.kind() == kind && e.id_name_parent().0 == id);
@@ -262,7 +286,13 @@ mod tests {
 
     #[test]
     fn items_carry_their_keys() {
-        let item = Entry::City(City { id: 7, name: "Águas".into(), state_id: 1 }).item().unwrap();
+        let item = Entry::City(City {
+            id: 7,
+            name: "Águas".into(),
+            state_id: 1,
+        })
+        .item()
+        .unwrap();
         assert_eq!(item["pk"], string("CITY#7"));
         assert_eq!(item["gsi1pk"], string("STATE#1#CITIES"));
         assert_eq!(item["gsi1sk"], string("águas\u{1f}000007"));

@@ -24,7 +24,9 @@ impl Config {
         // Against a local backend the images are served by it, path-style; on AWS by the
         // bucket's regional URL (IMAGES_PUBLIC_URL, set by template.yaml).
         let public_base_url = match std::env::var("AWS_ENDPOINT_URL") {
-            Ok(endpoint) if !endpoint.trim().is_empty() => format!("{}/{images_bucket}", endpoint.trim_end_matches('/')),
+            Ok(endpoint) if !endpoint.trim().is_empty() => {
+                format!("{}/{images_bucket}", endpoint.trim_end_matches('/'))
+            }
             _ => required("IMAGES_PUBLIC_URL")?.trim_end_matches('/').to_string(),
         };
         Ok(Self {

@@ -41,11 +41,13 @@ pub fn parse_accounts(text: &str) -> Result<Vec<DemoAccount>, String> {
         .map(|(n, line)| {
             let mut parts = line.trim_end_matches('\r').splitn(3, ';');
             match (parts.next(), parts.next(), parts.next()) {
-                (Some(name), Some(email), Some(password)) if !email.is_empty() && !password.is_empty() => Ok(DemoAccount {
-                    name: name.trim().to_string(),
-                    email: email.trim().to_lowercase(),
-                    password: password.to_string(),
-                }),
+                (Some(name), Some(email), Some(password)) if !email.is_empty() && !password.is_empty() => {
+                    Ok(DemoAccount {
+                        name: name.trim().to_string(),
+                        email: email.trim().to_lowercase(),
+                        password: password.to_string(),
+                    })
+                }
                 _ => Err(format!("accounts.csv line {}: expected name;email;password", n + 1)),
             }
         })
@@ -59,10 +61,19 @@ fn demo_photos(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.ends_with(".jpeg") || n.ends_with(".jpg"))
         .collect();
-    names.sort_by_key(|n| n.split('.').next().and_then(|s| s.parse::<u32>().ok()).unwrap_or(u32::MAX));
+    names.sort_by_key(|n| {
+        n.split('.')
+            .next()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(u32::MAX)
+    });
     names
         .into_iter()
-        .map(|n| std::fs::read(img.join(&n)).map(|bytes| (n.clone(), bytes)).map_err(|e| format!("{n}: {e}")))
+        .map(|n| {
+            std::fs::read(img.join(&n))
+                .map(|bytes| (n.clone(), bytes))
+                .map_err(|e| format!("{n}: {e}"))
+        })
         .collect()
 }
 
@@ -72,7 +83,13 @@ struct Http {
 }
 
 impl Http {
-    async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Result<(u16, Value), String> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), String> {
         let mut request = self.client.request(method.clone(), format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -83,11 +100,22 @@ impl Http {
         let response = request.send().await.map_err(|e| format!("{method} {path}: {e}"))?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(|e| format!("{method} {path}: {e}"))?;
-        let value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         Ok((status, value))
     }
 
-    async fn expect(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>, status: u16) -> Result<Value, String> {
+    async fn expect(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        status: u16,
+    ) -> Result<Value, String> {
         let (got, value) = self.call(method.clone(), path, token, body).await?;
         if got != status {
             return Err(format!("{method} {path}: expected {status}, got {got}: {value}"));
@@ -99,12 +127,21 @@ impl Http {
 /// The backend's per-function AWS call counter (local platform only).
 async fn calls(client: &reqwest::Client, method: reqwest::Method) -> Option<Value> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").ok()?;
-    let response = client.request(method, format!("{}/_andes/calls", endpoint.trim_end_matches('/'))).send().await.ok()?;
+    let response = client
+        .request(method, format!("{}/_andes/calls", endpoint.trim_end_matches('/')))
+        .send()
+        .await
+        .ok()?;
     response.json().await.ok()
 }
 
 async fn ensure_account(identity: &identity::store::Store, demo: &DemoAccount) -> Result<(), String> {
-    if identity.account_by_email(&demo.email).await.map_err(|e| e.to_string())?.is_some() {
+    if identity
+        .account_by_email(&demo.email)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Ok(());
     }
     let password = demo.password.clone();
@@ -182,10 +219,24 @@ fn random_ad(choices: &Choices) -> Value {
     })
 }
 
-async fn wait_for(http: &Http, ad_id: &str, token: &str, what: &str, done: impl Fn(&Value) -> bool) -> Result<(), String> {
+async fn wait_for(
+    http: &Http,
+    ad_id: &str,
+    token: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + WAIT;
     loop {
-        let ad = http.expect(reqwest::Method::GET, &format!("/classifieds/ads/{ad_id}"), Some(token), None, 200).await?;
+        let ad = http
+            .expect(
+                reqwest::Method::GET,
+                &format!("/classifieds/ads/{ad_id}"),
+                Some(token),
+                None,
+                200,
+            )
+            .await?;
         if done(&ad) {
             return Ok(());
         }
@@ -209,11 +260,24 @@ async fn load_account(
     bar: &ProgressBar,
 ) -> Result<(), String> {
     let login = http
-        .expect(reqwest::Method::POST, "/identity/login", None, Some(json!({"email": demo.email, "password": demo.password})), 200)
+        .expect(
+            reqwest::Method::POST,
+            "/identity/login",
+            None,
+            Some(json!({"email": demo.email, "password": demo.password})),
+            200,
+        )
         .await?;
-    let token = login["access_token"].as_str().ok_or("login answered no access_token")?.to_string();
+    let token = login["access_token"]
+        .as_str()
+        .ok_or("login answered no access_token")?
+        .to_string();
     let (city_id, state_id) = *choices.cities.choose(&mut rand::rng()).expect("catalog has cities");
-    let phone = format!("+55 11 9{:04}-{:04}", rand::rng().random_range(0..10_000), rand::rng().random_range(0..10_000));
+    let phone = format!(
+        "+55 11 9{:04}-{:04}",
+        rand::rng().random_range(0..10_000),
+        rand::rng().random_range(0..10_000)
+    );
     http.expect(
         reqwest::Method::PUT,
         "/classifieds/me/profile",
@@ -223,10 +287,19 @@ async fn load_account(
     )
     .await?;
     for ad_index in 0..ADS_PER_ACCOUNT {
-        let ad = http.expect(reqwest::Method::POST, "/classifieds/ads", Some(&token), Some(random_ad(choices)), 201).await?;
+        let ad = http
+            .expect(
+                reqwest::Method::POST,
+                "/classifieds/ads",
+                Some(&token),
+                Some(random_ad(choices)),
+                201,
+            )
+            .await?;
         let ad_id = ad["id"].as_str().ok_or("create answered no id")?.to_string();
         for photo_index in 0..PHOTOS_PER_AD {
-            let (_, bytes) = &photos[(index * ADS_PER_ACCOUNT * PHOTOS_PER_AD + ad_index * PHOTOS_PER_AD + photo_index) % photos.len()];
+            let (_, bytes) = &photos
+                [(index * ADS_PER_ACCOUNT * PHOTOS_PER_AD + ad_index * PHOTOS_PER_AD + photo_index) % photos.len()];
             let upload = http
                 .expect(
                     reqwest::Method::POST,
@@ -253,7 +326,14 @@ async fn load_account(
             ad["images"].as_array().is_some_and(|i| i.len() == PHOTOS_PER_AD)
         })
         .await?;
-        http.expect(reqwest::Method::POST, &format!("/classifieds/ads/{ad_id}/publish"), Some(&token), None, 202).await?;
+        http.expect(
+            reqwest::Method::POST,
+            &format!("/classifieds/ads/{ad_id}/publish"),
+            Some(&token),
+            None,
+            202,
+        )
+        .await?;
         wait_for(http, &ad_id, &token, "publication", |ad| ad["status"] == "published").await?;
         bar.inc(1);
     }
@@ -268,7 +348,8 @@ pub async fn load(
     limit: Option<usize>,
     concurrency: usize,
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(dir.join("accounts.csv")).map_err(|e| format!("{}: {e}", dir.join("accounts.csv").display()))?;
+    let text = std::fs::read_to_string(dir.join("accounts.csv"))
+        .map_err(|e| format!("{}: {e}", dir.join("accounts.csv").display()))?;
     let mut accounts = parse_accounts(&text)?;
     if let Some(limit) = limit {
         accounts.truncate(limit);
@@ -281,7 +362,10 @@ pub async fn load(
     let choices = choices(&entries);
     let base = std::env::var("ANDES_BASE_URL").map_err(|_| "ANDES_BASE_URL is not set (source .andes/local.env)")?;
     let http = Http {
-        client: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?,
         base: base.trim_end_matches('/').to_string(),
     };
     let _ = state;
@@ -294,8 +378,10 @@ pub async fn load(
     }
     let bar = ProgressBar::new((accounts.len() * ADS_PER_ACCOUNT) as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} ads published ({per_sec}) {msg}")
-            .map_err(|e| e.to_string())?,
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} ads published ({per_sec}) {msg}",
+        )
+        .map_err(|e| e.to_string())?,
     );
     let results: Vec<Result<(), String>> = stream::iter(accounts.iter().enumerate())
         .map(|(index, demo)| {
@@ -333,7 +419,9 @@ fn print_calls(counted: &Value) {
         if function == "platform" {
             continue;
         }
-        let Some(operations) = operations.as_object() else { continue };
+        let Some(operations) = operations.as_object() else {
+            continue;
+        };
         let sum: u64 = operations.values().filter_map(Value::as_u64).sum();
         total += sum;
         let detail: Vec<String> = operations.iter().map(|(op, n)| format!("{op} {n}")).collect();
@@ -347,26 +435,48 @@ fn print_calls(counted: &Value) {
 
 /// Removes the demo accounts and everything they own.
 pub async fn remove(state: &State, identity: &identity::store::Store, dir: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(dir.join("accounts.csv")).map_err(|e| format!("{}: {e}", dir.join("accounts.csv").display()))?;
+    let text = std::fs::read_to_string(dir.join("accounts.csv"))
+        .map_err(|e| format!("{}: {e}", dir.join("accounts.csv").display()))?;
     let accounts = parse_accounts(&text)?;
     let bar = ProgressBar::new(accounts.len() as u64);
     let mut removed = (0, 0);
     for demo in &accounts {
         bar.inc(1);
-        let Some(account) = identity.account_by_email(&demo.email).await.map_err(|e| e.to_string())? else { continue };
+        let Some(account) = identity
+            .account_by_email(&demo.email)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            continue;
+        };
         let mut cursor: Option<String> = None;
         loop {
-            let page = state.store.owner_ads(&account.id, 100, cursor.as_deref()).await.map_err(|e| e.to_string())?;
+            let page = state
+                .store
+                .owner_ads(&account.id, 100, cursor.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
             for ad in &page.items {
                 for (bucket, prefix) in [
                     (&state.config.uploads_bucket, format!("uploads/{}/", ad.id)),
                     (&state.config.images_bucket, format!("ads/{}/", ad.id)),
                 ] {
                     for key in list_keys(&state.s3, bucket, &prefix).await.map_err(|e| e.to_string())? {
-                        state.s3.delete_object().bucket(bucket).key(&key).send().await.map_err(|e| e.to_string())?;
+                        state
+                            .s3
+                            .delete_object()
+                            .bucket(bucket)
+                            .key(&key)
+                            .send()
+                            .await
+                            .map_err(|e| e.to_string())?;
                     }
                 }
-                state.store.delete_partition(&ad_pk(&ad.id)).await.map_err(|e| e.to_string())?;
+                state
+                    .store
+                    .delete_partition(&ad_pk(&ad.id))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 removed.1 += 1;
             }
             match page.next_cursor {
@@ -376,21 +486,36 @@ pub async fn remove(state: &State, identity: &identity::store::Store, dir: &Path
         }
         for selling in [true, false] {
             loop {
-                let page = state.store.chats_of(&account.id, selling, 100, None).await.map_err(|e| e.to_string())?;
+                let page = state
+                    .store
+                    .chats_of(&account.id, selling, 100, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if page.items.is_empty() {
                     break;
                 }
                 for chat in &page.items {
-                    state.store.delete_partition(&chat_pk(&chat.id)).await.map_err(|e| e.to_string())?;
+                    state
+                        .store
+                        .delete_partition(&chat_pk(&chat.id))
+                        .await
+                        .map_err(|e| e.to_string())?;
                 }
             }
         }
-        state.store.delete_partition(&profile_pk(&account.id)).await.map_err(|e| e.to_string())?;
+        state
+            .store
+            .delete_partition(&profile_pk(&account.id))
+            .await
+            .map_err(|e| e.to_string())?;
         identity.delete_account(&account).await.map_err(|e| e.to_string())?;
         removed.0 += 1;
     }
     bar.finish_and_clear();
-    println!("demo removed: {} accounts, {} ads (with their photos, chats and profiles)", removed.0, removed.1);
+    println!(
+        "demo removed: {} accounts, {} ads (with their photos, chats and profiles)",
+        removed.0, removed.1
+    );
     Ok(())
 }
 
@@ -400,13 +525,23 @@ mod tests {
 
     #[test]
     fn the_demo_accounts_parse() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/classifieds/demo/accounts.csv")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/classifieds/demo/accounts.csv"
+        ))
+        .unwrap();
         let accounts = parse_accounts(&text).unwrap();
         // 39 accounts: the brief's "38" is `wc -l`, which misses the last line (no newline).
         assert_eq!(accounts.len(), 39);
         assert!(accounts.iter().all(|a| a.email.contains('@')));
-        let photos = demo_photos(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/classifieds/demo"))).unwrap();
+        let photos = demo_photos(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/classifieds/demo"
+        )))
+        .unwrap();
         assert_eq!(photos.len(), 60);
-        assert!(photos.iter().all(|(_, bytes)| crate::domain::ImageType::sniff(bytes) == Some(crate::domain::ImageType::Jpeg)));
+        assert!(photos
+            .iter()
+            .all(|(_, bytes)| crate::domain::ImageType::sniff(bytes) == Some(crate::domain::ImageType::Jpeg)));
     }
 }

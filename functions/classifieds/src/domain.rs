@@ -5,7 +5,9 @@ use andes_shared::http::FieldError;
 use andes_shared::validation::FieldErrors;
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub const TYPES: &[&str] = &["naked", "sport", "touring", "offroad", "scooter", "motoneta", "custom", "street", "bigtrail"];
+pub const TYPES: &[&str] = &[
+    "naked", "sport", "touring", "offroad", "scooter", "motoneta", "custom", "street", "bigtrail",
+];
 pub const ORIGINS: &[&str] = &["national", "imported"];
 pub const COLORS: &[&str] = &["blue", "green", "red", "black", "white", "silver", "yellow", "purple"];
 pub const OPTIONS: &[&str] = &["alarm", "chest", "computer", "gps"];
@@ -168,7 +170,11 @@ pub fn parse_price(value: &serde_json::Value) -> Result<(String, i64), String> {
     };
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if !digits(whole) || whole.len() > 9 || (!fraction.is_empty() && (!digits(fraction) || fraction.len() > 2)) || (text.contains('.') && fraction.is_empty()) {
+    if !digits(whole)
+        || whole.len() > 9
+        || (!fraction.is_empty() && (!digits(fraction) || fraction.len() > 2))
+        || (text.contains('.') && fraction.is_empty())
+    {
         return Err("must be a decimal with at most 2 decimals, such as \"12500.00\"".into());
     }
     let whole: i64 = whole.parse().map_err(|_| "is too large".to_string())?;
@@ -189,7 +195,10 @@ pub fn format_cents(cents: i64) -> String {
 
 fn plate(value: &str) -> Result<String, String> {
     let normalized: String = value.trim().to_uppercase().chars().filter(|c| *c != ' ').collect();
-    if normalized.is_empty() || normalized.len() > 10 || !normalized.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if normalized.is_empty()
+        || normalized.len() > 10
+        || !normalized.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         return Err("must be 1 to 10 letters, digits or hyphens".into());
     }
     Ok(normalized)
@@ -208,7 +217,11 @@ fn bounded_text(errors: &mut FieldErrors, field: &str, value: Option<String>, ma
 /// Validates a create (`base` = None: required fields must be present) or an edit (merged
 /// onto `base`). Catalog ids are checked against the catalog by the caller. Returns the
 /// fields and the price in cents.
-pub fn build_fields(base: Option<&AdFields>, input: &AdInput, current_year: i32) -> Result<(AdFields, i64), Vec<FieldError>> {
+pub fn build_fields(
+    base: Option<&AdFields>,
+    input: &AdInput,
+    current_year: i32,
+) -> Result<(AdFields, i64), Vec<FieldError>> {
     let mut e = FieldErrors::default();
     let creating = base.is_none();
     if creating && input.images.is_some() {
@@ -225,7 +238,11 @@ pub fn build_fields(base: Option<&AdFields>, input: &AdInput, current_year: i32)
         Some(v) => *v,
         None => base.and_then(|b| b.version_id),
     };
-    let kind = required(&mut e, "type", input.kind.clone().or_else(|| base.map(|b| b.kind.clone())));
+    let kind = required(
+        &mut e,
+        "type",
+        input.kind.clone().or_else(|| base.map(|b| b.kind.clone())),
+    );
     let kind = one_of(&mut e, "type", kind, TYPES);
     let origin = required(&mut e, "origin", pick!(origin));
     let origin = one_of(&mut e, "origin", origin, ORIGINS);
@@ -241,7 +258,10 @@ pub fn build_fields(base: Option<&AdFields>, input: &AdInput, current_year: i32)
     let model_year = required(&mut e, "model_year", pick!(model_year));
     if let Some(year) = fabrication_year {
         if !(MIN_YEAR..=current_year + 1).contains(&year) {
-            e.add("fabrication_year", format!("must be from {MIN_YEAR} to {}", current_year + 1));
+            e.add(
+                "fabrication_year",
+                format!("must be from {MIN_YEAR} to {}", current_year + 1),
+            );
         }
     }
     if let (Some(model), Some(fabrication)) = (model_year, fabrication_year) {
@@ -494,7 +514,9 @@ pub fn check_message(text: &str) -> Result<String, String> {
 pub fn check_email(value: &str) -> Result<String, String> {
     let email = value.trim().to_lowercase();
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
         && !email.contains(char::is_whitespace);
     if valid {
         Ok(email)
@@ -506,7 +528,10 @@ pub fn check_email(value: &str) -> Result<String, String> {
 pub fn check_phone(value: &str) -> Result<String, String> {
     let phone = value.trim().to_string();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if (8..=15).contains(&digits) && phone.len() <= 25 && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+    if (8..=15).contains(&digits)
+        && phone.len() <= 25
+        && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    {
         Ok(phone)
     } else {
         Err("must be a phone number (8 to 15 digits)".into())
@@ -551,7 +576,17 @@ mod tests {
     fn create_names_every_missing_field() {
         let errors = build_fields(None, &input(json!({})), 2026).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        for field in ["model_id", "city_id", "type", "origin", "color", "price", "fabrication_year", "model_year", "mileage"] {
+        for field in [
+            "model_id",
+            "city_id",
+            "type",
+            "origin",
+            "color",
+            "price",
+            "fabrication_year",
+            "model_year",
+            "mileage",
+        ] {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
     }
@@ -564,7 +599,11 @@ mod tests {
         assert_eq!(errors[0].field, "model_year");
         body["fabrication_year"] = json!(2027);
         body["model_year"] = json!(2028);
-        let fields: Vec<_> = build_fields(None, &input(body), 2026).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<_> = build_fields(None, &input(body), 2026)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert!(fields.contains(&"model_year".to_string()));
         let mut next_year = full();
         next_year["model_year"] = json!(2027);
@@ -577,7 +616,11 @@ mod tests {
         body["color"] = json!("pink");
         body["options"] = json!(["gps", "jetpack"]);
         body["sales_phrase"] = json!("x".repeat(501));
-        let fields: Vec<_> = build_fields(None, &input(body), 2026).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<_> = build_fields(None, &input(body), 2026)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["color", "sales_phrase", "options"]);
     }
 
@@ -588,7 +631,8 @@ mod tests {
         body["license_plate"] = json!("abc 1d23");
         let (base, _) = build_fields(None, &input(body), 2026).unwrap();
         assert_eq!(base.license_plate.as_deref(), Some("ABC1D23"));
-        let (edited, cents) = build_fields(Some(&base), &input(json!({"price": 99, "version_id": null})), 2026).unwrap();
+        let (edited, cents) =
+            build_fields(Some(&base), &input(json!({"price": 99, "version_id": null})), 2026).unwrap();
         assert_eq!(edited.price, "99.00");
         assert_eq!(cents, 9900);
         assert_eq!(edited.version_id, None);
@@ -600,7 +644,16 @@ mod tests {
     fn prices() {
         assert_eq!(parse_price(&json!("0.01")).unwrap(), ("0.01".into(), 1));
         assert_eq!(parse_price(&json!(10)).unwrap(), ("10.00".into(), 1000));
-        for bad in [json!("0"), json!("-1"), json!("1.234"), json!("1."), json!("abc"), json!(true), json!("1e5"), json!("1234567890")] {
+        for bad in [
+            json!("0"),
+            json!("-1"),
+            json!("1.234"),
+            json!("1."),
+            json!("abc"),
+            json!(true),
+            json!("1e5"),
+            json!("1234567890"),
+        ] {
             assert!(parse_price(&bad).is_err(), "{bad}");
         }
     }
@@ -628,9 +681,21 @@ mod tests {
         assert_eq!(key, "uploads/ad-1/owner-2/img-3.webp");
         assert_eq!(
             parse_upload_key(&key).unwrap(),
-            UploadKey { ad_id: "ad-1".into(), owner: "owner-2".into(), image_id: "img-3".into(), kind: ImageType::Webp }
+            UploadKey {
+                ad_id: "ad-1".into(),
+                owner: "owner-2".into(),
+                image_id: "img-3".into(),
+                kind: ImageType::Webp
+            }
         );
-        for bad in ["uploads/a/b/c.gif", "uploads/a/b.jpg", "other/a/b/c.jpg", "uploads/a/b/c/d.jpg", "uploads/a/../c.jpg", "uploads/a/b/c"] {
+        for bad in [
+            "uploads/a/b/c.gif",
+            "uploads/a/b.jpg",
+            "other/a/b/c.jpg",
+            "uploads/a/b/c/d.jpg",
+            "uploads/a/../c.jpg",
+            "uploads/a/b/c",
+        ] {
             assert!(parse_upload_key(bad).is_none(), "{bad}");
         }
     }

@@ -17,8 +17,8 @@ use serde_json::{json, Map, Value};
 use crate::catalog::{self, Kind};
 use crate::config::State;
 use crate::domain::{
-    self, build_fields, check_upload, parse_price, reorder_images, upload_key, AdFields, AdInput, Image, ImageStatus, Placement,
-    Status, MAX_IMAGES,
+    self, build_fields, check_upload, parse_price, reorder_images, upload_key, AdFields, AdInput, Image, ImageStatus,
+    Placement, Status, MAX_IMAGES,
 };
 use crate::jobs::{self, Job};
 use crate::store::{Ad, Chat, ChatCreate, Expect, Filters, Message, Page, Profile, Sort};
@@ -37,11 +37,17 @@ const CHAT_NOT_FOUND: &str = "chat not found";
 const MODIFIED: &str = "the ad was modified by another request; read it again and retry";
 
 fn path_param(request: &Request, name: &str) -> Option<String> {
-    request.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_string)
+    request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_string)
 }
 
 fn query_param(request: &Request, name: &str) -> Option<String> {
-    request.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+    request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_string)
 }
 
 fn current_year() -> i32 {
@@ -107,7 +113,12 @@ fn catalog_id(request: &Request, what: &str) -> Result<u32, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("{what} not found")))
 }
 
-async fn catalog_get<T: serde::de::DeserializeOwned + Serialize>(state: &State, request: &Request, kind: Kind, what: &str) -> HttpResult {
+async fn catalog_get<T: serde::de::DeserializeOwned + Serialize>(
+    state: &State,
+    request: &Request,
+    kind: Kind,
+    what: &str,
+) -> HttpResult {
     let id = catalog_id(request, what)?;
     let found: Option<T> = state.catalog.get(kind, id).await?;
     ok(&found.ok_or_else(|| ApiError::NotFound(format!("{what} not found")))?)
@@ -132,7 +143,10 @@ async fn catalog_list<T: serde::de::DeserializeOwned + Serialize>(
         }
         None => None,
     };
-    ok(&state.catalog.list::<T>(kind, parent_id, limit, cursor.as_deref()).await?)
+    ok(&state
+        .catalog
+        .list::<T>(kind, parent_id, limit, cursor.as_deref())
+        .await?)
 }
 
 pub async fn list_states(state: &State, request: Request) -> HttpResult {
@@ -200,7 +214,8 @@ pub async fn resolve_placement(state: &State, fields: &AdFields) -> Result<Place
         state.catalog.get::<catalog::Brand>(Kind::Brand, model.brand_id),
         state.catalog.get::<catalog::State>(Kind::State, city.state_id),
     )?;
-    let brand = brand.ok_or_else(|| ApiError::internal(format!("model {} has no brand {}", model.id, model.brand_id)))?;
+    let brand =
+        brand.ok_or_else(|| ApiError::internal(format!("model {} has no brand {}", model.id, model.brand_id)))?;
     let uf = uf.ok_or_else(|| ApiError::internal(format!("city {} has no state {}", city.id, city.state_id)))?;
     Ok(Placement {
         brand_id: brand.id,
@@ -218,7 +233,9 @@ pub async fn resolve_placement(state: &State, fields: &AdFields) -> Result<Place
 /// The caller's ad: 404 when it does not exist or is someone else's (no leak of existence).
 async fn own_ad(state: &State, request: &Request, principal: &Principal) -> Result<Ad, ApiError> {
     let not_found = || ApiError::NotFound(AD_NOT_FOUND.into());
-    let id = path_param(request, "id").filter(|id| id.len() <= 64).ok_or_else(not_found)?;
+    let id = path_param(request, "id")
+        .filter(|id| id.len() <= 64)
+        .ok_or_else(not_found)?;
     let ad = state.store.get_ad(&id).await?.ok_or_else(not_found)?;
     if ad.owner != principal.id {
         return Err(ApiError::Forbidden("this ad belongs to another account".into()));
@@ -274,7 +291,9 @@ pub async fn create_ad(state: &State, request: Request) -> HttpResult {
 pub async fn get_ad(state: &State, request: Request) -> HttpResult {
     let principal = Principal::from_request(&request);
     let not_found = || ApiError::NotFound(AD_NOT_FOUND.into());
-    let id = path_param(&request, "id").filter(|id| id.len() <= 64).ok_or_else(not_found)?;
+    let id = path_param(&request, "id")
+        .filter(|id| id.len() <= 64)
+        .ok_or_else(not_found)?;
     let ad = state.store.get_ad(&id).await?.ok_or_else(not_found)?;
     let is_owner = principal.kind == PrincipalKind::Account && principal.id == ad.owner;
     if !is_owner && ad.status != Status::Published {
@@ -294,8 +313,10 @@ pub async fn update_ad(state: &State, request: Request) -> HttpResult {
     let input: AdInput = parse_json_bounded(&request, MAX_AD_BODY_BYTES)?;
     let mut ad = own_ad(state, &request, &principal).await?;
     editable(&ad)?;
-    let (details, price_cents) = build_fields(Some(&ad.details), &input, current_year()).map_err(ApiError::Validation)?;
-    let catalog_changed = (details.model_id, details.version_id, details.city_id) != (ad.details.model_id, ad.details.version_id, ad.details.city_id);
+    let (details, price_cents) =
+        build_fields(Some(&ad.details), &input, current_year()).map_err(ApiError::Validation)?;
+    let catalog_changed = (details.model_id, details.version_id, details.city_id)
+        != (ad.details.model_id, ad.details.version_id, ad.details.city_id);
     if catalog_changed {
         ad.placement = resolve_placement(state, &details).await?;
     }
@@ -333,7 +354,14 @@ pub async fn update_ad(state: &State, request: Request) -> HttpResult {
 /// Best effort: what is left is removed by the bucket's lifecycle rule (1 day).
 async fn delete_uploads(state: &State, keys: &[String]) {
     for key in keys {
-        if let Err(error) = state.s3.delete_object().bucket(&state.config.uploads_bucket).key(key).send().await {
+        if let Err(error) = state
+            .s3
+            .delete_object()
+            .bucket(&state.config.uploads_bucket)
+            .key(key)
+            .send()
+            .await
+        {
             tracing::warn!(error = %andes_shared::aws::sdk_error(error), "deleting a dropped upload failed");
         }
     }
@@ -440,7 +468,10 @@ pub async fn list_ads(state: &State, request: Request) -> HttpResult {
     let (filters, sort) = parse_filters(&request)?;
     let limit = page_limit(query_param(&request, "limit").as_deref())?;
     let cursor = query_param(&request, "cursor");
-    let page = state.store.published_ads(&filters, sort, limit, cursor.as_deref()).await?;
+    let page = state
+        .store
+        .published_ads(&filters, sort, limit, cursor.as_deref())
+        .await?;
     ok(&page_view(page, false))
 }
 
@@ -475,7 +506,8 @@ pub async fn request_upload(state: &State, request: Request) -> HttpResult {
     }
     let image_id = ids::new_id();
     let key = upload_key(&ad.id, &principal.id, &image_id, kind);
-    let presigning = PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(ApiError::internal)?;
+    let presigning =
+        PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_SECONDS)).map_err(ApiError::internal)?;
     let presigned = state
         .s3
         .put_object()
@@ -544,7 +576,9 @@ pub async fn publish_ad(state: &State, request: Request) -> HttpResult {
         return Err(ApiError::Conflict("a deleted ad cannot be published".into()));
     }
     if ad.images.is_empty() {
-        return Err(ApiError::Conflict("the ad needs at least one uploaded image to be published".into()));
+        return Err(ApiError::Conflict(
+            "the ad needs at least one uploaded image to be published".into(),
+        ));
     }
     let expected = ad.version;
     ad.status = Status::Pending;
@@ -585,7 +619,9 @@ fn message_view(message: &Message) -> Value {
 pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     let principal = Principal::from_request(&request);
     if principal.kind == PrincipalKind::ApiKey {
-        return Err(ApiError::Forbidden("this route needs an account or no credentials, not an API key".into()));
+        return Err(ApiError::Forbidden(
+            "this route needs an account or no credentials, not an API key".into(),
+        ));
     }
     let body: AdMessage = parse_json_bounded(&request, MAX_MESSAGE_BODY_BYTES)?;
     let mut e = FieldErrors::default();
@@ -607,13 +643,18 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
                 None
             }
         };
-        phone = body.phone.as_deref().and_then(|p| e.check("phone", domain::check_phone(p)));
+        phone = body
+            .phone
+            .as_deref()
+            .and_then(|p| e.check("phone", domain::check_phone(p)));
     }
     e.finish(|| ()).map_err(ApiError::Validation)?;
     let text = text.expect("checked");
 
     let not_found = || ApiError::NotFound(AD_NOT_FOUND.into());
-    let id = path_param(&request, "id").filter(|id| id.len() <= 64).ok_or_else(not_found)?;
+    let id = path_param(&request, "id")
+        .filter(|id| id.len() <= 64)
+        .ok_or_else(not_found)?;
     let ad = state.store.get_ad(&id).await?.ok_or_else(not_found)?;
     if ad.status != Status::Published {
         return Err(not_found());
@@ -625,7 +666,11 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     // first message opens a chat of its own (keyed on its fresh id) instead of joining an
     // earlier chat with the same email, which would let anyone post as that buyer.
     let chat_id = ids::new_id();
-    let buyer_key = if anonymous { format!("ANON#{chat_id}") } else { format!("ACCOUNT#{}", principal.id) };
+    let buyer_key = if anonymous {
+        format!("ANON#{chat_id}")
+    } else {
+        format!("ACCOUNT#{}", principal.id)
+    };
     let now = ids::now_rfc3339();
     let new_message = |chat_id: &str| Message {
         id: ids::new_id(),
@@ -634,7 +679,11 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
         text: text.clone(),
         timestamp: ids::now_rfc3339(),
     };
-    let existing = if anonymous { None } else { state.store.chat_id_of(&ad.id, &buyer_key).await? };
+    let existing = if anonymous {
+        None
+    } else {
+        state.store.chat_id_of(&ad.id, &buyer_key).await?
+    };
     if let Some(chat_id) = existing {
         let message = new_message(&chat_id);
         state.store.add_message(&message).await?;
@@ -692,7 +741,10 @@ pub async fn my_chats(state: &State, request: Request) -> HttpResult {
     };
     let limit = page_limit(query_param(&request, "limit").as_deref())?;
     let cursor = query_param(&request, "cursor");
-    let page = state.store.chats_of(&principal.id, selling, limit, cursor.as_deref()).await?;
+    let page = state
+        .store
+        .chats_of(&principal.id, selling, limit, cursor.as_deref())
+        .await?;
     ok(&json!({
         "items": page.items.iter().map(|c| chat_view(c, &principal.id)).collect::<Vec<_>>(),
         "next_cursor": page.next_cursor,
@@ -703,7 +755,9 @@ pub async fn my_chats(state: &State, request: Request) -> HttpResult {
 /// and the caller's side.
 async fn my_chat(state: &State, request: &Request, principal: &Principal) -> Result<(Chat, &'static str), ApiError> {
     let not_found = || ApiError::NotFound(CHAT_NOT_FOUND.into());
-    let id = path_param(request, "id").filter(|id| id.len() <= 64).ok_or_else(not_found)?;
+    let id = path_param(request, "id")
+        .filter(|id| id.len() <= 64)
+        .ok_or_else(not_found)?;
     let chat = state.store.get_chat(&id).await?.ok_or_else(not_found)?;
     if chat.seller == principal.id {
         Ok((chat, "seller"))
@@ -731,7 +785,13 @@ pub async fn post_message(state: &State, request: Request) -> HttpResult {
     let body: ChatMessage = parse_json_bounded(&request, MAX_MESSAGE_BODY_BYTES)?;
     let text = domain::check_message(&body.text).map_err(|m| ApiError::invalid("text", m))?;
     let (chat, side) = my_chat(state, &request, &principal).await?;
-    let message = Message { id: ids::new_id(), chat_id: chat.id.clone(), from: side.into(), text, timestamp: ids::now_rfc3339() };
+    let message = Message {
+        id: ids::new_id(),
+        chat_id: chat.id.clone(),
+        from: side.into(),
+        text,
+        timestamp: ids::now_rfc3339(),
+    };
     state.store.add_message(&message).await?;
     created(&message_view(&message))
 }

@@ -23,17 +23,30 @@ pub struct Job {
 
 impl Job {
     pub fn publish(ad: &Ad) -> Self {
-        Self { action: Action::Publish, ad_id: ad.id.clone(), version: ad.version }
+        Self {
+            action: Action::Publish,
+            ad_id: ad.id.clone(),
+            version: ad.version,
+        }
     }
 
     pub fn delete(ad: &Ad) -> Self {
-        Self { action: Action::Delete, ad_id: ad.id.clone(), version: ad.version }
+        Self {
+            action: Action::Delete,
+            ad_id: ad.id.clone(),
+            version: ad.version,
+        }
     }
 }
 
 pub async fn send(sqs: &aws_sdk_sqs::Client, queue_url: &str, job: &Job) -> Result<(), ApiError> {
     let body = serde_json::to_string(job).map_err(ApiError::internal)?;
-    sqs.send_message().queue_url(queue_url).message_body(body).send().await.map_err(andes_shared::aws::sdk_error)?;
+    sqs.send_message()
+        .queue_url(queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(andes_shared::aws::sdk_error)?;
     Ok(())
 }
 
@@ -43,8 +56,15 @@ mod tests {
 
     #[test]
     fn jobs_have_a_stable_wire_format() {
-        let job = Job { action: Action::Publish, ad_id: "a".into(), version: 3 };
-        assert_eq!(serde_json::to_string(&job).unwrap(), r#"{"action":"publish","ad_id":"a","version":3}"#);
+        let job = Job {
+            action: Action::Publish,
+            ad_id: "a".into(),
+            version: 3,
+        };
+        assert_eq!(
+            serde_json::to_string(&job).unwrap(),
+            r#"{"action":"publish","ad_id":"a","version":3}"#
+        );
         assert!(serde_json::from_str::<Job>(r#"{"action":"explode","ad_id":"a","version":3}"#).is_err());
     }
 }

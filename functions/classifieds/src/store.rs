@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, decode_cursor, encode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{
+    self, decode_cursor, encode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item,
+    TransactionError,
+};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -114,7 +117,10 @@ pub fn ad_item(ad: &Ad) -> Result<Item, ApiError> {
         item.insert("gsi2pk".into(), string(PUBLISHED_LIST));
         item.insert("gsi2sk".into(), string(format!("{published}#{}", ad.id)));
         item.insert("gsi3pk".into(), string(PUBLISHED_LIST));
-        item.insert("gsi3sk".into(), string(format!("{}#{published}#{}", u8::from(ad.details.top_offer), ad.id)));
+        item.insert(
+            "gsi3sk".into(),
+            string(format!("{}#{published}#{}", u8::from(ad.details.top_offer), ad.id)),
+        );
     }
     Ok(item)
 }
@@ -206,7 +212,11 @@ impl Filters {
         if let Some(v) = self.year_max {
             add(&["details", "model_year"], "<=", ":year_max", n(v.into()));
         }
-        for (field, value) in [("brake_system", &self.brake_system), ("ignition", &self.ignition), ("color", &self.color)] {
+        for (field, value) in [
+            ("brake_system", &self.brake_system),
+            ("ignition", &self.ignition),
+            ("color", &self.color),
+        ] {
             if let Some(v) = value {
                 add(&["details", field], "=", &format!(":{field}"), string(v.clone()));
             }
@@ -243,7 +253,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -255,7 +268,10 @@ impl Store {
     }
 
     async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, ApiError> {
-        dynamo::get_consistent(&self.client, &self.table, key).await?.map(from_item).transpose()
+        dynamo::get_consistent(&self.client, &self.table, key)
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     // ---------------------------------------------------------------------------- ads
@@ -266,7 +282,11 @@ impl Store {
 
     /// Writes the ad if the stored one matches `expect`; `Ok(false)` when it does not.
     pub async fn put_ad(&self, ad: &Ad, expect: Expect) -> Result<bool, ApiError> {
-        let mut request = self.client.put_item().table_name(&self.table).set_item(Some(ad_item(ad)?));
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(ad_item(ad)?));
         request = match expect {
             Expect::New => request.condition_expression("attribute_not_exists(pk)"),
             Expect::Version(version) => request
@@ -322,14 +342,28 @@ impl Store {
             .send()
             .await
             .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: next_cursor(output.last_evaluated_key.as_ref()),
+        })
     }
 
     /// Published ads in `sort` order that pass `filters`. A filtered Query can return fewer
     /// items than asked per page, so pages are read until `limit` items are found (at most
     /// `MAX_FILTERED_PAGES`); the cursor is the index key of the last item returned.
-    pub async fn published_ads(&self, filters: &Filters, sort: Sort, limit: i32, cursor: Option<&str>) -> Result<Page<Ad>, ApiError> {
+    pub async fn published_ads(
+        &self,
+        filters: &Filters,
+        sort: Sort,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Ad>, ApiError> {
         let (index, pk_name, sk_name) = match sort {
             Sort::Newest => (GSI2, "gsi2pk", "gsi2sk"),
             Sort::TopOffer => (GSI3, "gsi3pk", "gsi3sk"),
@@ -374,17 +408,26 @@ impl Store {
                     .filter_map(|name| last.get(*name).map(|v| (name.to_string(), v.clone())))
                     .collect();
                 let next_cursor = encode_cursor(&key);
-                return Ok(Page { items: found.into_iter().map(from_item).collect::<Result<_, _>>()?, next_cursor });
+                return Ok(Page {
+                    items: found.into_iter().map(from_item).collect::<Result<_, _>>()?,
+                    next_cursor,
+                });
             }
             match output.last_evaluated_key {
                 Some(key) => start = Some(key),
                 None => {
-                    return Ok(Page { items: found.into_iter().map(from_item).collect::<Result<_, _>>()?, next_cursor: None });
+                    return Ok(Page {
+                        items: found.into_iter().map(from_item).collect::<Result<_, _>>()?,
+                        next_cursor: None,
+                    });
                 }
             }
         }
         let next_cursor = start.as_ref().and_then(encode_cursor);
-        Ok(Page { items: found.into_iter().map(from_item).collect::<Result<_, _>>()?, next_cursor })
+        Ok(Page {
+            items: found.into_iter().map(from_item).collect::<Result<_, _>>()?,
+            next_cursor,
+        })
     }
 
     // -------------------------------------------------------------------------- chats
@@ -395,7 +438,8 @@ impl Store {
 
     /// The chat of a buyer (`ACCOUNT#{id}` or `EMAIL#{email}`) about an ad, through its guard.
     pub async fn chat_id_of(&self, ad_id: &str, buyer_key: &str) -> Result<Option<String>, ApiError> {
-        let guard = dynamo::get_consistent(&self.client, &self.table, key(ad_pk(ad_id), chat_guard_sk(buyer_key))).await?;
+        let guard =
+            dynamo::get_consistent(&self.client, &self.table, key(ad_pk(ad_id), chat_guard_sk(buyer_key))).await?;
         Ok(guard.and_then(|g| match g.get("chat_id") {
             Some(AttributeValue::S(id)) => Some(id.clone()),
             _ => None,
@@ -417,7 +461,10 @@ impl Store {
 
     fn message_item(message: &Message) -> Result<Item, ApiError> {
         let mut item = to_item(message)?;
-        item.extend(key(chat_pk(&message.chat_id), message_sk(&message.timestamp, &message.id)));
+        item.extend(key(
+            chat_pk(&message.chat_id),
+            message_sk(&message.timestamp, &message.id),
+        ));
         Ok(item)
     }
 
@@ -490,12 +537,26 @@ impl Store {
             .send()
             .await
             .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: next_cursor(output.last_evaluated_key.as_ref()),
+        })
     }
 
     /// The chats of an account as buyer (gsi1) or seller (gsi2), newest first.
-    pub async fn chats_of(&self, account: &str, selling: bool, limit: i32, cursor: Option<&str>) -> Result<Page<Chat>, ApiError> {
+    pub async fn chats_of(
+        &self,
+        account: &str,
+        selling: bool,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Chat>, ApiError> {
         let (index, pk_name, list) = if selling {
             (GSI2, "gsi2pk", format!("SELLER#{account}"))
         } else {
@@ -516,8 +577,16 @@ impl Store {
             .send()
             .await
             .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: next_cursor(output.last_evaluated_key.as_ref()) })
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: next_cursor(output.last_evaluated_key.as_ref()),
+        })
     }
 
     // ----------------------------------------------------------------------- profiles
@@ -529,7 +598,13 @@ impl Store {
     pub async fn put_profile(&self, profile: &Profile) -> Result<(), ApiError> {
         let mut item = to_item(profile)?;
         item.extend(key(profile_pk(&profile.account_id), PROFILE_SK));
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(sdk_error)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 
@@ -549,7 +624,13 @@ impl Store {
                 .await
                 .map_err(sdk_error)?;
             for item in output.items.unwrap_or_default() {
-                self.client.delete_item().table_name(&self.table).set_key(Some(item)).send().await.map_err(sdk_error)?;
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(item))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
             }
             match output.last_evaluated_key {
                 Some(key) => start = Some(key),
@@ -565,7 +646,13 @@ mod tests {
 
     #[test]
     fn filters_build_one_expression() {
-        let filters = Filters { brand: Some(7), price_max_cents: Some(100), color: Some("red".into()), is_new: Some(true), ..Default::default() };
+        let filters = Filters {
+            brand: Some(7),
+            price_max_cents: Some(100),
+            color: Some("red".into()),
+            is_new: Some(true),
+            ..Default::default()
+        };
         let expression = filters.expression();
         assert_eq!(
             expression.expression.as_deref(),

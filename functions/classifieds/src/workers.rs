@@ -48,7 +48,9 @@ pub async fn image_uploaded(state: &State, event: S3Event) -> Result<(), ApiErro
             UploadOutcome::Ignored
         };
         match &outcome {
-            UploadOutcome::Rejected(reason) => tracing::warn!(key = %key, reason = %reason, "upload rejected and deleted"),
+            UploadOutcome::Rejected(reason) => {
+                tracing::warn!(key = %key, reason = %reason, "upload rejected and deleted")
+            }
             other => tracing::info!(key = %key, outcome = ?other, "upload"),
         }
     }
@@ -56,7 +58,14 @@ pub async fn image_uploaded(state: &State, event: S3Event) -> Result<(), ApiErro
 }
 
 async fn delete_upload(state: &State, key: &str) -> Result<(), ApiError> {
-    state.s3.delete_object().bucket(&state.config.uploads_bucket).key(key).send().await.map_err(sdk_error)?;
+    state
+        .s3
+        .delete_object()
+        .bucket(&state.config.uploads_bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(sdk_error)?;
     Ok(())
 }
 
@@ -67,7 +76,12 @@ async fn reject(state: &State, key: &str, reason: impl Into<String>) -> Result<U
 
 /// Checks one object of the temporary bucket: its key (ad and uploader), size, magic bytes
 /// and the ad's owner; records it on the ad or deletes it.
-pub async fn handle_upload(state: &State, bucket: &str, key: &str, size: Option<u64>) -> Result<UploadOutcome, ApiError> {
+pub async fn handle_upload(
+    state: &State,
+    bucket: &str,
+    key: &str,
+    size: Option<u64>,
+) -> Result<UploadOutcome, ApiError> {
     if bucket != state.config.uploads_bucket {
         return Ok(UploadOutcome::Ignored);
     }
@@ -78,7 +92,9 @@ pub async fn handle_upload(state: &State, bucket: &str, key: &str, size: Option<
         Some(size) => size,
         None => match state.s3.head_object().bucket(bucket).key(key).send().await {
             Ok(head) => head.content_length.and_then(|l| u64::try_from(l).ok()).unwrap_or(0),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(UploadOutcome::Ignored),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {
+                return Ok(UploadOutcome::Ignored)
+            }
             Err(error) => return Err(sdk_error(error)),
         },
     };
@@ -91,7 +107,9 @@ pub async fn handle_upload(state: &State, bucket: &str, key: &str, size: Option<
     let range = format!("bytes=0-{}", ImageType::SNIFF_BYTES - 1);
     let head = match state.s3.get_object().bucket(bucket).key(key).range(range).send().await {
         Ok(output) => output.body.collect().await.map_err(ApiError::internal)?.into_bytes(),
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(UploadOutcome::Ignored),
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+            return Ok(UploadOutcome::Ignored)
+        }
         Err(error) => return Err(sdk_error(error)),
     };
     if ImageType::sniff(&head) != Some(parsed.kind) {
@@ -147,7 +165,11 @@ pub async fn publisher(state: &State, message: SqsMessage) -> Result<(), ApiErro
             return Err(ApiError::BadRequest(format!("not a publication job: {error}")));
         }
     };
-    let receives: u32 = message.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
+    let receives: u32 = message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1);
     let result = match job.action {
         Action::Publish => publish(state, &job.ad_id).await,
         Action::Delete => remove(state, &job.ad_id).await,
@@ -171,14 +193,19 @@ async fn mark_failed_at(state: &State, ad: &Ad, reason: &str) -> Result<bool, Ap
     failed.failure = Some(reason.to_string());
     failed.version = ad.version + 1;
     failed.updated = ids::now_rfc3339();
-    state.store.put_ad(&failed, Expect::VersionAndStatus(ad.version, Status::Pending)).await
+    state
+        .store
+        .put_ad(&failed, Expect::VersionAndStatus(ad.version, Status::Pending))
+        .await
 }
 
 /// Sets a pending ad to `failed` with a reason the owner sees (whatever its version: the
 /// last delivery of a publication that kept failing).
 async fn mark_failed(state: &State, ad_id: &str, reason: &str) -> Result<(), ApiError> {
     for attempt in 1..=WRITE_ATTEMPTS {
-        let Some(mut ad) = state.store.get_ad(ad_id).await? else { return Ok(()) };
+        let Some(mut ad) = state.store.get_ad(ad_id).await? else {
+            return Ok(());
+        };
         if ad.status != Status::Pending {
             return Ok(());
         }
@@ -187,7 +214,11 @@ async fn mark_failed(state: &State, ad_id: &str, reason: &str) -> Result<(), Api
         ad.failure = Some(reason.to_string());
         ad.version = expected + 1;
         ad.updated = ids::now_rfc3339();
-        if state.store.put_ad(&ad, Expect::VersionAndStatus(expected, Status::Pending)).await? {
+        if state
+            .store
+            .put_ad(&ad, Expect::VersionAndStatus(expected, Status::Pending))
+            .await?
+        {
             return Ok(());
         }
         back_off(attempt).await;
@@ -219,7 +250,14 @@ async fn copy_image(state: &State, image: &Image, destination: &str) -> Result<(
     match result {
         Ok(_) => Ok(()),
         Err(error) if error.code() == Some("NoSuchKey") => {
-            match state.s3.head_object().bucket(&state.config.images_bucket).key(destination).send().await {
+            match state
+                .s3
+                .head_object()
+                .bucket(&state.config.images_bucket)
+                .key(destination)
+                .send()
+                .await
+            {
                 Ok(_) => Ok(()),
                 Err(head) if head.as_service_error().is_some_and(|e| e.is_not_found()) => Err(CopyError::Missing),
                 Err(head) => Err(CopyError::Other(sdk_error(head))),
@@ -235,12 +273,18 @@ async fn copy_image(state: &State, image: &Image, destination: &str) -> Result<(
 /// and only makes sure no temporary object is left.
 pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
     'attempts: for attempt in 1..=WRITE_ATTEMPTS {
-        let Some(read) = state.store.get_ad(ad_id).await? else { return Ok(()) };
+        let Some(read) = state.store.get_ad(ad_id).await? else {
+            return Ok(());
+        };
         let mut ad = read.clone();
         match ad.status {
             Status::Published => {
-                let leftovers: Vec<String> =
-                    ad.images.iter().filter(|i| i.status == ImageStatus::Published).map(|i| i.upload_key.clone()).collect();
+                let leftovers: Vec<String> = ad
+                    .images
+                    .iter()
+                    .filter(|i| i.status == ImageStatus::Published)
+                    .map(|i| i.upload_key.clone())
+                    .collect();
                 for key in leftovers {
                     delete_upload(state, &key).await?;
                 }
@@ -258,7 +302,10 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
             match copy_image(state, image, &destination).await {
                 Ok(()) => {}
                 Err(CopyError::Missing) => {
-                    let reason = format!("image {} is no longer in the temporary bucket; remove it and publish again", image.id);
+                    let reason = format!(
+                        "image {} is no longer in the temporary bucket; remove it and publish again",
+                        image.id
+                    );
                     if mark_failed_at(state, &read, &reason).await? {
                         return Ok(());
                     }
@@ -278,10 +325,21 @@ pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
             copied.push(image.upload_key.clone());
         }
         for key in &ad.dropped {
-            state.s3.delete_object().bucket(&state.config.images_bucket).key(key).send().await.map_err(sdk_error)?;
+            state
+                .s3
+                .delete_object()
+                .bucket(&state.config.images_bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(sdk_error)?;
         }
         finish_publication(&mut ad);
-        if state.store.put_ad(&ad, Expect::VersionAndStatus(ad.version - 1, Status::Pending)).await? {
+        if state
+            .store
+            .put_ad(&ad, Expect::VersionAndStatus(ad.version - 1, Status::Pending))
+            .await?
+        {
             for key in copied {
                 delete_upload(state, &key).await?;
             }
@@ -304,9 +362,19 @@ async fn discard_stale_copies(state: &State, ad_id: &str, destinations: &[(Strin
     let current = state.store.get_ad(ad_id).await?;
     let gone = current.as_ref().is_none_or(|ad| ad.status == Status::Deleted);
     for (image_id, key) in destinations {
-        let kept = !gone && current.as_ref().is_some_and(|ad| ad.images.iter().any(|i| &i.id == image_id));
+        let kept = !gone
+            && current
+                .as_ref()
+                .is_some_and(|ad| ad.images.iter().any(|i| &i.id == image_id));
         if !kept {
-            state.s3.delete_object().bucket(&state.config.images_bucket).key(key).send().await.map_err(sdk_error)?;
+            state
+                .s3
+                .delete_object()
+                .bucket(&state.config.images_bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(sdk_error)?;
         }
     }
     Ok(gone)
@@ -348,7 +416,9 @@ pub async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> R
 
 /// Removes a deleted ad: every object under it in both buckets, then its item.
 pub async fn remove(state: &State, ad_id: &str) -> Result<(), ApiError> {
-    let Some(ad) = state.store.get_ad(ad_id).await? else { return Ok(()) };
+    let Some(ad) = state.store.get_ad(ad_id).await? else {
+        return Ok(());
+    };
     if ad.status != Status::Deleted {
         return Ok(());
     }
@@ -357,7 +427,14 @@ pub async fn remove(state: &State, ad_id: &str) -> Result<(), ApiError> {
         (&state.config.images_bucket, format!("ads/{ad_id}/")),
     ] {
         for key in list_keys(&state.s3, bucket, &prefix).await? {
-            state.s3.delete_object().bucket(bucket).key(&key).send().await.map_err(sdk_error)?;
+            state
+                .s3
+                .delete_object()
+                .bucket(bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(sdk_error)?;
         }
     }
     state.store.remove_deleted_ad(ad_id).await

@@ -19,7 +19,10 @@ use crate::validation::{check_password, check_role, normalize_email, normalize_n
 const GENERATED_PASSWORD_LEN: usize = 20;
 
 #[derive(Debug, Parser)]
-#[command(name = "identity-admin", about = "Andes identity admin commands (reads IDENTITY_TABLE and the AWS_* environment)")]
+#[command(
+    name = "identity-admin",
+    about = "Andes identity admin commands (reads IDENTITY_TABLE and the AWS_* environment)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -99,12 +102,30 @@ impl Out {
 
 pub async fn run(store: &Store, command: Command) -> AdminResult {
     match command {
-        Command::CreateAdmin { email, username, name, password, print_env } => {
-            create_admin(store, &email, username.as_deref(), &name, password, &Out { env_mode: print_env }).await
+        Command::CreateAdmin {
+            email,
+            username,
+            name,
+            password,
+            print_env,
+        } => {
+            create_admin(
+                store,
+                &email,
+                username.as_deref(),
+                &name,
+                password,
+                &Out { env_mode: print_env },
+            )
+            .await
         }
         Command::GrantRole { email, role } => change_role(store, &email, &role, true).await,
         Command::RevokeRole { email, role } => change_role(store, &email, &role, false).await,
-        Command::IssueKey { principal_id, role, print_env } => issue_key(store, &principal_id, &role, print_env.as_deref()).await,
+        Command::IssueKey {
+            principal_id,
+            role,
+            print_env,
+        } => issue_key(store, &principal_id, &role, print_env.as_deref()).await,
         Command::RevokeKey { key_prefix } => revoke_key(store, &key_prefix).await,
         Command::LoadPermissions { file } => load_permissions(store, &file).await,
     }
@@ -114,12 +135,25 @@ fn field(name: &str, result: Result<String, String>) -> Result<String, String> {
     result.map_err(|message| format!("{name} {message}"))
 }
 
-async fn create_admin(store: &Store, email: &str, username: Option<&str>, name: &str, password: Option<String>, out: &Out) -> AdminResult {
+async fn create_admin(
+    store: &Store,
+    email: &str,
+    username: Option<&str>,
+    name: &str,
+    password: Option<String>,
+    out: &Out,
+) -> AdminResult {
     let email = field("email", normalize_email(email))?;
     if let Some(mut account) = store.account_by_email(&email).await.map_err(|e| e.to_string())? {
         if account.grant(ROLE_ADMIN) {
-            store.update_account(&mut account, &ids::now_rfc3339()).await.map_err(|e| e.to_string())?;
-            out.say(format_args!("granted admin to existing account {email} (id {})", account.id));
+            store
+                .update_account(&mut account, &ids::now_rfc3339())
+                .await
+                .map_err(|e| e.to_string())?;
+            out.say(format_args!(
+                "granted admin to existing account {email} (id {})",
+                account.id
+            ));
         } else {
             out.say(format_args!("account {email} (id {}) is already an admin", account.id));
         }
@@ -161,11 +195,16 @@ async fn create_admin(store: &Store, email: &str, username: Option<&str>, name: 
     };
     match store.create_account(&account).await {
         Ok(()) => {}
-        Err(CreateAccountError::EmailTaken) => return Err(format!("{email} was registered meanwhile; run the command again")),
+        Err(CreateAccountError::EmailTaken) => {
+            return Err(format!("{email} was registered meanwhile; run the command again"))
+        }
         Err(CreateAccountError::UsernameTaken) => return Err(format!("username {username} is taken; pass --username")),
         Err(CreateAccountError::Other(error)) => return Err(error.to_string()),
     }
-    out.say(format_args!("created admin account {email} (username {username}, id {})", account.id));
+    out.say(format_args!(
+        "created admin account {email} (username {username}, id {})",
+        account.id
+    ));
     if out.env_mode {
         out.env("ANDES_ADMIN_EMAIL", &email);
         out.env("ANDES_ADMIN_PASSWORD", &password);
@@ -178,7 +217,11 @@ async fn create_admin(store: &Store, email: &str, username: Option<&str>, name: 
 /// The email's local part, reduced to username characters and padded to the minimum length.
 pub fn username_from_email(email: &str) -> Result<String, String> {
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
-    let mut username: String = local.chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(*c)).take(20).collect();
+    let mut username: String = local
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(*c))
+        .take(20)
+        .collect();
     if username.len() < 4 {
         username = format!("{username}_admin");
     }
@@ -194,14 +237,33 @@ async fn change_role(store: &Store, email: &str, role: &str, grant: bool) -> Adm
         return Err("every account has role user; it cannot be revoked".into());
     }
     let email = field("email", normalize_email(email))?;
-    let mut account = store.account_by_email(&email).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no account with email {email}"))?;
-    let changed = if grant { account.grant(role) } else { account.revoke(role) };
+    let mut account = store
+        .account_by_email(&email)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no account with email {email}"))?;
+    let changed = if grant {
+        account.grant(role)
+    } else {
+        account.revoke(role)
+    };
     if !changed {
-        println!("{email} {} role {role}; nothing to do", if grant { "already has" } else { "does not have" });
+        println!(
+            "{email} {} role {role}; nothing to do",
+            if grant { "already has" } else { "does not have" }
+        );
         return Ok(());
     }
-    store.update_account(&mut account, &ids::now_rfc3339()).await.map_err(|e| e.to_string())?;
-    println!("{} role {role} {} {email}; roles now: {}", if grant { "granted" } else { "revoked" }, if grant { "to" } else { "from" }, account.roles.join(", "));
+    store
+        .update_account(&mut account, &ids::now_rfc3339())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{} role {role} {} {email}; roles now: {}",
+        if grant { "granted" } else { "revoked" },
+        if grant { "to" } else { "from" },
+        account.roles.join(", ")
+    );
     println!("(tokens issued before this change keep their old roles until they expire)");
     Ok(())
 }
@@ -217,9 +279,13 @@ async fn issue_key(store: &Store, principal_id: &str, role: &str, print_env: Opt
     }
     if let Some(var) = print_env {
         let valid = var.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-            && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            && var
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !valid {
-            return Err(format!("{var:?} is not an environment variable name ([A-Z_][A-Z0-9_]*)"));
+            return Err(format!(
+                "{var:?} is not an environment variable name ([A-Z_][A-Z0-9_]*)"
+            ));
         }
     }
     // Prefixes are random (36^8); a collision just means drawing again.
@@ -236,8 +302,13 @@ async fn issue_key(store: &Store, principal_id: &str, role: &str, print_env: Opt
         if !store.put_api_key(&record).await.map_err(|e| e.to_string())? {
             continue;
         }
-        let out = Out { env_mode: print_env.is_some() };
-        out.say(format_args!("issued API key {} for principal {principal_id} with role {role}", new.prefix));
+        let out = Out {
+            env_mode: print_env.is_some(),
+        };
+        out.say(format_args!(
+            "issued API key {} for principal {principal_id} with role {role}",
+            new.prefix
+        ));
         match print_env {
             Some(var) => out.env(var, &new.key),
             None => {
@@ -251,7 +322,8 @@ async fn issue_key(store: &Store, principal_id: &str, role: &str, print_env: Opt
 }
 
 async fn revoke_key(store: &Store, prefix_or_key: &str) -> AdminResult {
-    let prefix = api_keys::prefix_of(prefix_or_key.trim()).ok_or("not a key prefix (8 lowercase letters/digits) or an andes_ key")?;
+    let prefix = api_keys::prefix_of(prefix_or_key.trim())
+        .ok_or("not a key prefix (8 lowercase letters/digits) or an andes_ key")?;
     if store.revoke_api_key(prefix).await.map_err(|e| e.to_string())? {
         println!("revoked API key {prefix}");
         Ok(())
@@ -295,15 +367,35 @@ mod tests {
     fn usernames_are_derived_from_emails() {
         assert_eq!(username_from_email("Admin.Ops@example.com").unwrap(), "admin.ops");
         assert_eq!(username_from_email("al@example.com").unwrap(), "al_admin");
-        assert_eq!(username_from_email(&format!("{}@x.co", "a".repeat(40))).unwrap().len(), 20);
+        assert_eq!(
+            username_from_email(&format!("{}@x.co", "a".repeat(40))).unwrap().len(),
+            20
+        );
     }
 
     #[test]
     fn commands_parse() {
-        let cli = Cli::try_parse_from(["identity-admin", "issue-key", "--principal-id", "officer-1", "--role", "officer", "--print-env", "ANDES_OFFICER_KEY"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "identity-admin",
+            "issue-key",
+            "--principal-id",
+            "officer-1",
+            "--role",
+            "officer",
+            "--print-env",
+            "ANDES_OFFICER_KEY",
+        ])
+        .unwrap();
         assert!(matches!(cli.command, Command::IssueKey { print_env: Some(ref v), .. } if v == "ANDES_OFFICER_KEY"));
         let cli = Cli::try_parse_from(["identity-admin", "create-admin", "--email", "a@b.co", "--print-env"]).unwrap();
-        assert!(matches!(cli.command, Command::CreateAdmin { print_env: true, password: None, .. }));
+        assert!(matches!(
+            cli.command,
+            Command::CreateAdmin {
+                print_env: true,
+                password: None,
+                ..
+            }
+        ));
         assert!(Cli::try_parse_from(["identity-admin", "load-permissions", "data/permissions.yaml"]).is_ok());
         assert!(Cli::try_parse_from(["identity-admin", "revoke-key", "--key", "abcd1234"]).is_ok());
     }

@@ -42,7 +42,9 @@ pub struct ApiKeyRecord {
 pub fn generate() -> NewApiKey {
     let mut rng = rand::rng();
     let letters = Uniform::new(0, PREFIX_ALPHABET.len()).expect("alphabet is not empty");
-    let prefix: String = (0..PREFIX_LEN).map(|_| PREFIX_ALPHABET[letters.sample(&mut rng)] as char).collect();
+    let prefix: String = (0..PREFIX_LEN)
+        .map(|_| PREFIX_ALPHABET[letters.sample(&mut rng)] as char)
+        .collect();
     let mut secret = [0u8; SECRET_BYTES];
     rng.fill_bytes(&mut secret);
     let key = format!("{KEY_SCHEME}{prefix}_{}", URL_SAFE_NO_PAD.encode(secret));
@@ -64,7 +66,9 @@ pub fn parse_prefix(key: &str) -> Option<&str> {
     let prefix = rest.get(..PREFIX_LEN)?;
     let secret = rest.get(PREFIX_LEN..)?.strip_prefix('_')?;
     let prefix_ok = prefix.bytes().all(|b| PREFIX_ALPHABET.contains(&b));
-    let secret_ok = URL_SAFE_NO_PAD.decode(secret).is_ok_and(|bytes| bytes.len() >= SECRET_BYTES);
+    let secret_ok = URL_SAFE_NO_PAD
+        .decode(secret)
+        .is_ok_and(|bytes| bytes.len() >= SECRET_BYTES);
     (prefix_ok && secret_ok).then_some(prefix)
 }
 
@@ -77,7 +81,10 @@ pub fn prefix_of(prefix_or_key: &str) -> Option<&str> {
 }
 
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Constant-time comparison of the key's hash with the stored one.

@@ -47,7 +47,9 @@ pub enum Credential<'a> {
 
 /// Parses `Bearer <token>` (scheme case-insensitive). `Err` for any other non-empty header.
 pub fn parse_authorization(header: Option<&str>) -> Result<Credential<'_>, &'static str> {
-    let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(Credential::None) };
+    let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(Credential::None);
+    };
     let (scheme, token) = value.split_once(' ').ok_or("malformed authorization header")?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err("unsupported authorization scheme");
@@ -56,7 +58,11 @@ pub fn parse_authorization(header: Option<&str>) -> Result<Credential<'_>, &'sta
     if token.is_empty() || token.contains(' ') {
         return Err("malformed bearer token");
     }
-    Ok(if api_keys::looks_like_api_key(token) { Credential::ApiKey(token) } else { Credential::Jwt(token) })
+    Ok(if api_keys::looks_like_api_key(token) {
+        Credential::ApiKey(token)
+    } else {
+        Credential::Jwt(token)
+    })
 }
 
 /// The permissions table, reloaded at most every `ttl`.
@@ -67,7 +73,10 @@ pub struct PermissionCache {
 
 impl PermissionCache {
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, loaded: Mutex::new(None) }
+        Self {
+            ttl,
+            loaded: Mutex::new(None),
+        }
     }
 
     pub async fn get<S: AuthorizerStore>(&self, store: &S) -> Result<Arc<Permissions>, ApiError> {
@@ -100,17 +109,36 @@ pub struct Decision {
 
 impl<S: AuthorizerStore> Authorizer<S> {
     pub fn new(store: S, secret: JwtSecret, cache_ttl: Duration) -> Self {
-        Self { store, secret, cache: PermissionCache::new(cache_ttl) }
+        Self {
+            store,
+            secret,
+            cache: PermissionCache::new(cache_ttl),
+        }
     }
 
     /// Store failures are errors (API Gateway answers 500), never an allow.
-    pub async fn decide(&self, route_key: &str, authorization: Option<&str>, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-        let deny = |principal, reason| Ok(Decision { allowed: false, principal, reason });
+    pub async fn decide(
+        &self,
+        route_key: &str,
+        authorization: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, ApiError> {
+        let deny = |principal, reason| {
+            Ok(Decision {
+                allowed: false,
+                principal,
+                reason,
+            })
+        };
         let principal = match parse_authorization(authorization) {
             Err(reason) => return deny(None, reason),
             Ok(Credential::None) => Principal::anonymous(),
             Ok(Credential::Jwt(token)) => match tokens::verify_access_token(self.secret.bytes(), token, now) {
-                Ok(claims) => Principal { id: claims.sub, roles: claims.roles, kind: PrincipalKind::Account },
+                Ok(claims) => Principal {
+                    id: claims.sub,
+                    roles: claims.roles,
+                    kind: PrincipalKind::Account,
+                },
                 Err(tokens::TokenError::Expired) => return deny(None, "expired access token"),
                 Err(tokens::TokenError::Invalid) => return deny(None, "invalid access token"),
             },
@@ -121,7 +149,11 @@ impl<S: AuthorizerStore> Authorizer<S> {
         };
         let permissions = self.cache.get(&self.store).await?;
         if permissions.is_allowed(route_key, &principal) {
-            Ok(Decision { allowed: true, principal: Some(principal), reason: "allowed" })
+            Ok(Decision {
+                allowed: true,
+                principal: Some(principal),
+                reason: "allowed",
+            })
         } else if permissions.routes().contains_key(route_key) {
             deny(Some(principal), "role not allowed on route")
         } else {
@@ -130,15 +162,23 @@ impl<S: AuthorizerStore> Authorizer<S> {
     }
 
     async fn api_key_principal(&self, key: &str) -> Result<Result<Principal, &'static str>, ApiError> {
-        let Some(prefix) = api_keys::parse_prefix(key) else { return Ok(Err("malformed api key")) };
-        let Some(record) = self.store.api_key(prefix).await? else { return Ok(Err("unknown api key")) };
+        let Some(prefix) = api_keys::parse_prefix(key) else {
+            return Ok(Err("malformed api key"));
+        };
+        let Some(record) = self.store.api_key(prefix).await? else {
+            return Ok(Err("unknown api key"));
+        };
         if !api_keys::matches(key, &record.key_hash) {
             return Ok(Err("api key does not match"));
         }
         if record.revoked {
             return Ok(Err("revoked api key"));
         }
-        Ok(Ok(Principal { id: record.principal_id, roles: vec![record.role], kind: PrincipalKind::ApiKey }))
+        Ok(Ok(Principal {
+            id: record.principal_id,
+            roles: vec![record.role],
+            kind: PrincipalKind::ApiKey,
+        }))
     }
 
     /// Handles one authorizer event and logs the decision (route, principal, reason).
@@ -201,7 +241,11 @@ mod tests {
     }
 
     fn authorizer() -> Authorizer<MemoryStore> {
-        Authorizer::new(MemoryStore::default(), JwtSecret::new(SECRET).unwrap(), Duration::from_secs(60))
+        Authorizer::new(
+            MemoryStore::default(),
+            JwtSecret::new(SECRET).unwrap(),
+            Duration::from_secs(60),
+        )
     }
 
     fn issue_key(authorizer: &Authorizer<MemoryStore>, role: &str, revoked: bool) -> String {
@@ -231,7 +275,10 @@ mod tests {
         assert_eq!(parse_authorization(None), Ok(Credential::None));
         assert_eq!(parse_authorization(Some("  ")), Ok(Credential::None));
         assert_eq!(parse_authorization(Some("bearer abc")), Ok(Credential::Jwt("abc")));
-        assert_eq!(parse_authorization(Some("Bearer andes_x")), Ok(Credential::ApiKey("andes_x")));
+        assert_eq!(
+            parse_authorization(Some("Bearer andes_x")),
+            Ok(Credential::ApiKey("andes_x"))
+        );
         for bad in ["Bearer", "Bearer  ", "Basic dXNlcjpwYXNz", "token", "Bearer a b"] {
             assert!(parse_authorization(Some(bad)).is_err(), "{bad}");
         }
@@ -249,10 +296,16 @@ mod tests {
     async fn access_tokens_carry_their_roles() {
         let a = authorizer();
         let token = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], Utc::now(), 3600).token;
-        let decision = a.decide("GET /identity/me", Some(&bearer(&token)), Utc::now()).await.unwrap();
+        let decision = a
+            .decide("GET /identity/me", Some(&bearer(&token)), Utc::now())
+            .await
+            .unwrap();
         assert!(decision.allowed);
         let principal = decision.principal.unwrap();
-        assert_eq!((principal.id.as_str(), principal.kind), ("acc-1", PrincipalKind::Account));
+        assert_eq!(
+            (principal.id.as_str(), principal.kind),
+            ("acc-1", PrincipalKind::Account)
+        );
         assert!(allowed(&a, "POST /identity/signup", Some(&bearer(&token))).await);
         assert!(!allowed(&a, "POST /infractions", Some(&bearer(&token))).await);
         assert!(!allowed(&a, "GET /unlisted", Some(&bearer(&token))).await);
@@ -263,7 +316,14 @@ mod tests {
         let a = authorizer();
         let past = Utc::now() - chrono::Duration::hours(2);
         let expired = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], past, 3600).token;
-        let forged = tokens::issue_access_token(b"some-other-secret-some-other-secret", "acc-1", &["user".into()], Utc::now(), 3600).token;
+        let forged = tokens::issue_access_token(
+            b"some-other-secret-some-other-secret",
+            "acc-1",
+            &["user".into()],
+            Utc::now(),
+            3600,
+        )
+        .token;
         let verification = tokens::issue_verification_token(SECRET.as_bytes(), "acc-1", Utc::now());
         let revoked = issue_key(&a, "officer", true);
         let unknown = api_keys::generate().key;
@@ -285,10 +345,16 @@ mod tests {
     async fn api_keys_act_with_their_role_and_revocation_is_immediate() {
         let a = authorizer();
         let key = issue_key(&a, "officer", false);
-        let decision = a.decide("POST /infractions", Some(&bearer(&key)), Utc::now()).await.unwrap();
+        let decision = a
+            .decide("POST /infractions", Some(&bearer(&key)), Utc::now())
+            .await
+            .unwrap();
         assert!(decision.allowed);
         let principal = decision.principal.unwrap();
-        assert_eq!((principal.id.as_str(), principal.kind, principal.roles), ("officer-7", PrincipalKind::ApiKey, vec!["officer".to_string()]));
+        assert_eq!(
+            (principal.id.as_str(), principal.kind, principal.roles),
+            ("officer-7", PrincipalKind::ApiKey, vec!["officer".to_string()])
+        );
         assert!(!allowed(&a, "GET /identity/me", Some(&bearer(&key))).await);
         // A key with the right prefix but another secret does not match.
         let prefix = api_keys::parse_prefix(&key).unwrap().to_string();

@@ -50,7 +50,10 @@ pub fn outbox_bucket() -> Result<String, ConfigError> {
 pub fn access_token_ttl_seconds() -> Result<i64, ConfigError> {
     let ttl: i64 = parsed_or("ACCESS_TOKEN_TTL_SECONDS", 3600)?;
     if ttl <= 0 {
-        return Err(ConfigError::Invalid { name: "ACCESS_TOKEN_TTL_SECONDS", reason: "must be positive".into() });
+        return Err(ConfigError::Invalid {
+            name: "ACCESS_TOKEN_TTL_SECONDS",
+            reason: "must be positive".into(),
+        });
     }
     Ok(ttl)
 }

@@ -36,10 +36,14 @@ pub enum NotifyError {
 /// Renders a notification by its template.
 pub fn render(notification: &Notification) -> Result<Rendered, NotifyError> {
     let field = |name: &'static str| {
-        notification.data.get(name).and_then(|v| v.as_str()).ok_or_else(|| NotifyError::MissingData {
-            template: notification.template.clone(),
-            field: name,
-        })
+        notification
+            .data
+            .get(name)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| NotifyError::MissingData {
+                template: notification.template.clone(),
+                field: name,
+            })
     };
     match notification.template.as_str() {
         ACCOUNT_CONFIRMATION => {
@@ -97,7 +101,8 @@ impl Outbox for S3Outbox {
 /// Handles one SQS record: parse, render, deliver.
 pub async fn handle_message<O: Outbox>(outbox: &O, message: SqsMessage) -> Result<(), NotifyError> {
     let body = message.body.unwrap_or_default();
-    let notification: Notification = serde_json::from_str(&body).map_err(|e| NotifyError::Unparseable(e.to_string()))?;
+    let notification: Notification =
+        serde_json::from_str(&body).map_err(|e| NotifyError::Unparseable(e.to_string()))?;
     let rendered = render(&notification)?;
     let outbox_message = OutboxMessage {
         id: notification.id.to_string(),
@@ -109,7 +114,10 @@ pub async fn handle_message<O: Outbox>(outbox: &O, message: SqsMessage) -> Resul
         created: notification.created,
         delivered_at: Utc::now(),
     };
-    outbox.deliver(&outbox_message).await.map_err(|e| NotifyError::Delivery(e.to_string()))?;
+    outbox
+        .deliver(&outbox_message)
+        .await
+        .map_err(|e| NotifyError::Delivery(e.to_string()))?;
     tracing::info!(notification_id = %notification.id, template = %notification.template, "delivered");
     Ok(())
 }
@@ -126,14 +134,24 @@ mod tests {
 
     impl Outbox for MemoryOutbox {
         async fn deliver(&self, message: &OutboxMessage<'_>) -> Result<(), ApiError> {
-            self.0.lock().unwrap().push((message.key(), serde_json::to_value(message).unwrap()));
+            self.0
+                .lock()
+                .unwrap()
+                .push((message.key(), serde_json::to_value(message).unwrap()));
             Ok(())
         }
     }
 
     fn confirmation() -> Notification {
-        let to = Recipient { email: "ana@example.com".into(), name: Some("Ana".into()) };
-        Notification::new(ACCOUNT_CONFIRMATION, to, serde_json::json!({"username": "ana", "token": "tok.en.x"}))
+        let to = Recipient {
+            email: "ana@example.com".into(),
+            name: Some("Ana".into()),
+        };
+        Notification::new(
+            ACCOUNT_CONFIRMATION,
+            to,
+            serde_json::json!({"username": "ana", "token": "tok.en.x"}),
+        )
     }
 
     fn record(id: &str, body: &str) -> SqsMessage {
@@ -147,16 +165,19 @@ mod tests {
     fn account_confirmation_is_rendered() {
         let rendered = render(&confirmation()).unwrap();
         assert_eq!(rendered.subject, "Verify your Andes account");
-        assert!(rendered.text.starts_with(
-            "Welcome @ana! Verify your account to start using Andes. Your verification token: tok.en.x"
-        ));
+        assert!(rendered
+            .text
+            .starts_with("Welcome @ana! Verify your account to start using Andes. Your verification token: tok.en.x"));
     }
 
     #[test]
     fn unknown_templates_and_missing_data_fail() {
         let mut n = confirmation();
         n.data = serde_json::json!({"username": "ana"});
-        assert!(matches!(render(&n), Err(NotifyError::MissingData { field: "token", .. })));
+        assert!(matches!(
+            render(&n),
+            Err(NotifyError::MissingData { field: "token", .. })
+        ));
         n.template = "nope".into();
         assert_eq!(render(&n), Err(NotifyError::UnknownTemplate("nope".into())));
     }
@@ -176,12 +197,19 @@ mod tests {
         ];
         let handler = |m: SqsMessage| handle_message(&outbox, m);
         let response = andes_shared::sqs::handle_batch(event, &handler).await;
-        let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
         assert_eq!(failed, vec!["2", "3", "4"]);
         let delivered = outbox.0.lock().unwrap();
         assert_eq!(delivered.len(), 1);
         let (key, body) = &delivered[0];
-        assert_eq!(key, &format!("outbox/{}/{}.json", good.created.format("%Y-%m-%d"), good.id));
+        assert_eq!(
+            key,
+            &format!("outbox/{}/{}.json", good.created.format("%Y-%m-%d"), good.id)
+        );
         assert_eq!(body["subject"], "Verify your Andes account");
         assert_eq!(body["to"]["email"], "ana@example.com");
         assert_eq!(body["id"], good.id.to_string());

@@ -47,7 +47,9 @@ impl Permissions {
     pub fn is_allowed(&self, route_key: &str, principal: &Principal) -> bool {
         match self.routes.get(route_key) {
             None => false,
-            Some(roles) => roles.iter().any(|role| role == ANONYMOUS_ROLE || principal.has_role(role)),
+            Some(roles) => roles
+                .iter()
+                .any(|role| role == ANONYMOUS_ROLE || principal.has_role(role)),
         }
     }
 
@@ -61,7 +63,12 @@ impl Permissions {
                 Some(_) => {}
             }
         }
-        diff.removed = self.routes.keys().filter(|route| !desired.routes.contains_key(*route)).cloned().collect();
+        diff.removed = self
+            .routes
+            .keys()
+            .filter(|route| !desired.routes.contains_key(*route))
+            .cloned()
+            .collect();
         diff
     }
 }
@@ -80,7 +87,9 @@ fn check_route_key(route: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("route key {route:?} must look like \"GET /base/path/{{param}}\""))
+        Err(format!(
+            "route key {route:?} must look like \"GET /base/path/{{param}}\""
+        ))
     }
 }
 
@@ -116,7 +125,11 @@ routes:
     }
 
     fn account(roles: &[&str]) -> Principal {
-        Principal { id: "a1".into(), roles: roles.iter().map(|r| r.to_string()).collect(), kind: PrincipalKind::Account }
+        Principal {
+            id: "a1".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            kind: PrincipalKind::Account,
+        }
     }
 
     #[test]
@@ -140,7 +153,12 @@ routes:
             ("", &admin, false),
         ];
         for (route, principal, expected) in cases {
-            assert_eq!(t.is_allowed(route, principal), *expected, "{route} {:?}", principal.roles);
+            assert_eq!(
+                t.is_allowed(route, principal),
+                *expected,
+                "{route} {:?}",
+                principal.roles
+            );
         }
     }
 

@@ -72,7 +72,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
@@ -82,9 +85,8 @@ impl Store {
     /// Creates the account and its email and username guards in one transaction, so that
     /// concurrent signups with one email or username create exactly one account.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateAccountError> {
-        let guard = |pk: String, sk: &str| {
-            with_key(Item::from([("account_id".to_string(), string(&account.id))]), pk, sk)
-        };
+        let guard =
+            |pk: String, sk: &str| with_key(Item::from([("account_id".to_string(), string(&account.id))]), pk, sk);
         let items = [
             with_key(to_item(account)?, account_pk(&account.id), ACCOUNT_SK),
             guard(email_pk(&account.email), EMAIL_SK),
@@ -124,14 +126,26 @@ impl Store {
         ];
         let mut writes = Vec::with_capacity(deletes.len());
         for builder in deletes {
-            writes.push(TransactWriteItem::builder().delete(builder.build().map_err(ApiError::internal)?).build());
+            writes.push(
+                TransactWriteItem::builder()
+                    .delete(builder.build().map_err(ApiError::internal)?)
+                    .build(),
+            );
         }
-        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(sdk_error)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 
     pub async fn get_account(&self, id: &str) -> Result<Option<Account>, ApiError> {
-        self.get(key(account_pk(id), ACCOUNT_SK)).await?.map(from_item).transpose()
+        self.get(key(account_pk(id), ACCOUNT_SK))
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// Deletes an account and its email and username guards in one transaction (admin:
@@ -143,16 +157,27 @@ impl Store {
             (email_pk(&account.email), EMAIL_SK),
             (username_pk(&account.username), USERNAME_SK),
         ] {
-            let delete = Delete::builder().table_name(&self.table).set_key(Some(key(pk, sk))).build().map_err(ApiError::internal)?;
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(pk, sk)))
+                .build()
+                .map_err(ApiError::internal)?;
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
-        self.client.transact_write_items().set_transact_items(Some(writes)).send().await.map_err(sdk_error)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 
     /// The account registered with `email` (any case), through the email guard.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
-        let Some(guard) = self.get(key(email_pk(email), EMAIL_SK)).await? else { return Ok(None) };
+        let Some(guard) = self.get(key(email_pk(email), EMAIL_SK)).await? else {
+            return Ok(None);
+        };
         let Some(AttributeValue::S(account_id)) = guard.get("account_id") else {
             return Err(ApiError::internal("email guard without account_id"));
         };
@@ -177,9 +202,9 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_condition_failed(&error) => {
-                Err(ApiError::Conflict("the account was modified by another request; read it again and retry".into()))
-            }
+            Err(error) if is_condition_failed(&error) => Err(ApiError::Conflict(
+                "the account was modified by another request; read it again and retry".into(),
+            )),
             Err(error) => Err(sdk_error(error)),
         }
     }
@@ -228,7 +253,10 @@ impl Store {
 
     /// Read consistently and never cached, so that a revocation applies to the next request.
     pub async fn get_api_key(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
-        self.get(key(api_key_pk(prefix), APIKEY_SK)).await?.map(from_item).transpose()
+        self.get(key(api_key_pk(prefix), APIKEY_SK))
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     /// Revokes a key; `false` if there is no key with that prefix.
@@ -279,8 +307,18 @@ impl Store {
 
     pub async fn put_permission(&self, route: &str, roles: &[String]) -> Result<(), ApiError> {
         let roles = AttributeValue::L(roles.iter().map(|r| string(r.as_str())).collect());
-        let item = with_key(Item::from([("roles".to_string(), roles)]), PERMISSIONS_PK.to_string(), route);
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(sdk_error)?;
+        let item = with_key(
+            Item::from([("roles".to_string(), roles)]),
+            PERMISSIONS_PK.to_string(),
+            route,
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 

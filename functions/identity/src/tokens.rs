@@ -53,8 +53,12 @@ pub struct IssuedToken {
 fn sign<T: Serialize>(secret: &[u8], claims: &T) -> String {
     // HS256 over a plain struct cannot fail: serialisation is infallible and any key length
     // is a valid HMAC key.
-    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret))
-        .expect("HS256 signing of plain claims cannot fail")
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .expect("HS256 signing of plain claims cannot fail")
 }
 
 pub fn issue_access_token(
@@ -74,7 +78,10 @@ pub fn issue_access_token(
         token_type: ACCESS_TOKEN_TYPE.to_string(),
     };
     let expires_at = Utc.timestamp_opt(exp, 0).single().unwrap_or(now);
-    IssuedToken { token: sign(secret, &claims), expires_at }
+    IssuedToken {
+        token: sign(secret, &claims),
+        expires_at,
+    }
 }
 
 pub fn issue_verification_token(secret: &[u8], account_id: &str, now: DateTime<Utc>) -> String {
@@ -142,7 +149,10 @@ mod tests {
         let issued = issue_access_token(SECRET, "acc-1", &roles, now(), 3600);
         assert_eq!(issued.expires_at, now() + Duration::seconds(3600));
         let claims = verify_access_token(SECRET, &issued.token, now()).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.roles, claims.token_type.as_str()), ("acc-1", roles, "access"));
+        assert_eq!(
+            (claims.sub.as_str(), claims.roles, claims.token_type.as_str()),
+            ("acc-1", roles, "access")
+        );
         assert_eq!(claims.iat, now().timestamp());
     }
 
@@ -150,32 +160,53 @@ mod tests {
     fn access_tokens_expire() {
         let issued = issue_access_token(SECRET, "acc-1", &[], now(), 60);
         assert!(verify_access_token(SECRET, &issued.token, now() + Duration::seconds(59)).is_ok());
-        assert_eq!(verify_access_token(SECRET, &issued.token, now() + Duration::seconds(60)), Err(TokenError::Expired));
+        assert_eq!(
+            verify_access_token(SECRET, &issued.token, now() + Duration::seconds(60)),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn verification_tokens_last_three_days() {
         let token = issue_verification_token(SECRET, "acc-2", now());
-        assert_eq!(verify_verification_token(SECRET, &token, now() + Duration::days(3) - Duration::seconds(1)).unwrap(), "acc-2");
-        assert_eq!(verify_verification_token(SECRET, &token, now() + Duration::days(3)), Err(TokenError::Expired));
+        assert_eq!(
+            verify_verification_token(SECRET, &token, now() + Duration::days(3) - Duration::seconds(1)).unwrap(),
+            "acc-2"
+        );
+        assert_eq!(
+            verify_verification_token(SECRET, &token, now() + Duration::days(3)),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn token_types_are_not_interchangeable() {
         let verification = issue_verification_token(SECRET, "acc-1", now());
         let access = issue_access_token(SECRET, "acc-1", &[], now(), 3600).token;
-        assert_eq!(verify_access_token(SECRET, &verification, now()), Err(TokenError::Invalid));
-        assert_eq!(verify_verification_token(SECRET, &access, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify_access_token(SECRET, &verification, now()),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            verify_verification_token(SECRET, &access, now()),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
     fn forged_and_garbage_tokens_are_invalid() {
         let other_key = b"another-secret-another-secret-another";
         let forged = issue_verification_token(other_key, "acc-1", now());
-        assert_eq!(verify_verification_token(SECRET, &forged, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify_verification_token(SECRET, &forged, now()),
+            Err(TokenError::Invalid)
+        );
         let mut tampered = issue_verification_token(SECRET, "acc-1", now());
         tampered.insert(tampered.len() / 2, 'x');
-        assert_eq!(verify_verification_token(SECRET, &tampered, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify_verification_token(SECRET, &tampered, now()),
+            Err(TokenError::Invalid)
+        );
         for garbage in ["", "abc", "a.b.c", "....", &"x".repeat(10_000)] {
             assert_eq!(verify_access_token(SECRET, garbage, now()), Err(TokenError::Invalid));
         }
@@ -185,8 +216,14 @@ mod tests {
     fn unsigned_tokens_are_refused() {
         use base64::Engine;
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        let claims = format!(r#"{{"sub":"a","roles":["admin"],"exp":{},"iat":0,"type":"access"}}"#, now().timestamp() + 999);
+        let claims = format!(
+            r#"{{"sub":"a","roles":["admin"],"exp":{},"iat":0,"type":"access"}}"#,
+            now().timestamp() + 999
+        );
         let none_token = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims));
-        assert_eq!(verify_access_token(SECRET, &none_token, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify_access_token(SECRET, &none_token, now()),
+            Err(TokenError::Invalid)
+        );
     }
 }

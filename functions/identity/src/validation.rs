@@ -40,7 +40,10 @@ pub struct ValidSignup {
 pub fn validate_signup(input: SignupInput) -> Result<ValidSignup, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     let email = errors.check("email", required(input.email).and_then(|e| normalize_email(&e)));
-    let username = errors.check("username", required(input.username).and_then(|u| normalize_username(&u)));
+    let username = errors.check(
+        "username",
+        required(input.username).and_then(|u| normalize_username(&u)),
+    );
     let password = errors.check("password", required(input.password).and_then(check_password));
     match (&password, input.password_confirmation) {
         (_, None) => errors.add("password_confirmation", "is required"),
@@ -53,8 +56,17 @@ pub fn validate_signup(input: SignupInput) -> Result<ValidSignup, Vec<FieldError
     let phone = errors.check("phone", normalize_phone(input.phone.as_deref()));
     let user_type = errors.check("user_type", check_user_type(input.user_type.as_deref()));
     match (email, username, password, name, phone, user_type) {
-        (Some(email), Some(username), Some(password), Some(name), Some(phone), Some(user_type)) if errors.is_empty() => {
-            Ok(ValidSignup { email, username, password, name, phone, user_type })
+        (Some(email), Some(username), Some(password), Some(name), Some(phone), Some(user_type))
+            if errors.is_empty() =>
+        {
+            Ok(ValidSignup {
+                email,
+                username,
+                password,
+                name,
+                phone,
+                user_type,
+            })
         }
         _ => Err(errors.0),
     }
@@ -71,10 +83,14 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
         return invalid();
     }
-    let Some((local, domain)) = email.split_once('@') else { return invalid() };
+    let Some((local, domain)) = email.split_once('@') else {
+        return invalid();
+    };
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
@@ -98,9 +114,16 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
 pub fn normalize_username(raw: &str) -> Result<String, String> {
     let username = raw.trim().to_lowercase();
     if !USERNAME_CHARS.contains(&username.chars().count()) {
-        return Err(format!("must be {} to {} characters", USERNAME_CHARS.start(), USERNAME_CHARS.end()));
+        return Err(format!(
+            "must be {} to {} characters",
+            USERNAME_CHARS.start(),
+            USERNAME_CHARS.end()
+        ));
     }
-    if !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c)) {
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+    {
         return Err("may only contain letters, digits, '_', '.' and '-'".into());
     }
     Ok(username)
@@ -111,7 +134,11 @@ pub fn check_password(password: String) -> Result<String, String> {
     if PASSWORD_CHARS.contains(&password.chars().count()) {
         Ok(password)
     } else {
-        Err(format!("must be {} to {} characters", PASSWORD_CHARS.start(), PASSWORD_CHARS.end()))
+        Err(format!(
+            "must be {} to {} characters",
+            PASSWORD_CHARS.start(),
+            PASSWORD_CHARS.end()
+        ))
     }
 }
 
@@ -119,7 +146,11 @@ pub fn check_password(password: String) -> Result<String, String> {
 pub fn normalize_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
     if !NAME_CHARS.contains(&name.chars().count()) {
-        return Err(format!("must be {} to {} characters", NAME_CHARS.start(), NAME_CHARS.end()));
+        return Err(format!(
+            "must be {} to {} characters",
+            NAME_CHARS.start(),
+            NAME_CHARS.end()
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("may not contain control characters".into());
@@ -129,7 +160,9 @@ pub fn normalize_name(raw: &str) -> Result<String, String> {
 
 /// Optional; `^\+?1?\d{9,15}$` (cride). An empty value means no phone.
 pub fn normalize_phone(raw: Option<&str>) -> Result<Option<String>, String> {
-    let Some(phone) = raw.map(str::trim).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let Some(phone) = raw.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
     let digits = phone.strip_prefix('+').unwrap_or(phone);
     let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     // `1?\d{9,15}`: 9 to 15 digits, or 16 when the first one is the optional `1`.
@@ -151,7 +184,10 @@ pub fn check_user_type(raw: Option<&str>) -> Result<Option<String>, String> {
 
 /// A role name given to an admin command: lowercase letters, digits and `_`, 1–32 characters.
 pub fn check_role(role: &str) -> Result<(), String> {
-    let ok = (1..=32).contains(&role.len()) && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let ok = (1..=32).contains(&role.len())
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -192,7 +228,10 @@ mod tests {
     #[test]
     fn every_missing_field_is_reported_at_once() {
         let result = validate_signup(SignupInput::default());
-        assert_eq!(fields(result), vec!["email", "username", "password", "password_confirmation", "name"]);
+        assert_eq!(
+            fields(result),
+            vec!["email", "username", "password", "password_confirmation", "name"]
+        );
     }
 
     #[test]
@@ -207,7 +246,10 @@ mod tests {
             user_type: Some("admin".into()),
         };
         let result = validate_signup(input);
-        assert_eq!(fields(result), vec!["email", "username", "password", "name", "phone", "user_type"]);
+        assert_eq!(
+            fields(result),
+            vec!["email", "username", "password", "name", "phone", "user_type"]
+        );
     }
 
     #[test]
@@ -219,8 +261,13 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(normalize_email(" A.B+c@Sub.Example.org ").unwrap(), "a.b+c@sub.example.org");
-        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a b@c.co", "a@b..co", "a@@b.co", ".a@b.co", "a@-b.co"] {
+        assert_eq!(
+            normalize_email(" A.B+c@Sub.Example.org ").unwrap(),
+            "a.b+c@sub.example.org"
+        );
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a b@c.co", "a@b..co", "a@@b.co", ".a@b.co", "a@-b.co",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
         assert!(normalize_email(&format!("{}@b.co", "a".repeat(65))).is_err());
@@ -260,14 +307,24 @@ mod tests {
         for good in ["123456789", "+123456789", "+1123456789012345", "999999999999999"] {
             assert!(normalize_phone(Some(good)).unwrap().is_some(), "{good}");
         }
-        for bad in ["12345678", "+", "+2123456789012345", "1234567890123456789", "12345678a", "++123456789"] {
+        for bad in [
+            "12345678",
+            "+",
+            "+2123456789012345",
+            "1234567890123456789",
+            "12345678a",
+            "++123456789",
+        ] {
             assert!(normalize_phone(Some(bad)).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn user_types_and_roles() {
-        assert_eq!(check_user_type(Some("restaurant")).unwrap().as_deref(), Some("restaurant"));
+        assert_eq!(
+            check_user_type(Some("restaurant")).unwrap().as_deref(),
+            Some("restaurant")
+        );
         assert!(check_user_type(Some("admin")).is_err());
         assert!(check_role("officer").is_ok());
         assert!(check_role("Officer").is_err());

@@ -25,7 +25,10 @@ pub const FIXTURE_INFRACTIONS: [(&str, &str); 3] = [
 ];
 
 #[derive(Debug, Parser)]
-#[command(name = "infractions-admin", about = "Andes infractions admin commands (reads INFRACTIONS_TABLE, IDENTITY_TABLE and the AWS_* environment)")]
+#[command(
+    name = "infractions-admin",
+    about = "Andes infractions admin commands (reads INFRACTIONS_TABLE, IDENTITY_TABLE and the AWS_* environment)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -59,9 +62,16 @@ pub async fn run(store: &Store, identity: &IdentityStore, command: Command) -> A
     match command {
         Command::IssueOfficerKey { officer_id } => {
             let id = normalize_id(&officer_id).map_err(|m| format!("officer id {m}"))?;
-            let officer = store.get_officer(&id).await.map_err(text)?.ok_or_else(|| format!("no officer with id {id}"))?;
+            let officer = store
+                .get_officer(&id)
+                .await
+                .map_err(text)?
+                .ok_or_else(|| format!("no officer with id {id}"))?;
             let issued = rotate_key(store, identity, officer).await.map_err(text)?;
-            println!("issued API key {} for officer {id}; the key is shown only this once:", issued.prefix);
+            println!(
+                "issued API key {} for officer {id}; the key is shown only this once:",
+                issued.prefix
+            );
             println!("{}", issued.key);
             Ok(())
         }
@@ -83,13 +93,26 @@ pub async fn rotate_key(store: &Store, identity: &IdentityStore, mut officer: Of
 }
 
 async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool) -> Result<(), ApiError> {
-    let say = |line: String| if print_env { eprintln!("{line}") } else { println!("{line}") };
+    let say = |line: String| {
+        if print_env {
+            eprintln!("{line}")
+        } else {
+            println!("{line}")
+        }
+    };
     let now = ids::now_rfc3339();
 
     let person_id = match store.person_id_by_email(FIXTURE_EMAIL).await? {
         Some(id) => id,
         None => {
-            let person = Person { id: FIXTURE_PERSON_ID.into(), name: "Pedro".into(), email: FIXTURE_EMAIL.into(), created: now.clone(), updated: now.clone(), version: 1 };
+            let person = Person {
+                id: FIXTURE_PERSON_ID.into(),
+                name: "Pedro".into(),
+                email: FIXTURE_EMAIL.into(),
+                created: now.clone(),
+                updated: now.clone(),
+                version: 1,
+            };
             store.create_person(&person).await?;
             say(format!("created person Pedro <{FIXTURE_EMAIL}> (id {})", person.id));
             person.id
@@ -97,9 +120,19 @@ async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool)
     };
 
     if store.get_vehicle(FIXTURE_PLATE).await?.is_none() {
-        let vehicle = Vehicle { plate: FIXTURE_PLATE.into(), brand: "Ford".into(), color: "Rojo".into(), owner_id: person_id.clone(), created: now.clone(), updated: now.clone(), version: 1 };
+        let vehicle = Vehicle {
+            plate: FIXTURE_PLATE.into(),
+            brand: "Ford".into(),
+            color: "Rojo".into(),
+            owner_id: person_id.clone(),
+            created: now.clone(),
+            updated: now.clone(),
+            version: 1,
+        };
         store.create_vehicle(&vehicle).await?;
-        say(format!("created vehicle {FIXTURE_PLATE} (Ford, Rojo) owned by {person_id}"));
+        say(format!(
+            "created vehicle {FIXTURE_PLATE} (Ford, Rojo) owned by {person_id}"
+        ));
     }
 
     let existing = match store.officer_id_by_badge(FIXTURE_BADGE).await? {
@@ -109,9 +142,20 @@ async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool)
     let officer = match existing {
         Some(officer) => officer,
         None => {
-            let officer = Officer { id: FIXTURE_OFFICER_ID.into(), name: "Oficial pedro".into(), badge: FIXTURE_BADGE, key_prefix: None, created: now.clone(), updated: now.clone(), version: 1 };
+            let officer = Officer {
+                id: FIXTURE_OFFICER_ID.into(),
+                name: "Oficial pedro".into(),
+                badge: FIXTURE_BADGE,
+                key_prefix: None,
+                created: now.clone(),
+                updated: now.clone(),
+                version: 1,
+            };
             store.create_officer(&officer).await?;
-            say(format!("created officer Oficial pedro, badge {FIXTURE_BADGE} (id {})", officer.id));
+            say(format!(
+                "created officer Oficial pedro, badge {FIXTURE_BADGE} (id {})",
+                officer.id
+            ));
             officer
         }
     };
@@ -132,7 +176,10 @@ async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool)
 
     let officer_id = officer.id.clone();
     let issued = rotate_key(store, identity, officer).await?;
-    say(format!("issued officer API key {} (previous key revoked)", issued.prefix));
+    say(format!(
+        "issued officer API key {} (previous key revoked)",
+        issued.prefix
+    ));
     if print_env {
         println!("INFRACTIONS_OFFICER_ID={officer_id}");
         println!("INFRACTIONS_OFFICER_KEY={}", issued.key);

@@ -1,8 +1,8 @@
 //! Entities, validation rules and the report merge: pure code, no AWS.
 
 use andes_shared::http::FieldError;
-use andes_shared::validation::FieldErrors;
 use andes_shared::ids;
+use andes_shared::validation::FieldErrors;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -113,18 +113,28 @@ pub fn merge_report(vehicles: Vec<(Vehicle, Vec<Infraction>)>) -> Vec<ReportEntr
     let mut entries: Vec<ReportEntry> = vehicles
         .into_iter()
         .flat_map(|(vehicle, infractions)| {
-            infractions.into_iter().map(move |infraction| ReportEntry::new(&vehicle, infraction)).collect::<Vec<_>>()
+            infractions
+                .into_iter()
+                .map(move |infraction| ReportEntry::new(&vehicle, infraction))
+                .collect::<Vec<_>>()
         })
         .collect();
     entries.sort_by(|a, b| {
-        b.timestamp.cmp(&a.timestamp).then_with(|| b.created.cmp(&a.created)).then_with(|| b.id.cmp(&a.id))
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| b.created.cmp(&a.created))
+            .then_with(|| b.id.cmp(&a.id))
     });
     entries
 }
 
 /// Upper-case, spaces and hyphens removed, 1–10 of `[A-Z0-9]`.
 pub fn normalize_plate(raw: &str) -> Result<String, String> {
-    let plate: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    let plate: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_uppercase();
     if plate.is_empty() {
         return Err("is required".into());
     }
@@ -170,13 +180,20 @@ pub fn parse_badge(value: &Value) -> Result<u64, String> {
 /// refuses one more than five minutes after `now`. Returns it normalised to UTC.
 pub fn parse_timestamp(raw: &str, now: DateTime<Utc>) -> Result<String, String> {
     let raw = raw.trim();
-    let parsed = DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).or_else(|_| {
-        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    let parsed = DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
             .map(|naive| naive.and_utc())
             .ok_or(())
-    });
+        });
     let Ok(time) = parsed else {
         return Err("is not a valid RFC 3339 date-time (e.g. 2024-05-01T13:45:00Z)".into());
     };
@@ -199,13 +216,21 @@ pub struct NewInfraction {
 
 pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<NewInfraction, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
-    let plate = errors.required_text(body, "placa_patente").and_then(|p| errors.check("placa_patente", normalize_plate(p)));
-    let timestamp = errors.required_text(body, "timestamp").and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
+    let plate = errors
+        .required_text(body, "placa_patente")
+        .and_then(|p| errors.check("placa_patente", normalize_plate(p)));
+    let timestamp = errors
+        .required_text(body, "timestamp")
+        .and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
     let comments = errors.required_text(body, "comentarios").and_then(|c| {
         let count = c.chars().count();
         errors.check(
             "comentarios",
-            if count > COMMENTS_MAX_CHARS { Err(format!("must be at most {COMMENTS_MAX_CHARS} characters")) } else { Ok(c.to_string()) },
+            if count > COMMENTS_MAX_CHARS {
+                Err(format!("must be at most {COMMENTS_MAX_CHARS} characters"))
+            } else {
+                Ok(c.to_string())
+            },
         )
     });
     errors.finish(|| NewInfraction {
@@ -225,7 +250,13 @@ pub struct PersonInput {
 pub fn validate_person(body: &Map<String, Value>, partial: bool) -> Result<PersonInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     errors.unknown(body, &["name", "email"]);
-    let get = |errors: &mut FieldErrors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
+    let get = |errors: &mut FieldErrors, field: &str| {
+        if partial {
+            errors.text(body, field)
+        } else {
+            errors.required_text(body, field)
+        }
+    };
     let name = get(&mut errors, "name").and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
     let email = get(&mut errors, "email").and_then(|e| errors.check("email", normalize_email(e)));
     errors.finish(|| PersonInput { name, email })
@@ -246,12 +277,27 @@ pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<Vehi
     } else {
         errors.unknown(body, &["plate", "brand", "color", "owner_id"]);
     }
-    let get = |errors: &mut FieldErrors, field: &str| if partial { errors.text(body, field) } else { errors.required_text(body, field) };
-    let plate = if partial { None } else { get(&mut errors, "plate").and_then(|p| errors.check("plate", normalize_plate(p))) };
+    let get = |errors: &mut FieldErrors, field: &str| {
+        if partial {
+            errors.text(body, field)
+        } else {
+            errors.required_text(body, field)
+        }
+    };
+    let plate = if partial {
+        None
+    } else {
+        get(&mut errors, "plate").and_then(|p| errors.check("plate", normalize_plate(p)))
+    };
     let brand = get(&mut errors, "brand").and_then(|b| errors.check("brand", normalize_text(b, TEXT_MAX_CHARS)));
     let color = get(&mut errors, "color").and_then(|c| errors.check("color", normalize_text(c, TEXT_MAX_CHARS)));
     let owner_id = get(&mut errors, "owner_id").and_then(|o| errors.check("owner_id", normalize_id(o)));
-    errors.finish(|| VehicleInput { plate, brand, color, owner_id })
+    errors.finish(|| VehicleInput {
+        plate,
+        brand,
+        color,
+        owner_id,
+    })
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -263,8 +309,12 @@ pub struct OfficerInput {
 pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<OfficerInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     errors.unknown(body, &["name", "badge"]);
-    let name = if partial { errors.text(body, "name") } else { errors.required_text(body, "name") }
-        .and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
+    let name = if partial {
+        errors.text(body, "name")
+    } else {
+        errors.required_text(body, "name")
+    }
+    .and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
     let badge = match body.get("badge") {
         None | Some(Value::Null) if partial => None,
         None | Some(Value::Null) => {
@@ -299,7 +349,9 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -317,9 +369,18 @@ mod tests {
 
     #[test]
     fn timestamps_are_parsed_normalised_and_not_in_the_future() {
-        assert_eq!(parse_timestamp("2024-05-01T09:00:00-03:00", now()).unwrap(), "2024-05-01T12:00:00.000Z");
-        assert_eq!(parse_timestamp("2024-04-30 10:11:12", now()).unwrap(), "2024-04-30T10:11:12.000Z");
-        assert_eq!(parse_timestamp("2024-05-01T12:04:59Z", now()).unwrap(), "2024-05-01T12:04:59.000Z");
+        assert_eq!(
+            parse_timestamp("2024-05-01T09:00:00-03:00", now()).unwrap(),
+            "2024-05-01T12:00:00.000Z"
+        );
+        assert_eq!(
+            parse_timestamp("2024-04-30 10:11:12", now()).unwrap(),
+            "2024-04-30T10:11:12.000Z"
+        );
+        assert_eq!(
+            parse_timestamp("2024-05-01T12:04:59Z", now()).unwrap(),
+            "2024-05-01T12:04:59.000Z"
+        );
         assert!(parse_timestamp("2024-05-01T12:05:01Z", now()).is_err());
         assert!(parse_timestamp("2030-01-01T00:00:00Z", now()).is_err());
         assert!(parse_timestamp("yesterday", now()).is_err());
@@ -329,11 +390,28 @@ mod tests {
 
     #[test]
     fn infraction_bodies_are_validated_field_by_field() {
-        let valid = validate_infraction(&body(json!({"placa_patente": "gpz402", "timestamp": "2024-05-01T10:00:00Z", "comentarios": ""})), now()).unwrap();
-        assert_eq!(valid, NewInfraction { plate: "GPZ402".into(), timestamp: "2024-05-01T10:00:00.000Z".into(), comments: String::new() });
-        assert_eq!(fields(validate_infraction(&body(json!({})), now()).unwrap_err()), ["placa_patente", "timestamp", "comentarios"]);
+        let valid = validate_infraction(
+            &body(json!({"placa_patente": "gpz402", "timestamp": "2024-05-01T10:00:00Z", "comentarios": ""})),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            valid,
+            NewInfraction {
+                plate: "GPZ402".into(),
+                timestamp: "2024-05-01T10:00:00.000Z".into(),
+                comments: String::new()
+            }
+        );
+        assert_eq!(
+            fields(validate_infraction(&body(json!({})), now()).unwrap_err()),
+            ["placa_patente", "timestamp", "comentarios"]
+        );
         let bad = json!({"placa_patente": 12, "timestamp": "2099-01-01T00:00:00Z", "comentarios": "x".repeat(3001)});
-        assert_eq!(fields(validate_infraction(&body(bad), now()).unwrap_err()), ["placa_patente", "timestamp", "comentarios"]);
+        assert_eq!(
+            fields(validate_infraction(&body(bad), now()).unwrap_err()),
+            ["placa_patente", "timestamp", "comentarios"]
+        );
         let max = json!({"placa_patente": "A1", "timestamp": "2024-05-01T10:00:00Z", "comentarios": "é".repeat(3000)});
         assert!(validate_infraction(&body(max), now()).is_ok());
     }
@@ -341,53 +419,145 @@ mod tests {
     #[test]
     fn person_bodies() {
         let ok = validate_person(&body(json!({"name": " Pedro ", "email": "Pedro@Gmail.com"})), false).unwrap();
-        assert_eq!(ok, PersonInput { name: Some("Pedro".into()), email: Some("pedro@gmail.com".into()) });
-        assert_eq!(fields(validate_person(&body(json!({})), false).unwrap_err()), ["name", "email"]);
-        assert_eq!(fields(validate_person(&body(json!({"name": "x".repeat(301), "email": "nope"})), false).unwrap_err()), ["name", "email"]);
+        assert_eq!(
+            ok,
+            PersonInput {
+                name: Some("Pedro".into()),
+                email: Some("pedro@gmail.com".into())
+            }
+        );
+        assert_eq!(
+            fields(validate_person(&body(json!({})), false).unwrap_err()),
+            ["name", "email"]
+        );
+        assert_eq!(
+            fields(validate_person(&body(json!({"name": "x".repeat(301), "email": "nope"})), false).unwrap_err()),
+            ["name", "email"]
+        );
         assert!(validate_person(&body(json!({"name": "x".repeat(300), "email": "a@b.co"})), false).is_ok());
         assert_eq!(validate_person(&body(json!({})), true).unwrap(), PersonInput::default());
-        assert_eq!(fields(validate_person(&body(json!({"id": "x"})), true).unwrap_err()), ["id"]);
+        assert_eq!(
+            fields(validate_person(&body(json!({"id": "x"})), true).unwrap_err()),
+            ["id"]
+        );
     }
 
     #[test]
     fn vehicle_bodies() {
-        let ok = validate_vehicle(&body(json!({"plate": "gpz-402", "brand": "Ford", "color": "Rojo", "owner_id": "p1"})), false).unwrap();
+        let ok = validate_vehicle(
+            &body(json!({"plate": "gpz-402", "brand": "Ford", "color": "Rojo", "owner_id": "p1"})),
+            false,
+        )
+        .unwrap();
         assert_eq!(ok.plate.as_deref(), Some("GPZ402"));
-        assert_eq!(fields(validate_vehicle(&body(json!({"brand": ""})), false).unwrap_err()), ["plate", "brand", "color", "owner_id"]);
-        assert_eq!(fields(validate_vehicle(&body(json!({"plate": "X1"})), true).unwrap_err()), ["plate"]);
-        assert_eq!(validate_vehicle(&body(json!({"color": "Azul"})), true).unwrap().color.as_deref(), Some("Azul"));
+        assert_eq!(
+            fields(validate_vehicle(&body(json!({"brand": ""})), false).unwrap_err()),
+            ["plate", "brand", "color", "owner_id"]
+        );
+        assert_eq!(
+            fields(validate_vehicle(&body(json!({"plate": "X1"})), true).unwrap_err()),
+            ["plate"]
+        );
+        assert_eq!(
+            validate_vehicle(&body(json!({"color": "Azul"})), true)
+                .unwrap()
+                .color
+                .as_deref(),
+            Some("Azul")
+        );
         assert!(validate_vehicle(&body(json!({"owner_id": "PERSON#1"})), true).is_err());
     }
 
     #[test]
     fn officer_bodies() {
-        assert_eq!(validate_officer(&body(json!({"name": "Oficial", "badge": 7})), false).unwrap().badge, Some(7));
-        assert_eq!(validate_officer(&body(json!({"name": "Oficial", "badge": "8"})), false).unwrap().badge, Some(8));
+        assert_eq!(
+            validate_officer(&body(json!({"name": "Oficial", "badge": 7})), false)
+                .unwrap()
+                .badge,
+            Some(7)
+        );
+        assert_eq!(
+            validate_officer(&body(json!({"name": "Oficial", "badge": "8"})), false)
+                .unwrap()
+                .badge,
+            Some(8)
+        );
         for bad in [json!(0), json!(-1), json!(1.5), json!("x"), json!(true)] {
-            assert_eq!(fields(validate_officer(&body(json!({"name": "O", "badge": bad})), false).unwrap_err()), ["badge"]);
+            assert_eq!(
+                fields(validate_officer(&body(json!({"name": "O", "badge": bad})), false).unwrap_err()),
+                ["badge"]
+            );
         }
-        assert_eq!(fields(validate_officer(&body(json!({})), false).unwrap_err()), ["name", "badge"]);
-        assert_eq!(validate_officer(&body(json!({})), true).unwrap(), OfficerInput::default());
+        assert_eq!(
+            fields(validate_officer(&body(json!({})), false).unwrap_err()),
+            ["name", "badge"]
+        );
+        assert_eq!(
+            validate_officer(&body(json!({})), true).unwrap(),
+            OfficerInput::default()
+        );
     }
 
     fn vehicle(plate: &str) -> Vehicle {
-        Vehicle { plate: plate.into(), brand: "Ford".into(), color: "Rojo".into(), owner_id: "p".into(), created: "c".into(), updated: "u".into(), version: 1 }
+        Vehicle {
+            plate: plate.into(),
+            brand: "Ford".into(),
+            color: "Rojo".into(),
+            owner_id: "p".into(),
+            created: "c".into(),
+            updated: "u".into(),
+            version: 1,
+        }
     }
 
     fn infraction(id: &str, plate: &str, timestamp: &str) -> Infraction {
-        Infraction { id: id.into(), plate: plate.into(), timestamp: timestamp.into(), comments: "c".into(), officer_id: "o".into(), officer_name: "n".into(), created: "2024-01-01T00:00:00.000Z".into() }
+        Infraction {
+            id: id.into(),
+            plate: plate.into(),
+            timestamp: timestamp.into(),
+            comments: "c".into(),
+            officer_id: "o".into(),
+            officer_name: "n".into(),
+            created: "2024-01-01T00:00:00.000Z".into(),
+        }
     }
 
     #[test]
     fn report_merges_vehicles_newest_first_with_every_key() {
         let report = merge_report(vec![
-            (vehicle("AAA1"), vec![infraction("1", "AAA1", "2024-01-01T00:00:00.000Z"), infraction("3", "AAA1", "2024-03-01T00:00:00.000Z")]),
-            (vehicle("BBB2"), vec![infraction("2", "BBB2", "2024-02-01T00:00:00.000Z")]),
+            (
+                vehicle("AAA1"),
+                vec![
+                    infraction("1", "AAA1", "2024-01-01T00:00:00.000Z"),
+                    infraction("3", "AAA1", "2024-03-01T00:00:00.000Z"),
+                ],
+            ),
+            (
+                vehicle("BBB2"),
+                vec![infraction("2", "BBB2", "2024-02-01T00:00:00.000Z")],
+            ),
             (vehicle("CCC3"), vec![]),
         ]);
-        assert_eq!(report.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["3", "2", "1"]);
+        assert_eq!(
+            report.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["3", "2", "1"]
+        );
         let json = serde_json::to_value(&report[1]).unwrap();
-        for key in ["id", "vehicle_id", "comments", "officer_id", "created_at", "plate", "vehicle_brand", "vehicle_color", "brand", "color", "timestamp", "officer_name", "created"] {
+        for key in [
+            "id",
+            "vehicle_id",
+            "comments",
+            "officer_id",
+            "created_at",
+            "plate",
+            "vehicle_brand",
+            "vehicle_color",
+            "brand",
+            "color",
+            "timestamp",
+            "officer_name",
+            "created",
+        ] {
             assert!(json.get(key).is_some(), "{key}");
         }
         assert_eq!(json["vehicle_id"], "BBB2");

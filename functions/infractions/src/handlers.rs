@@ -38,18 +38,26 @@ impl State {
     }
 
     fn identity(&self) -> Result<&identity::store::Store, ApiError> {
-        self.identity.as_ref().ok_or_else(|| ApiError::internal("IDENTITY_TABLE is not configured"))
+        self.identity
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("IDENTITY_TABLE is not configured"))
     }
 }
 
 type HttpResult = Result<Response<Body>, ApiError>;
 
 fn path_param(request: &Request, name: &str) -> Option<String> {
-    request.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_string)
+    request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_string)
 }
 
 fn query_param(request: &Request, name: &str) -> Option<String> {
-    request.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+    request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_string)
 }
 
 fn body(request: &Request, max: usize) -> Result<Map<String, Value>, ApiError> {
@@ -71,8 +79,13 @@ pub async fn cargar_infraccion(state: &State, request: Request) -> HttpResult {
     }
     let body = body(&request, MAX_INFRACTION_BODY_BYTES)?;
     let input = validate_infraction(&body, Utc::now()).map_err(ApiError::Validation)?;
-    let (vehicle, officer) = tokio::try_join!(state.store.get_vehicle(&input.plate), state.store.get_officer(&principal.id))?;
-    let Some(officer) = officer else { return Err(ApiError::Forbidden(OFFICER_NOT_FOUND.into())) };
+    let (vehicle, officer) = tokio::try_join!(
+        state.store.get_vehicle(&input.plate),
+        state.store.get_officer(&principal.id)
+    )?;
+    let Some(officer) = officer else {
+        return Err(ApiError::Forbidden(OFFICER_NOT_FOUND.into()));
+    };
     if vehicle.is_none() {
         return Err(ApiError::NotFound(VEHICLE_NOT_FOUND.into()));
     }
@@ -141,7 +154,9 @@ pub async fn list_officers(state: &State, request: Request) -> HttpResult {
 
 async fn find_person(state: &State, request: &Request) -> Result<Person, ApiError> {
     let not_found = || ApiError::NotFound("person not found".into());
-    let id = path_param(request, "id").and_then(|id| normalize_id(&id).ok()).ok_or_else(not_found)?;
+    let id = path_param(request, "id")
+        .and_then(|id| normalize_id(&id).ok())
+        .ok_or_else(not_found)?;
     state.store.get_person(&id).await?.ok_or_else(not_found)
 }
 
@@ -174,7 +189,10 @@ pub async fn update_person(state: &State, request: Request) -> HttpResult {
     if let Some(email) = input.email {
         person.email = email;
     }
-    state.store.update_person(&mut person, &old_email, &ids::now_rfc3339()).await?;
+    state
+        .store
+        .update_person(&mut person, &old_email, &ids::now_rfc3339())
+        .await?;
     ok(&person)
 }
 
@@ -201,7 +219,9 @@ pub async fn delete_person(state: &State, request: Request) -> HttpResult {
 
 async fn find_vehicle(state: &State, request: &Request) -> Result<Vehicle, ApiError> {
     let not_found = || ApiError::NotFound("vehicle not found".into());
-    let plate = path_param(request, "plate").and_then(|p| normalize_plate(&p).ok()).ok_or_else(not_found)?;
+    let plate = path_param(request, "plate")
+        .and_then(|p| normalize_plate(&p).ok())
+        .ok_or_else(not_found)?;
     state.store.get_vehicle(&plate).await?.ok_or_else(not_found)
 }
 
@@ -238,7 +258,10 @@ pub async fn update_vehicle(state: &State, request: Request) -> HttpResult {
     if let Some(owner_id) = input.owner_id {
         vehicle.owner_id = owner_id;
     }
-    state.store.update_vehicle(&mut vehicle, &old_owner, &ids::now_rfc3339()).await?;
+    state
+        .store
+        .update_vehicle(&mut vehicle, &old_owner, &ids::now_rfc3339())
+        .await?;
     ok(&vehicle)
 }
 
@@ -253,7 +276,9 @@ pub async fn delete_vehicle(state: &State, request: Request) -> HttpResult {
 
 async fn find_officer(state: &State, request: &Request) -> Result<Officer, ApiError> {
     let not_found = || ApiError::NotFound("officer not found".into());
-    let id = path_param(request, "id").and_then(|id| normalize_id(&id).ok()).ok_or_else(not_found)?;
+    let id = path_param(request, "id")
+        .and_then(|id| normalize_id(&id).ok())
+        .ok_or_else(not_found)?;
     state.store.get_officer(&id).await?.ok_or_else(not_found)
 }
 
@@ -289,7 +314,10 @@ pub async fn create_officer(state: &State, request: Request) -> HttpResult {
         keys::revoke(identity, Some(&issued.prefix)).await?;
         return Err(error);
     }
-    created(&OfficerWithKey { officer: &officer, api_key: issued.key })
+    created(&OfficerWithKey {
+        officer: &officer,
+        api_key: issued.key,
+    })
 }
 
 pub async fn get_officer(state: &State, request: Request) -> HttpResult {
@@ -306,7 +334,10 @@ pub async fn update_officer(state: &State, request: Request) -> HttpResult {
     if let Some(badge) = input.badge {
         officer.badge = badge;
     }
-    state.store.update_officer(&mut officer, old_badge, &ids::now_rfc3339()).await?;
+    state
+        .store
+        .update_officer(&mut officer, old_badge, &ids::now_rfc3339())
+        .await?;
     ok(&officer)
 }
 
@@ -329,7 +360,10 @@ mod tests {
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
             .build();
-        State { store: Store::new(aws_sdk_dynamodb::Client::from_conf(config), "t"), identity: None }
+        State {
+            store: Store::new(aws_sdk_dynamodb::Client::from_conf(config), "t"),
+            identity: None,
+        }
     }
 
     fn request(method: Method, body: &str) -> Request {
@@ -341,14 +375,18 @@ mod tests {
     #[tokio::test]
     async fn other_methods_are_405_before_anything_else() {
         for method in [Method::GET, Method::PUT, Method::DELETE, Method::PATCH] {
-            let error = cargar_infraccion(&state(), request(method, "{not json")).await.unwrap_err();
+            let error = cargar_infraccion(&state(), request(method, "{not json"))
+                .await
+                .unwrap_err();
             assert_eq!(error.status(), StatusCode::METHOD_NOT_ALLOWED);
         }
     }
 
     #[tokio::test]
     async fn anonymous_posts_are_refused() {
-        let error = cargar_infraccion(&state(), request(Method::POST, "{}")).await.unwrap_err();
+        let error = cargar_infraccion(&state(), request(Method::POST, "{}"))
+            .await
+            .unwrap_err();
         assert_eq!(error.status(), StatusCode::UNAUTHORIZED);
     }
 
@@ -360,11 +398,17 @@ mod tests {
 
     #[tokio::test]
     async fn admin_bodies_are_validated_before_any_read() {
-        let error = create_person(&state(), request(Method::POST, "{bad")).await.unwrap_err();
+        let error = create_person(&state(), request(Method::POST, "{bad"))
+            .await
+            .unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
-        let error = create_vehicle(&state(), request(Method::POST, r#"{"plate":"??"}"#)).await.unwrap_err();
+        let error = create_vehicle(&state(), request(Method::POST, r#"{"plate":"??"}"#))
+            .await
+            .unwrap_err();
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let error = create_officer(&state(), request(Method::POST, r#"{"name":"x","badge":0}"#)).await.unwrap_err();
+        let error = create_officer(&state(), request(Method::POST, r#"{"name":"x","badge":0}"#))
+            .await
+            .unwrap_err();
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -27,10 +27,15 @@ pub async fn issue_officer_key(identity: &IdentityStore, officer_id: &str) -> Re
             revoked: false,
         };
         if identity.put_api_key(&record).await? {
-            return Ok(IssuedKey { key: new.key, prefix: new.prefix });
+            return Ok(IssuedKey {
+                key: new.key,
+                prefix: new.prefix,
+            });
         }
     }
-    Err(ApiError::Unavailable("could not find a free key prefix; try again".into()))
+    Err(ApiError::Unavailable(
+        "could not find a free key prefix; try again".into(),
+    ))
 }
 
 /// Revokes a key; a key that is already gone is fine.

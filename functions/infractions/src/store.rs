@@ -4,9 +4,13 @@
 use std::time::Duration;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{
+    self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError,
+};
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -71,7 +75,13 @@ pub fn person_item(person: &Person) -> Result<Item, ApiError> {
 }
 
 pub fn vehicle_item(vehicle: &Vehicle) -> Result<Item, ApiError> {
-    entity_item(vehicle, vehicle_pk(&vehicle.plate), VEHICLE_SK, VEHICLES, &vehicle.plate)
+    entity_item(
+        vehicle,
+        vehicle_pk(&vehicle.plate),
+        VEHICLE_SK,
+        VEHICLES,
+        &vehicle.plate,
+    )
 }
 
 pub fn officer_item(officer: &Officer) -> Result<Item, ApiError> {
@@ -80,7 +90,10 @@ pub fn officer_item(officer: &Officer) -> Result<Item, ApiError> {
 
 pub fn infraction_item(infraction: &Infraction) -> Result<Item, ApiError> {
     let mut item = to_item(infraction)?;
-    item.extend(key(vehicle_pk(&infraction.plate), infraction_sk(&infraction.timestamp, &infraction.id)));
+    item.extend(key(
+        vehicle_pk(&infraction.plate),
+        infraction_sk(&infraction.timestamp, &infraction.id),
+    ));
     Ok(item)
 }
 
@@ -108,11 +121,19 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, ApiError> {
-        let put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition).build().map_err(ApiError::internal)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .build()
+            .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -130,12 +151,22 @@ impl Store {
     }
 
     fn delete(&self, key: Item, condition: Option<&str>) -> Result<TransactWriteItem, ApiError> {
-        let delete = Delete::builder().table_name(&self.table).set_key(Some(key)).set_condition_expression(condition.map(str::to_string)).build().map_err(ApiError::internal)?;
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .set_condition_expression(condition.map(str::to_string))
+            .build()
+            .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     fn exists(&self, key: Item) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder().table_name(&self.table).set_key(Some(key)).condition_expression("attribute_exists(pk)").build().map_err(ApiError::internal)?;
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -170,11 +201,16 @@ impl Store {
     pub async fn create_person(&self, person: &Person) -> Result<(), ApiError> {
         let writes = vec![
             self.put(person_item(person)?, "attribute_not_exists(pk)")?,
-            self.put(guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id), "attribute_not_exists(pk)")?,
+            self.put(
+                guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id),
+                "attribute_not_exists(pk)",
+            )?,
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("email already registered".into())),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => {
+                Err(ApiError::Conflict("email already registered".into()))
+            }
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("person already exists".into())),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -190,11 +226,16 @@ impl Store {
         let email_changed = email_pk(old_email) != email_pk(&person.email);
         if email_changed {
             writes.push(self.delete(key(email_pk(old_email), EMAIL_SK), None)?);
-            writes.push(self.put(guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id), "attribute_not_exists(pk)")?);
+            writes.push(self.put(
+                guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id),
+                "attribute_not_exists(pk)",
+            )?);
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("email already registered".into())),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => {
+                Err(ApiError::Conflict("email already registered".into()))
+            }
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the person was {MODIFIED}"))),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -259,9 +300,9 @@ impl Store {
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&0) || failed.contains(&1) => {
-                Err(ApiError::Conflict("a vehicle with this plate is already registered".into()))
-            }
+            Err(TransactionError::Conditions(failed)) if failed.contains(&0) || failed.contains(&1) => Err(
+                ApiError::Conflict("a vehicle with this plate is already registered".into()),
+            ),
             Err(TransactionError::Conditions(_)) => Err(owner_missing()),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -290,7 +331,10 @@ impl Store {
     /// Deletes the vehicle and its owner link in one transaction, then its infractions.
     pub async fn delete_vehicle(&self, vehicle: &Vehicle) -> Result<(), ApiError> {
         let writes = vec![
-            self.delete(key(vehicle_pk(&vehicle.plate), VEHICLE_SK), Some("attribute_exists(pk)"))?,
+            self.delete(
+                key(vehicle_pk(&vehicle.plate), VEHICLE_SK),
+                Some("attribute_exists(pk)"),
+            )?,
             self.delete(key(person_pk(&vehicle.owner_id), link_sk(&vehicle.plate)), None)?,
         ];
         match self.transact(writes).await {
@@ -321,7 +365,9 @@ impl Store {
             for item in output.items.unwrap_or_default() {
                 match item.get("sk") {
                     Some(AttributeValue::S(sk)) if sk == VEHICLE_SK => vehicle = Some(from_item::<Vehicle>(item)?),
-                    Some(AttributeValue::S(sk)) if sk.starts_with("INFRACTION#") => infractions.push(from_item::<Infraction>(item)?),
+                    Some(AttributeValue::S(sk)) if sk.starts_with("INFRACTION#") => {
+                        infractions.push(from_item::<Infraction>(item)?)
+                    }
                     _ => {}
                 }
             }
@@ -350,11 +396,16 @@ impl Store {
     pub async fn create_officer(&self, officer: &Officer) -> Result<(), ApiError> {
         let writes = vec![
             self.put(officer_item(officer)?, "attribute_not_exists(pk)")?,
-            self.put(guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id), "attribute_not_exists(pk)")?,
+            self.put(
+                guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id),
+                "attribute_not_exists(pk)",
+            )?,
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => {
+                Err(ApiError::Conflict("badge already registered".into()))
+            }
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("officer already exists".into())),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -367,11 +418,16 @@ impl Store {
         let mut writes = vec![self.put_versioned(officer_item(officer)?, expected)?];
         if old_badge != officer.badge {
             writes.push(self.delete(key(badge_pk(old_badge), BADGE_SK), None)?);
-            writes.push(self.put(guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id), "attribute_not_exists(pk)")?);
+            writes.push(self.put(
+                guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id),
+                "attribute_not_exists(pk)",
+            )?);
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => {
+                Err(ApiError::Conflict("badge already registered".into()))
+            }
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the officer was {MODIFIED}"))),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -410,20 +466,33 @@ impl Store {
 
     /// Same as `put_infraction` but overwrites (fixtures with fixed ids).
     pub async fn upsert_infraction(&self, infraction: &Infraction) -> Result<(), ApiError> {
-        self.client.put_item().table_name(&self.table).set_item(Some(infraction_item(infraction)?)).send().await.map_err(sdk_error)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(infraction_item(infraction)?))
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 
     // -------------------------------------------------------------------- lists
 
     /// One page of `gsi1pk = list`, in `gsi1sk` order.
-    pub async fn list<T: DeserializeOwned>(&self, list: &str, limit: i32, cursor: Option<&str>) -> Result<Page<T>, ApiError> {
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        list: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<T>, ApiError> {
         let start = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(cursor) => {
                 let start = decode_cursor(cursor)?;
                 let valid = start.len() == 4
-                    && ["pk", "sk", "gsi1sk"].iter().all(|k| matches!(start.get(*k), Some(AttributeValue::S(_))))
+                    && ["pk", "sk", "gsi1sk"]
+                        .iter()
+                        .all(|k| matches!(start.get(*k), Some(AttributeValue::S(_))))
                     && start.get("gsi1pk") == Some(&string(list));
                 if !valid {
                     return Err(ApiError::invalid("cursor", "is not a cursor returned by this list"));
@@ -443,7 +512,12 @@ impl Store {
             .send()
             .await
             .map_err(sdk_error)?;
-        let items = output.items.unwrap_or_default().into_iter().map(dynamo::from_item).collect::<Result<Vec<T>, _>>()?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(dynamo::from_item)
+            .collect::<Result<Vec<T>, _>>()?;
         let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
         Ok(Page { items, next_cursor })
     }
@@ -481,7 +555,12 @@ impl Store {
         for chunk in keys.chunks(BATCH_WRITE_MAX) {
             let mut requests: Vec<WriteRequest> = chunk
                 .iter()
-                .map(|k| DeleteRequest::builder().set_key(Some(k.clone())).build().map(|d| WriteRequest::builder().delete_request(d).build()))
+                .map(|k| {
+                    DeleteRequest::builder()
+                        .set_key(Some(k.clone()))
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                })
                 .collect::<Result<_, _>>()
                 .map_err(ApiError::internal)?;
             let mut attempt = 0u64;
@@ -492,8 +571,17 @@ impl Store {
                 if attempt > 0 {
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
-                let output = self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(sdk_error)?;
-                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
                 attempt += 1;
             }
         }
@@ -535,19 +623,37 @@ mod tests {
         assert_eq!(link_sk("GPZ402"), "VEHICLE#GPZ402");
         assert_eq!(officer_pk("o1"), "OFFICER#o1");
         assert_eq!(badge_pk(7), "BADGE#7");
-        assert_eq!(infraction_sk("2024-01-01T00:00:00.000Z", "i1"), "INFRACTION#2024-01-01T00:00:00.000Z#i1");
+        assert_eq!(
+            infraction_sk("2024-01-01T00:00:00.000Z", "i1"),
+            "INFRACTION#2024-01-01T00:00:00.000Z#i1"
+        );
     }
 
     #[test]
     fn entity_items_carry_keys_and_list_index() {
-        let person = Person { id: "p1".into(), name: "Pedro".into(), email: "pedro@gmail.com".into(), created: "c".into(), updated: "u".into(), version: 1 };
+        let person = Person {
+            id: "p1".into(),
+            name: "Pedro".into(),
+            email: "pedro@gmail.com".into(),
+            created: "c".into(),
+            updated: "u".into(),
+            version: 1,
+        };
         let item = person_item(&person).unwrap();
         assert_eq!(item["pk"], string("PERSON#p1"));
         assert_eq!(item["sk"], string("PERSON"));
         assert_eq!(item["gsi1pk"], string("PERSONS"));
         assert_eq!(item["gsi1sk"], string("p1"));
         assert_eq!(from_item::<Person>(item).unwrap(), person);
-        let infraction = Infraction { id: "i1".into(), plate: "GPZ402".into(), timestamp: "2024-01-01T00:00:00.000Z".into(), comments: String::new(), officer_id: "o".into(), officer_name: "n".into(), created: "c".into() };
+        let infraction = Infraction {
+            id: "i1".into(),
+            plate: "GPZ402".into(),
+            timestamp: "2024-01-01T00:00:00.000Z".into(),
+            comments: String::new(),
+            officer_id: "o".into(),
+            officer_name: "n".into(),
+            created: "c".into(),
+        };
         let item = infraction_item(&infraction).unwrap();
         assert_eq!(item["pk"], string("VEHICLE#GPZ402"));
         assert!(!item.contains_key("gsi1pk"));

@@ -15,7 +15,10 @@ use crate::jobs::{self, IMPORT_PREFIX, REPORT_SUFFIX};
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
-#[command(name = "rides-admin", about = "Andes rides admin commands (reads RIDES_TABLE, RIDES_IMPORTS_BUCKET, RIDES_EXPORTS_BUCKET and the AWS_* environment)")]
+#[command(
+    name = "rides-admin",
+    about = "Andes rides admin commands (reads RIDES_TABLE, RIDES_IMPORTS_BUCKET, RIDES_EXPORTS_BUCKET and the AWS_* environment)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,13 +27,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Mark a circle verified.
-    Verify {
-        slug: String,
-    },
+    Verify { slug: String },
     /// Mark a circle not verified.
-    Unverify {
-        slug: String,
-    },
+    Unverify { slug: String },
     /// Import circles from a CSV through the imports bucket (the same path as any upload):
     /// uploads it under imports/circles/ and waits for the import report.
     ImportCircles {
@@ -87,7 +86,15 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
         Command::ExportRides => {
             let bucket = crate::config::exports_bucket().map_err(|e| e.to_string())?;
             let ttl = crate::config::export_url_ttl_seconds().map_err(|e| e.to_string())?;
-            let result = jobs::export_rides(&clients.store, &clients.s3, &bucket, chrono::Utc::now(), Duration::from_secs(ttl)).await.map_err(text)?;
+            let result = jobs::export_rides(
+                &clients.store,
+                &clients.s3,
+                &bucket,
+                chrono::Utc::now(),
+                Duration::from_secs(ttl),
+            )
+            .await
+            .map_err(text)?;
             println!("{result}");
             Ok(())
         }
@@ -95,7 +102,10 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
         Command::IssueInvitations { circle, member, codes } => {
             let codes = codes
                 .iter()
-                .map(|code| crate::domain::validate_code(code).map_err(|_| format!("{code:?} is not 10 characters of A-Z, 0-9, '.' and '-'")))
+                .map(|code| {
+                    crate::domain::validate_code(code)
+                        .map_err(|_| format!("{code:?} is not 10 characters of A-Z, 0-9, '.' and '-'"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let membership = clients
                 .store
@@ -104,7 +114,9 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
                 .map_err(text)?
                 .filter(|m| m.is_active)
                 .ok_or_else(|| format!("{member} is not an active member of {circle}"))?;
-            let issued = invitations::top_up(&clients.store, membership, codes).await.map_err(text)?;
+            let issued = invitations::top_up(&clients.store, membership, codes)
+                .await
+                .map_err(text)?;
             for code in issued {
                 println!("{code}");
             }
@@ -117,14 +129,32 @@ async fn add_circle_admin(clients: &Clients, slug: &str, username: &str) -> Admi
     let identity = clients.identity.as_ref().ok_or("IDENTITY_TABLE is not set")?;
     let username = username.trim().to_lowercase();
     let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
-    clients.store.get_circle(&slug).await.map_err(text)?.ok_or_else(|| format!("no circle with slug {slug}"))?;
-    let account_id = identity.account_id_of(&username).await.map_err(text)?.ok_or_else(|| format!("no account with username {username}"))?;
-    let caller = crate::domain::Caller { account_id, username: username.clone() };
+    clients
+        .store
+        .get_circle(&slug)
+        .await
+        .map_err(text)?
+        .ok_or_else(|| format!("no circle with slug {slug}"))?;
+    let account_id = identity
+        .account_id_of(&username)
+        .await
+        .map_err(text)?
+        .ok_or_else(|| format!("no account with username {username}"))?;
+    let caller = crate::domain::Caller {
+        account_id,
+        username: username.clone(),
+    };
     let now = ids::now_rfc3339();
-    clients.store.create_caller(&caller, &crate::domain::Profile::new(&caller, &now)).await.map_err(text)?;
+    clients
+        .store
+        .create_caller(&caller, &crate::domain::Profile::new(&caller, &now))
+        .await
+        .map_err(text)?;
     let member = crate::domain::Membership::new(&slug, &username, true, crate::domain::CREATOR_INVITATIONS, None, &now);
     if !clients.store.add_admin(&member).await.map_err(text)? {
-        return Err(format!("{username} cannot be added to {slug}: the circle is full, or they left it"));
+        return Err(format!(
+            "{username} cannot be added to {slug}: the circle is full, or they left it"
+        ));
     }
     println!("{username} is an admin of {slug}");
     Ok(())
@@ -132,9 +162,17 @@ async fn add_circle_admin(clients: &Clients, slug: &str, username: &str) -> Admi
 
 async fn set_verified(clients: &Clients, slug: &str, verified: bool) -> AdminResult {
     let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
-    match clients.store.set_verified(&slug, verified, &ids::now_rfc3339()).await.map_err(text)? {
+    match clients
+        .store
+        .set_verified(&slug, verified, &ids::now_rfc3339())
+        .await
+        .map_err(text)?
+    {
         Some(_) => {
-            println!("circle {slug} is now {}", if verified { "verified" } else { "not verified" });
+            println!(
+                "circle {slug} is now {}",
+                if verified { "verified" } else { "not verified" }
+            );
             Ok(())
         }
         None => Err(format!("no circle with slug {slug}")),
@@ -145,11 +183,22 @@ async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminRe
     let bucket = crate::config::imports_bucket().map_err(|e| e.to_string())?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("circles.csv");
-    let name = if name.ends_with(".csv") { name.to_string() } else { format!("{name}.csv") };
+    let name = if name.ends_with(".csv") {
+        name.to_string()
+    } else {
+        format!("{name}.csv")
+    };
     let key = format!("{IMPORT_PREFIX}{name}");
     let report_key = format!("{key}{REPORT_SUFFIX}");
     // A report left by an earlier upload of the same name must not be taken for this one's.
-    clients.s3.delete_object().bucket(&bucket).key(&report_key).send().await.map_err(|e| text(sdk_error(e)))?;
+    clients
+        .s3
+        .delete_object()
+        .bucket(&bucket)
+        .key(&report_key)
+        .send()
+        .await
+        .map_err(|e| text(sdk_error(e)))?;
     clients
         .s3
         .put_object()
@@ -169,7 +218,10 @@ async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminRe
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("no report at s3://{bucket}/{report_key} after {}s (is the platform running?)", timeout.as_secs()));
+            return Err(format!(
+                "no report at s3://{bucket}/{report_key} after {}s (is the platform running?)",
+                timeout.as_secs()
+            ));
         }
         eprint!(".");
         tokio::time::sleep(Duration::from_millis(500)).await;

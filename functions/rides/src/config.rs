@@ -40,7 +40,11 @@ pub struct Identity {
 
 impl Identity {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Self { store: identity::store::Store::new(client.clone(), table.clone()), client, table }
+        Self {
+            store: identity::store::Store::new(client.clone(), table.clone()),
+            client,
+            table,
+        }
     }
 
     pub async fn account(&self, id: &str) -> Result<Option<Account>, ApiError> {
@@ -49,7 +53,10 @@ impl Identity {
 
     /// The account id behind a username, through identity's `USERNAME#` guard item.
     pub async fn account_id_of(&self, username: &str) -> Result<Option<String>, ApiError> {
-        let key = Item::from([("pk".to_string(), string(identity::store::username_pk(username))), ("sk".to_string(), string("USERNAME"))]);
+        let key = Item::from([
+            ("pk".to_string(), string(identity::store::username_pk(username))),
+            ("sk".to_string(), string("USERNAME")),
+        ]);
         let item = dynamo::get_consistent(&self.client, &self.table, key).await?;
         Ok(item.and_then(|mut item| match item.remove("account_id") {
             Some(AttributeValue::S(id)) => Some(id),

@@ -182,7 +182,14 @@ pub struct Membership {
 }
 
 impl Membership {
-    pub fn new(circle: &str, username: &str, is_admin: bool, remaining: i64, invited_by: Option<String>, now: &str) -> Self {
+    pub fn new(
+        circle: &str,
+        username: &str,
+        is_admin: bool,
+        remaining: i64,
+        invited_by: Option<String>,
+        now: &str,
+    ) -> Self {
         Self {
             circle: circle.to_string(),
             username: username.to_string(),
@@ -295,7 +302,9 @@ pub struct Rating {
 // ------------------------------------------------------------------ small rules
 
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw.trim()).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(raw.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Circle slugs: 1–40 of `[a-z0-9-]` (digits allowed, unlike the seed's URL regex).
@@ -304,7 +313,10 @@ pub fn validate_slug(raw: &str) -> Result<String, String> {
     if slug.is_empty() || slug.chars().count() > 40 {
         return Err("must be 1 to 40 characters".into());
     }
-    if !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err("may only contain lowercase letters, digits and hyphens".into());
     }
     Ok(slug.to_string())
@@ -314,7 +326,11 @@ fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let text = raw.trim();
     let count = text.chars().count();
     if count < min || count > max {
-        return Err(if min == 0 { format!("must be at most {max} characters") } else { format!("must be {min} to {max} characters") });
+        return Err(if min == 0 {
+            format!("must be at most {max} characters")
+        } else {
+            format!("must be {min} to {max} characters")
+        });
     }
     Ok(text.to_string())
 }
@@ -324,7 +340,9 @@ fn picture(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(url) if url.trim().is_empty() => Ok(None),
-        Value::String(url) if url.len() <= 500 && (url.starts_with("https://") || url.starts_with("http://")) => Ok(Some(url.trim().to_string())),
+        Value::String(url) if url.len() <= 500 && (url.starts_with("https://") || url.starts_with("http://")) => {
+            Ok(Some(url.trim().to_string()))
+        }
         _ => Err("must be an http(s) URL of at most 500 characters, or null".into()),
     }
 }
@@ -352,7 +370,9 @@ pub fn query_bool(raw: &str) -> Result<bool, String> {
 /// A fresh random invitation code (10 characters of `A-Z0-9.-`, as the seed's manager).
 pub fn random_code() -> String {
     let mut rng = rand::rng();
-    (0..CODE_LENGTH).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    (0..CODE_LENGTH)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
 }
 
 pub fn validate_code(raw: &str) -> Result<String, String> {
@@ -395,11 +415,21 @@ pub struct CirclePatch {
     pub members_limit: Option<Option<i64>>,
 }
 
-const READ_ONLY_CIRCLE_FIELDS: [&str; 6] = ["slug", "is_public", "verified", "rides_offered", "rides_taken", "members_count"];
+const READ_ONLY_CIRCLE_FIELDS: [&str; 6] = [
+    "slug",
+    "is_public",
+    "verified",
+    "rides_offered",
+    "rides_taken",
+    "members_count",
+];
 
 /// `POST /circles` (`creating`: `name` and `slug` required) and `PATCH /circles/{slug}`.
 /// Returns the slug (create only) and the editable fields.
-pub fn validate_circle(body: &Map<String, Value>, creating: bool) -> Result<(Option<String>, CirclePatch), Vec<FieldError>> {
+pub fn validate_circle(
+    body: &Map<String, Value>,
+    creating: bool,
+) -> Result<(Option<String>, CirclePatch), Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     let allowed: &[&str] = if creating {
         &["name", "slug", "about", "picture", "is_limited", "members_limit"]
@@ -416,11 +446,21 @@ pub fn validate_circle(body: &Map<String, Value>, creating: bool) -> Result<(Opt
         }
     }
     let mut patch = CirclePatch::default();
-    let name = if creating { errors.required_text(body, "name") } else { errors.text(body, "name") };
+    let name = if creating {
+        errors.required_text(body, "name")
+    } else {
+        errors.text(body, "name")
+    };
     if let Some(name) = name {
         patch.name = errors.check("name", bounded_text(name, 1, 140));
     }
-    let slug = if creating { errors.required_text(body, "slug").and_then(|s| errors.check("slug", validate_slug(s))) } else { None };
+    let slug = if creating {
+        errors
+            .required_text(body, "slug")
+            .and_then(|s| errors.check("slug", validate_slug(s)))
+    } else {
+        None
+    };
     if let Some(about) = errors.text(body, "about") {
         patch.about = errors.check("about", bounded_text(about, 0, 255));
     }
@@ -497,12 +537,21 @@ pub struct CircleQuery {
     pub ordering: Vec<(String, bool)>,
 }
 
-pub const CIRCLE_ORDERING: [&str; 6] = ["rides_offered", "rides_taken", "name", "created", "members_limit", "members_count"];
+pub const CIRCLE_ORDERING: [&str; 6] = [
+    "rides_offered",
+    "rides_taken",
+    "name",
+    "created",
+    "members_limit",
+    "members_count",
+];
 pub const RIDE_ORDERING: [&str; 3] = ["departure_date", "arrival_date", "available_seats"];
 
 /// `ordering=-rides_offered,name`: fields with `-` for descending.
 pub fn parse_ordering(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, bool)>, String> {
-    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return Ok(Vec::new()) };
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(|part| {
             let part = part.trim();
@@ -513,7 +562,10 @@ pub fn parse_ordering(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String
             if allowed.contains(&field) {
                 Ok((field.to_string(), descending))
             } else {
-                Err(format!("must be a comma-separated list of {} (prefix - for descending)", allowed.join(", ")))
+                Err(format!(
+                    "must be a comma-separated list of {} (prefix - for descending)",
+                    allowed.join(", ")
+                ))
             }
         })
         .collect()
@@ -522,11 +574,14 @@ pub fn parse_ordering(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String
 /// DRF's SearchFilter: every whitespace-separated term must match one of the fields
 /// (case-insensitive substring).
 pub fn search_terms(raw: Option<&str>) -> Vec<String> {
-    raw.map(|r| r.split_whitespace().map(str::to_lowercase).collect()).unwrap_or_default()
+    raw.map(|r| r.split_whitespace().map(str::to_lowercase).collect())
+        .unwrap_or_default()
 }
 
 pub fn matches_search(terms: &[String], fields: &[&str]) -> bool {
-    terms.iter().all(|term| fields.iter().any(|field| field.to_lowercase().contains(term)))
+    terms
+        .iter()
+        .all(|term| fields.iter().any(|field| field.to_lowercase().contains(term)))
 }
 
 fn circle_key(circle: &Circle, field: &str) -> (i64, String) {
@@ -550,7 +605,11 @@ pub fn select_circles(mut circles: Vec<Circle>, query: &CircleQuery) -> Vec<Circ
             && matches_search(&query.search, &[&c.name, &c.slug])
     });
     let ordering: Vec<(String, bool)> = if query.ordering.is_empty() {
-        vec![("members_count".into(), true), ("rides_offered".into(), true), ("rides_taken".into(), true)]
+        vec![
+            ("members_count".into(), true),
+            ("rides_offered".into(), true),
+            ("rides_taken".into(), true),
+        ]
     } else {
         query.ordering.clone()
     };
@@ -581,9 +640,21 @@ pub struct RideInput {
 
 /// `POST` (all but `comments` required) and `PATCH` bodies of a ride. `offered_by`, when
 /// sent, must be the caller's username.
-pub fn validate_ride(body: &Map<String, Value>, creating: bool, caller: &str, now: DateTime<Utc>) -> Result<RideInput, Vec<FieldError>> {
+pub fn validate_ride(
+    body: &Map<String, Value>,
+    creating: bool,
+    caller: &str,
+    now: DateTime<Utc>,
+) -> Result<RideInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
-    let mut allowed = vec!["available_seats", "comments", "departure_location", "departure_date", "arrival_location", "arrival_date"];
+    let mut allowed = vec![
+        "available_seats",
+        "comments",
+        "departure_location",
+        "departure_date",
+        "arrival_location",
+        "arrival_date",
+    ];
     if creating {
         allowed.push("offered_by");
     }
@@ -596,7 +667,13 @@ pub fn validate_ride(body: &Map<String, Value>, creating: bool, caller: &str, no
         }
     }
     let mut input = RideInput::default();
-    let text = |errors: &mut FieldErrors, field: &str| if creating { errors.required_text(body, field) } else { errors.text(body, field) };
+    let text = |errors: &mut FieldErrors, field: &str| {
+        if creating {
+            errors.required_text(body, field)
+        } else {
+            errors.text(body, field)
+        }
+    };
     match body.get("available_seats") {
         None if creating => errors.add("available_seats", "is required"),
         None => {}
@@ -605,7 +682,10 @@ pub fn validate_ride(body: &Map<String, Value>, creating: bool, caller: &str, no
     if let Some(comments) = errors.text(body, "comments") {
         input.comments = errors.check("comments", bounded_text(comments, 0, 500));
     }
-    for (field, slot) in [("departure_location", &mut input.departure_location), ("arrival_location", &mut input.arrival_location)] {
+    for (field, slot) in [
+        ("departure_location", &mut input.departure_location),
+        ("arrival_location", &mut input.arrival_location),
+    ] {
         if let Some(location) = text(&mut errors, field) {
             *slot = errors.check(field, bounded_text(location, 1, 255));
         }
@@ -678,7 +758,10 @@ pub fn apply_ride_patch(original: &mut Ride, input: RideInput, now: DateTime<Utc
     }
     let arrival = parse_time(&ride.arrival_date).unwrap_or(DateTime::<Utc>::MIN_UTC);
     if arrival <= ride.departure() {
-        return Err(RideRuleError::Invalid(vec![FieldError::new("arrival_date", ARRIVAL_BEFORE_DEPARTURE)]));
+        return Err(RideRuleError::Invalid(vec![FieldError::new(
+            "arrival_date",
+            ARRIVAL_BEFORE_DEPARTURE,
+        )]));
     }
     *original = ride;
     Ok(())
@@ -710,10 +793,18 @@ pub fn join_ride_check(ride: &Ride, username: &str, now: DateTime<Utc>) -> Resul
 
 /// Rides listed in a circle: active, leaving at least 10 minutes from now, a seat left,
 /// matching `search` on locations; ordered as asked (seed default: departure, arrival, seats).
-pub fn select_rides(mut rides: Vec<Ride>, search: &[String], ordering: &[(String, bool)], now: DateTime<Utc>) -> Vec<Ride> {
+pub fn select_rides(
+    mut rides: Vec<Ride>,
+    search: &[String],
+    ordering: &[(String, bool)],
+    now: DateTime<Utc>,
+) -> Vec<Ride> {
     let min_departure = now + Duration::minutes(MIN_DEPARTURE_MINUTES);
     rides.retain(|r| {
-        r.is_active && r.available_seats >= 1 && r.departure() >= min_departure && matches_search(search, &[&r.departure_location, &r.arrival_location])
+        r.is_active
+            && r.available_seats >= 1
+            && r.departure() >= min_departure
+            && matches_search(search, &[&r.departure_location, &r.arrival_location])
     });
     let ordering: Vec<(String, bool)> = if ordering.is_empty() {
         RIDE_ORDERING.iter().map(|f| (f.to_string(), false)).collect()
@@ -750,7 +841,9 @@ pub fn validate_rating(body: &Map<String, Value>) -> Result<(i64, Option<String>
         }
         Some(value) => errors.check("rating", integer(value, 1, 5)),
     };
-    let comments = errors.text(body, "comments").and_then(|c| errors.check("comments", bounded_text(c, 0, 500)));
+    let comments = errors
+        .text(body, "comments")
+        .and_then(|c| errors.check("comments", bounded_text(c, 0, 500)));
     errors.finish(|| (rating.unwrap_or_default(), comments.filter(|c| !c.is_empty())))
 }
 
@@ -764,7 +857,9 @@ pub fn offset_cursor(offset: usize) -> String {
 
 pub fn parse_offset_cursor(cursor: Option<&str>) -> Result<usize, String> {
     use base64::Engine;
-    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(0) };
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(0);
+    };
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
@@ -813,18 +908,27 @@ fn csv_bool(raw: &str) -> Result<bool, String> {
 /// Parses a circles CSV: the valid rows, and one error per bad line (line numbers count the
 /// header as line 1). A missing or wrong header is an error of line 1 and nothing imports.
 pub fn parse_circles_csv(bytes: &[u8]) -> (Vec<CircleRow>, Vec<LineError>) {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     match reader.headers() {
         Ok(headers) if headers.iter().map(str::trim).eq(CSV_COLUMNS.iter().copied()) => {}
         Ok(headers) => {
             let found: Vec<&str> = headers.iter().collect();
-            errors.push(LineError { line: 1, message: format!("header must be {}, found {}", CSV_COLUMNS.join(","), found.join(",")) });
+            errors.push(LineError {
+                line: 1,
+                message: format!("header must be {}, found {}", CSV_COLUMNS.join(","), found.join(",")),
+            });
             return (rows, errors);
         }
         Err(error) => {
-            errors.push(LineError { line: 1, message: format!("unreadable header: {error}") });
+            errors.push(LineError {
+                line: 1,
+                message: format!("unreadable header: {error}"),
+            });
             return (rows, errors);
         }
     }
@@ -833,7 +937,10 @@ pub fn parse_circles_csv(bytes: &[u8]) -> (Vec<CircleRow>, Vec<LineError>) {
             Ok(record) => record,
             Err(error) => {
                 let line = error.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(LineError { line, message: format!("unreadable line: {error}") });
+                errors.push(LineError {
+                    line,
+                    message: format!("unreadable line: {error}"),
+                });
                 continue;
             }
         };
@@ -852,21 +959,39 @@ fn parse_circle_record(record: &csv::StringRecord, line: u64) -> Result<CircleRo
     }
     let field = |i: usize| record.get(i).unwrap_or_default();
     let mut problems = Vec::new();
-    let name = bounded_text(field(0), 1, 140).map_err(|m| problems.push(format!("name {m}"))).ok();
-    let slug = validate_slug(field(1)).map_err(|m| problems.push(format!("slug_name {m}"))).ok();
-    let is_public = csv_bool(field(2)).map_err(|m| problems.push(format!("is_public: {m}"))).ok();
-    let verified = csv_bool(field(3)).map_err(|m| problems.push(format!("verified: {m}"))).ok();
+    let name = bounded_text(field(0), 1, 140)
+        .map_err(|m| problems.push(format!("name {m}")))
+        .ok();
+    let slug = validate_slug(field(1))
+        .map_err(|m| problems.push(format!("slug_name {m}")))
+        .ok();
+    let is_public = csv_bool(field(2))
+        .map_err(|m| problems.push(format!("is_public: {m}")))
+        .ok();
+    let verified = csv_bool(field(3))
+        .map_err(|m| problems.push(format!("verified: {m}")))
+        .ok();
     let limit = match field(4).trim().parse::<i64>() {
         Ok(0) => Some(0),
         Ok(n) if (10..=32000).contains(&n) => Some(n),
         _ => {
-            problems.push(format!("members_limit {:?} must be 0 (unlimited) or 10 to 32000", field(4).trim()));
+            problems.push(format!(
+                "members_limit {:?} must be 0 (unlimited) or 10 to 32000",
+                field(4).trim()
+            ));
             None
         }
     };
     match (name, slug, is_public, verified, limit) {
         (Some(name), Some(slug), Some(is_public), Some(verified), Some(members_limit)) if problems.is_empty() => {
-            Ok(CircleRow { line, name, slug, is_public, verified, members_limit })
+            Ok(CircleRow {
+                line,
+                name,
+                slug,
+                is_public,
+                verified,
+                members_limit,
+            })
         }
         _ => Err(problems.join("; ")),
     }
@@ -911,7 +1036,9 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 /// nobody rated. Every cell goes through [`spreadsheet_safe`] (locations are user text).
 pub fn rides_csv(rides: &[Ride]) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(EXPORT_HEADER.split(',')).map_err(|e| e.to_string())?;
+    writer
+        .write_record(EXPORT_HEADER.split(','))
+        .map_err(|e| e.to_string())?;
     for ride in rides {
         let rating = ride.rating().map(|r| format!("{r:.1}")).unwrap_or_default();
         let passengers = ride.passengers.join(";");
@@ -964,47 +1091,116 @@ mod tests {
         let error = new_circle("a".into(), patch, "t").unwrap_err();
         assert_eq!(error[0].message, LIMIT_REQUIRED);
         let (_, patch) = validate_circle(&obj(json!({"name": "A", "slug": "a", "members_limit": 20})), true).unwrap();
-        assert_eq!(new_circle("a".into(), patch, "t").unwrap_err()[0].message, LIMIT_REQUIRED);
-        let (_, patch) = validate_circle(&obj(json!({"name": "A", "slug": "a", "is_limited": true, "members_limit": 20})), true).unwrap();
+        assert_eq!(
+            new_circle("a".into(), patch, "t").unwrap_err()[0].message,
+            LIMIT_REQUIRED
+        );
+        let (_, patch) = validate_circle(
+            &obj(json!({"name": "A", "slug": "a", "is_limited": true, "members_limit": 20})),
+            true,
+        )
+        .unwrap();
         let circle = new_circle("a".into(), patch, "t").unwrap();
         assert!(circle.is_limited && circle.members_limit == 20 && circle.is_public && !circle.verified);
-        let errors = validate_circle(&obj(json!({"name": "A", "slug": "a", "is_limited": true, "members_limit": 9})), true).unwrap_err();
+        let errors = validate_circle(
+            &obj(json!({"name": "A", "slug": "a", "is_limited": true, "members_limit": 9})),
+            true,
+        )
+        .unwrap_err();
         assert_eq!(fields(errors), ["members_limit"]);
     }
 
     #[test]
     fn circle_patch_refuses_read_only_fields_and_unlimits() {
-        let errors = validate_circle(&obj(json!({"verified": true, "is_public": false, "rides_taken": 3, "slug": "x"})), false).unwrap_err();
+        let errors = validate_circle(
+            &obj(json!({"verified": true, "is_public": false, "rides_taken": 3, "slug": "x"})),
+            false,
+        )
+        .unwrap_err();
         assert!(errors.iter().all(|e| e.message == "is read-only"));
         assert_eq!(errors.len(), 4);
-        let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), is_limited: Some(true), members_limit: Some(Some(10)), ..Default::default() }, "t").unwrap();
-        apply_circle_patch(&mut circle, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
+        let mut circle = new_circle(
+            "a".into(),
+            CirclePatch {
+                name: Some("A".into()),
+                is_limited: Some(true),
+                members_limit: Some(Some(10)),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
+        apply_circle_patch(
+            &mut circle,
+            CirclePatch {
+                is_limited: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert!(!circle.is_limited && circle.members_limit == 0);
     }
 
     #[test]
     fn a_circle_cannot_be_limited_below_its_members() {
-        let mut circle = new_circle("a".into(), CirclePatch { name: Some("A".into()), ..Default::default() }, "t").unwrap();
+        let mut circle = new_circle(
+            "a".into(),
+            CirclePatch {
+                name: Some("A".into()),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
         circle.members_count = 40;
-        let limit = |n: i64| CirclePatch { is_limited: Some(true), members_limit: Some(Some(n)), ..Default::default() };
+        let limit = |n: i64| CirclePatch {
+            is_limited: Some(true),
+            members_limit: Some(Some(n)),
+            ..Default::default()
+        };
         let errors = apply_circle_patch(&mut circle.clone(), limit(10)).unwrap_err();
-        assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("members_limit", LIMIT_BELOW_MEMBERS));
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].message.as_str()),
+            ("members_limit", LIMIT_BELOW_MEMBERS)
+        );
         let errors = apply_circle_patch(&mut circle.clone(), limit(39)).unwrap_err();
         assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
         let mut exact = circle.clone();
         apply_circle_patch(&mut exact, limit(40)).unwrap();
         assert!(exact.is_limited && exact.members_limit == 40);
         // Already limited: lowering only the limit is checked too; unlimiting is always fine.
-        let errors = apply_circle_patch(&mut exact.clone(), CirclePatch { members_limit: Some(Some(20)), ..Default::default() }).unwrap_err();
+        let errors = apply_circle_patch(
+            &mut exact.clone(),
+            CirclePatch {
+                members_limit: Some(Some(20)),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(errors[0].message, LIMIT_BELOW_MEMBERS);
-        apply_circle_patch(&mut exact, CirclePatch { is_limited: Some(false), ..Default::default() }).unwrap();
+        apply_circle_patch(
+            &mut exact,
+            CirclePatch {
+                is_limited: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert!(!exact.is_limited);
     }
 
     #[test]
     fn circles_are_filtered_searched_and_ordered() {
         let make = |slug: &str, name: &str, members: i64, offered: i64, public: bool, verified: bool| {
-            let mut c = new_circle(slug.into(), CirclePatch { name: Some(name.into()), ..Default::default() }, "t").unwrap();
+            let mut c = new_circle(
+                slug.into(),
+                CirclePatch {
+                    name: Some(name.into()),
+                    ..Default::default()
+                },
+                "t",
+            )
+            .unwrap();
             c.members_count = members;
             c.rides_offered = offered;
             c.is_public = public;
@@ -1018,12 +1214,24 @@ mod tests {
             make("d", "Platzi México", 3, 2, true, false),
         ];
         let slugs = |v: Vec<Circle>| v.into_iter().map(|c| c.slug).collect::<Vec<_>>();
-        assert_eq!(slugs(select_circles(circles.clone(), &CircleQuery::default())), ["d", "b", "a"]);
-        let query = CircleQuery { search: search_terms(Some("platzi")), ..Default::default() };
+        assert_eq!(
+            slugs(select_circles(circles.clone(), &CircleQuery::default())),
+            ["d", "b", "a"]
+        );
+        let query = CircleQuery {
+            search: search_terms(Some("platzi")),
+            ..Default::default()
+        };
         assert_eq!(slugs(select_circles(circles.clone(), &query)), ["d", "a"]);
-        let query = CircleQuery { verified: Some(true), ..Default::default() };
+        let query = CircleQuery {
+            verified: Some(true),
+            ..Default::default()
+        };
         assert_eq!(slugs(select_circles(circles.clone(), &query)), ["a"]);
-        let query = CircleQuery { ordering: parse_ordering(Some("-name"), &CIRCLE_ORDERING).unwrap(), ..Default::default() };
+        let query = CircleQuery {
+            ordering: parse_ordering(Some("-name"), &CIRCLE_ORDERING).unwrap(),
+            ..Default::default()
+        };
         assert_eq!(slugs(select_circles(circles, &query)), ["b", "d", "a"]);
         assert!(parse_ordering(Some("password"), &CIRCLE_ORDERING).is_err());
     }
@@ -1041,16 +1249,28 @@ mod tests {
         assert_eq!(errors[0].message, DEPARTURE_TOO_SOON);
         let mut backwards = body.clone();
         backwards.insert("arrival_date".into(), json!("2026-01-10T12:30:00Z"));
-        assert_eq!(validate_ride(&backwards, true, "ana", now()).unwrap_err()[0].message, ARRIVAL_BEFORE_DEPARTURE);
+        assert_eq!(
+            validate_ride(&backwards, true, "ana", now()).unwrap_err()[0].message,
+            ARRIVAL_BEFORE_DEPARTURE
+        );
         let mut other = body.clone();
         other.insert("offered_by".into(), json!("bob"));
-        assert_eq!(validate_ride(&other, true, "ana", now()).unwrap_err()[0].message, ON_BEHALF);
+        assert_eq!(
+            validate_ride(&other, true, "ana", now()).unwrap_err()[0].message,
+            ON_BEHALF
+        );
         other.insert("offered_by".into(), json!("ana"));
         assert!(validate_ride(&other, true, "ana", now()).is_ok());
         let mut seats = body;
         seats.insert("available_seats".into(), json!(16));
-        assert_eq!(fields(validate_ride(&seats, true, "ana", now()).unwrap_err()), ["available_seats"]);
-        assert_eq!(fields(validate_ride(&obj(json!({})), true, "ana", now()).unwrap_err()).len(), 5);
+        assert_eq!(
+            fields(validate_ride(&seats, true, "ana", now()).unwrap_err()),
+            ["available_seats"]
+        );
+        assert_eq!(
+            fields(validate_ride(&obj(json!({})), true, "ana", now()).unwrap_err()).len(),
+            5
+        );
         assert!(validate_ride(&obj(json!({"comments": "x"})), false, "ana", now()).is_ok());
     }
 
@@ -1069,24 +1289,53 @@ mod tests {
     #[test]
     fn joining_rules_in_seed_order() {
         let mut r = ride("2026-01-10T13:00:00Z");
-        assert_eq!(join_ride_check(&r, "ana", now()), Err(RideRuleError::Forbidden(OWNER_CANNOT_JOIN)));
+        assert_eq!(
+            join_ride_check(&r, "ana", now()),
+            Err(RideRuleError::Forbidden(OWNER_CANNOT_JOIN))
+        );
         assert_eq!(join_ride_check(&r, "bob", now()), Ok(()));
         r.passengers.push("bob".into());
-        assert_eq!(join_ride_check(&r, "bob", now()), Err(RideRuleError::Conflict(ALREADY_PASSENGER)));
+        assert_eq!(
+            join_ride_check(&r, "bob", now()),
+            Err(RideRuleError::Conflict(ALREADY_PASSENGER))
+        );
         r.available_seats = 0;
-        assert_eq!(join_ride_check(&r, "bob", now()), Err(RideRuleError::Conflict(RIDE_FULL)));
+        assert_eq!(
+            join_ride_check(&r, "bob", now()),
+            Err(RideRuleError::Conflict(RIDE_FULL))
+        );
         let gone = ride("2026-01-10T11:00:00Z");
-        assert_eq!(join_ride_check(&gone, "bob", now()), Err(RideRuleError::Conflict(CANNOT_JOIN_NOW)));
+        assert_eq!(
+            join_ride_check(&gone, "bob", now()),
+            Err(RideRuleError::Conflict(CANNOT_JOIN_NOW))
+        );
     }
 
     #[test]
     fn ongoing_rides_cannot_be_modified() {
         let mut r = ride("2026-01-10T11:59:00Z");
-        assert_eq!(apply_ride_patch(&mut r, RideInput::default(), now()), Err(RideRuleError::Conflict(ONGOING_RIDE)));
+        assert_eq!(
+            apply_ride_patch(&mut r, RideInput::default(), now()),
+            Err(RideRuleError::Conflict(ONGOING_RIDE))
+        );
         let mut r = ride("2026-01-10T13:00:00Z");
-        let patch = RideInput { arrival_date: parse_time("2026-01-10T12:59:00Z"), ..Default::default() };
-        assert!(matches!(apply_ride_patch(&mut r, patch, now()), Err(RideRuleError::Invalid(_))));
-        assert!(apply_ride_patch(&mut r, RideInput { available_seats: Some(4), ..Default::default() }, now()).is_ok());
+        let patch = RideInput {
+            arrival_date: parse_time("2026-01-10T12:59:00Z"),
+            ..Default::default()
+        };
+        assert!(matches!(
+            apply_ride_patch(&mut r, patch, now()),
+            Err(RideRuleError::Invalid(_))
+        ));
+        assert!(apply_ride_patch(
+            &mut r,
+            RideInput {
+                available_seats: Some(4),
+                ..Default::default()
+            },
+            now()
+        )
+        .is_ok());
         assert_eq!(r.available_seats, 4);
     }
 
@@ -1097,7 +1346,10 @@ mod tests {
         let soon = ride("2026-01-10T12:05:00Z");
         let later = ride("2026-01-10T15:00:00Z");
         let first = ride("2026-01-10T13:00:00Z");
-        let ids: Vec<String> = select_rides(vec![full, soon, later.clone(), first.clone()], &[], &[], now()).into_iter().map(|r| r.id).collect();
+        let ids: Vec<String> = select_rides(vec![full, soon, later.clone(), first.clone()], &[], &[], now())
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, [first.id, later.id]);
     }
 
@@ -1122,8 +1374,14 @@ mod tests {
 
     #[test]
     fn ratings_are_one_to_five() {
-        assert_eq!(validate_rating(&obj(json!({"rating": 5, "comments": "great"}))).unwrap(), (5, Some("great".into())));
-        assert_eq!(fields(validate_rating(&obj(json!({"rating": 6}))).unwrap_err()), ["rating"]);
+        assert_eq!(
+            validate_rating(&obj(json!({"rating": 5, "comments": "great"}))).unwrap(),
+            (5, Some("great".into()))
+        );
+        assert_eq!(
+            fields(validate_rating(&obj(json!({"rating": 6}))).unwrap_err()),
+            ["rating"]
+        );
         assert_eq!(fields(validate_rating(&obj(json!({}))).unwrap_err()), ["rating"]);
     }
 
@@ -1135,14 +1393,19 @@ mod tests {
         assert_eq!(rows.len(), 21);
         assert_eq!(rows[0].name, "Facultad de Ciencias, UNAM");
         assert_eq!(rows[0].line, 2);
-        assert!(rows.iter().any(|r| r.slug == "grupo-3340-campo" && r.members_limit == 50 && r.circle("t").is_limited));
+        assert!(rows
+            .iter()
+            .any(|r| r.slug == "grupo-3340-campo" && r.members_limit == 50 && r.circle("t").is_limited));
     }
 
     #[test]
     fn bad_csv_lines_are_reported_by_number() {
         let csv = "name,slug_name,is_public,verified,members_limit\nGood,good,1,0,0\nBad Slug,Bad Slug,1,0,0\nShort,short\nLimit,limit,1,1,5\nOk2,ok-2,0,1,30\n";
         let (rows, errors) = parse_circles_csv(csv.as_bytes());
-        assert_eq!(rows.iter().map(|r| r.slug.as_str()).collect::<Vec<_>>(), ["good", "ok-2"]);
+        assert_eq!(
+            rows.iter().map(|r| r.slug.as_str()).collect::<Vec<_>>(),
+            ["good", "ok-2"]
+        );
         assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 4, 5]);
         let (rows, errors) = parse_circles_csv(b"a,b\n1,2\n");
         assert!(rows.is_empty());
@@ -1158,12 +1421,25 @@ mod tests {
         let text = String::from_utf8(rides_csv(&[r.clone()]).unwrap()).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some(EXPORT_HEADER));
-        assert_eq!(lines.next().unwrap(), format!("{},bob;eve,A,2026-01-10T13:00:00.000Z,B,2026-01-10T14:00:00.000Z,4.5", r.id));
+        assert_eq!(
+            lines.next().unwrap(),
+            format!(
+                "{},bob;eve,A,2026-01-10T13:00:00.000Z,B,2026-01-10T14:00:00.000Z,4.5",
+                r.id
+            )
+        );
     }
 
     #[test]
     fn export_csv_cells_never_start_a_formula() {
-        for (cell, safe) in [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx")] {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+        ] {
             assert_eq!(spreadsheet_safe(cell), safe);
         }
         for plain in ["Plaza", "", "2026-01-10T13:00:00.000Z", "4.5", "a=b", "'quoted"] {

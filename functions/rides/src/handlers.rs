@@ -35,9 +35,18 @@ impl State {
         if let Some(caller) = self.store.get_caller(&principal.id).await? {
             return Ok(caller);
         }
-        let account = self.identity.account(&principal.id).await?.ok_or_else(|| ApiError::Forbidden("account not found".into()))?;
-        let caller = Caller { account_id: account.id, username: account.username };
-        self.store.create_caller(&caller, &Profile::new(&caller, &ids::now_rfc3339())).await?;
+        let account = self
+            .identity
+            .account(&principal.id)
+            .await?
+            .ok_or_else(|| ApiError::Forbidden("account not found".into()))?;
+        let caller = Caller {
+            account_id: account.id,
+            username: account.username,
+        };
+        self.store
+            .create_caller(&caller, &Profile::new(&caller, &ids::now_rfc3339()))
+            .await?;
         Ok(caller)
     }
 }
@@ -49,7 +58,11 @@ type HttpResult = Result<Response<Body>, ApiError>;
 const MAX_PATH_PARAM: usize = 128;
 
 fn path_param(request: &Request, name: &str) -> String {
-    let value = request.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().trim();
+    let value = request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default()
+        .trim();
     if value.len() > MAX_PATH_PARAM {
         return String::new();
     }
@@ -57,7 +70,10 @@ fn path_param(request: &Request, name: &str) -> String {
 }
 
 fn query_param(request: &Request, name: &str) -> Option<String> {
-    request.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+    request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_string)
 }
 
 fn body(request: &Request) -> Result<Map<String, Value>, ApiError> {
@@ -79,14 +95,18 @@ fn rule(error: RideRuleError) -> ApiError {
 fn search(request: &Request) -> Result<Vec<String>, ApiError> {
     let raw = query_param(request, "search");
     if raw.as_deref().is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
-        return Err(ApiError::invalid("search", format!("must be at most {MAX_SEARCH_CHARS} characters")));
+        return Err(ApiError::invalid(
+            "search",
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
     }
     Ok(search_terms(raw.as_deref()))
 }
 
 fn paging(request: &Request) -> Result<(usize, usize), ApiError> {
     let limit = page_limit(query_param(request, "limit").as_deref())? as usize;
-    let offset = parse_offset_cursor(query_param(request, "cursor").as_deref()).map_err(|m| ApiError::invalid("cursor", m))?;
+    let offset =
+        parse_offset_cursor(query_param(request, "cursor").as_deref()).map_err(|m| ApiError::invalid("cursor", m))?;
     Ok((offset, limit))
 }
 
@@ -101,7 +121,10 @@ async fn find_circle(state: &State, slug: &str) -> Result<Circle, ApiError> {
 /// The circle and the caller's active membership in it (403 otherwise).
 /// Both reads run in parallel.
 async fn member_of(state: &State, slug: &str, caller: &Caller) -> Result<(Circle, Membership), ApiError> {
-    let (circle, membership) = tokio::join!(find_circle(state, slug), state.store.get_membership(slug, &caller.username));
+    let (circle, membership) = tokio::join!(
+        find_circle(state, slug),
+        state.store.get_membership(slug, &caller.username)
+    );
     let circle = circle?;
     match membership? {
         Some(membership) if membership.is_active => Ok((circle, membership)),
@@ -141,7 +164,11 @@ pub async fn update_profile(state: &State, request: Request) -> HttpResult {
         return Err(ApiError::Forbidden("you can only change your own profile".into()));
     }
     let patch = validate_profile_patch(&body(&request)?).map_err(invalid)?;
-    let mut profile = state.store.get_profile(&caller.username).await?.ok_or_else(|| ApiError::internal("caller without profile"))?;
+    let mut profile = state
+        .store
+        .get_profile(&caller.username)
+        .await?
+        .ok_or_else(|| ApiError::internal("caller without profile"))?;
     let expected = profile.version;
     if let Some(picture) = patch.picture {
         profile.picture = picture;
@@ -165,7 +192,11 @@ pub async fn get_user(state: &State, request: Request) -> HttpResult {
     )?;
     let account = account.ok_or_else(|| ApiError::NotFound("user not found".into()))?;
     let profile = profile.ok_or_else(|| ApiError::internal("caller without profile"))?;
-    let slugs: Vec<String> = memberships.iter().filter(|m| m.is_active).map(|m| m.circle.clone()).collect();
+    let slugs: Vec<String> = memberships
+        .iter()
+        .filter(|m| m.is_active)
+        .map(|m| m.circle.clone())
+        .collect();
     let circles = state.store.circles(&slugs).await?;
     ok(&json!({
         "user": {
@@ -190,9 +221,17 @@ pub async fn list_circles(state: &State, request: Request) -> HttpResult {
     let mut flag = |name: &str| query_param(&request, name).and_then(|raw| errors.check(name, query_bool(&raw)));
     let verified = flag("verified");
     let is_limited = flag("is_limited");
-    let ordering = errors.check("ordering", parse_ordering(query_param(&request, "ordering").as_deref(), &CIRCLE_ORDERING));
+    let ordering = errors.check(
+        "ordering",
+        parse_ordering(query_param(&request, "ordering").as_deref(), &CIRCLE_ORDERING),
+    );
     errors.finish(|| ()).map_err(invalid)?;
-    let query = CircleQuery { search: search(&request)?, verified, is_limited, ordering: ordering.unwrap_or_default() };
+    let query = CircleQuery {
+        search: search(&request)?,
+        verified,
+        is_limited,
+        ordering: ordering.unwrap_or_default(),
+    };
     let (offset, limit) = paging(&request)?;
     let circles = select_circles(state.store.public_circles().await?, &query);
     ok(&page(circles, offset, limit, Circle::view))
@@ -227,7 +266,11 @@ pub async fn update_circle(state: &State, request: Request) -> HttpResult {
     let (_, patch) = validate_circle(&body(&request)?, false).map_err(invalid)?;
     let expected = circle.version;
     apply_circle_patch(&mut circle, patch).map_err(invalid)?;
-    ok(&state.store.update_circle(&circle, expected, &ids::now_rfc3339()).await?.view())
+    ok(&state
+        .store
+        .update_circle(&circle, expected, &ids::now_rfc3339())
+        .await?
+        .view())
 }
 
 // ------------------------------------------------------------------------------ members
@@ -240,7 +283,9 @@ pub async fn list_members(state: &State, request: Request) -> HttpResult {
     let limit = page_limit(query_param(&request, "limit").as_deref())?;
     let cursor = query_param(&request, "cursor");
     let page = state.store.list_members(&slug, limit, cursor.as_deref()).await?;
-    ok(&json!({ "items": page.items.iter().map(Membership::view).collect::<Vec<_>>(), "next_cursor": page.next_cursor }))
+    ok(
+        &json!({ "items": page.items.iter().map(Membership::view).collect::<Vec<_>>(), "next_cursor": page.next_cursor }),
+    )
 }
 
 async fn active_member(state: &State, slug: &str, username: &str) -> Result<Membership, ApiError> {
@@ -255,7 +300,9 @@ pub async fn get_member(state: &State, request: Request) -> HttpResult {
     let caller = state.caller(&request).await?;
     let slug = path_param(&request, "slug");
     member_of(state, &slug, &caller).await?;
-    ok(&active_member(state, &slug, &path_param(&request, "username")).await?.view())
+    ok(&active_member(state, &slug, &path_param(&request, "username"))
+        .await?
+        .view())
 }
 
 /// `DELETE /rides/circles/{slug}/members/{username}`: a circle admin, or the member themself
@@ -266,7 +313,9 @@ pub async fn remove_member(state: &State, request: Request) -> HttpResult {
     let (_, own) = member_of(state, &slug, &caller).await?;
     let username = path_param(&request, "username");
     if username != caller.username && !own.is_admin {
-        return Err(ApiError::Forbidden("only circle admins can remove other members".into()));
+        return Err(ApiError::Forbidden(
+            "only circle admins can remove other members".into(),
+        ));
     }
     active_member(state, &slug, &username).await?;
     if !state.store.remove_member(&slug, &username).await? {
@@ -286,7 +335,12 @@ pub async fn join_circle(state: &State, request: Request) -> HttpResult {
     let raw_code = errors.required_text(&body, "invitation_code").map(str::to_string);
     errors.finish(|| ()).map_err(invalid)?;
     let circle = find_circle(state, &path_param(&request, "slug")).await?;
-    if state.store.get_membership(&circle.slug, &caller.username).await?.is_some() {
+    if state
+        .store
+        .get_membership(&circle.slug, &caller.username)
+        .await?
+        .is_some()
+    {
         return Err(ApiError::Conflict(ALREADY_MEMBER.into()));
     }
     let invalid_code = || ApiError::invalid("invitation_code", INVALID_INVITATION);
@@ -299,7 +353,14 @@ pub async fn join_circle(state: &State, request: Request) -> HttpResult {
         return Err(ApiError::Conflict(MEMBER_LIMIT_REACHED.into()));
     }
     let now = ids::now_rfc3339();
-    let member = Membership::new(&circle.slug, &caller.username, false, 0, Some(invitation.issued_by.clone()), &now);
+    let member = Membership::new(
+        &circle.slug,
+        &caller.username,
+        false,
+        0,
+        Some(invitation.issued_by.clone()),
+        &now,
+    );
     match state.store.join_circle(&circle, &member, &invitation, &now).await? {
         JoinOutcome::Joined => created(&member.view()),
         JoinOutcome::AlreadyMember => Err(ApiError::Conflict(ALREADY_MEMBER.into())),
@@ -318,7 +379,10 @@ pub async fn list_invitations(state: &State, request: Request) -> HttpResult {
         return Err(ApiError::Forbidden("you can only see your own invitations".into()));
     }
     invitations::top_up(&state.store, membership, Vec::new()).await?;
-    let (codes, invited) = tokio::try_join!(state.store.unused_codes(&slug, &caller.username), state.store.invited_by(&slug, &caller.username))?;
+    let (codes, invited) = tokio::try_join!(
+        state.store.unused_codes(&slug, &caller.username),
+        state.store.invited_by(&slug, &caller.username)
+    )?;
     ok(&json!({
         "used_invitations": invited.iter().map(Membership::view).collect::<Vec<_>>(),
         "invitations": codes,
@@ -333,7 +397,8 @@ pub async fn list_rides(state: &State, request: Request) -> HttpResult {
     let caller = state.caller(&request).await?;
     let slug = path_param(&request, "slug");
     member_of(state, &slug, &caller).await?;
-    let ordering = parse_ordering(query_param(&request, "ordering").as_deref(), &RIDE_ORDERING).map_err(|m| ApiError::invalid("ordering", m))?;
+    let ordering = parse_ordering(query_param(&request, "ordering").as_deref(), &RIDE_ORDERING)
+        .map_err(|m| ApiError::invalid("ordering", m))?;
     let terms = search(&request)?;
     let (offset, limit) = paging(&request)?;
     let now = Utc::now();
@@ -397,7 +462,11 @@ pub async fn join_ride(state: &State, request: Request) -> HttpResult {
     let ride = find_ride(state, &slug, &request).await?;
     let now = Utc::now();
     join_ride_check(&ride, &caller.username, now).map_err(rule)?;
-    if !state.store.join_ride(&ride, &caller.username, &ids::rfc3339(now)).await? {
+    if !state
+        .store
+        .join_ride(&ride, &caller.username, &ids::rfc3339(now))
+        .await?
+    {
         // Someone changed the ride (or the membership) in between: say what stands now.
         let current = find_ride(state, &slug, &request).await?;
         join_ride_check(&current, &caller.username, Utc::now()).map_err(rule)?;

@@ -13,7 +13,11 @@ const ATTEMPTS: usize = 5;
 /// transaction. `supplied` codes are used first (as the seed's manager: a supplied code is
 /// kept; one that is already taken is replaced by a fresh random code). Returns the codes
 /// issued by this call.
-pub async fn top_up(store: &Store, mut member: Membership, supplied_codes: Vec<String>) -> Result<Vec<String>, ApiError> {
+pub async fn top_up(
+    store: &Store,
+    mut member: Membership,
+    supplied_codes: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
     let mut supplied: Vec<String> = Vec::new();
     for code in supplied_codes {
         if !supplied.contains(&code) {
@@ -43,5 +47,7 @@ pub async fn top_up(store: &Store, mut member: Membership, supplied_codes: Vec<S
             }
         }
     }
-    Err(ApiError::Unavailable("could not issue invitation codes; try again".into()))
+    Err(ApiError::Unavailable(
+        "could not issue invitation codes; try again".into(),
+    ))
 }

@@ -49,8 +49,19 @@ pub struct ImportReport {
 }
 
 /// Imports the circles of `s3://bucket/key` (idempotent by slug) and writes the report.
-pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<ImportReport, ApiError> {
-    let mut report = ImportReport { source: key.to_string(), imported: Vec::new(), skipped: Vec::new(), errors: Vec::new(), finished: String::new() };
+pub async fn import_circles(
+    store: &Store,
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<ImportReport, ApiError> {
+    let mut report = ImportReport {
+        source: key.to_string(),
+        imported: Vec::new(),
+        skipped: Vec::new(),
+        errors: Vec::new(),
+        finished: String::new(),
+    };
     let object = match s3.get_object().bucket(bucket).key(key).send().await {
         Ok(object) => object,
         // Deleted before it was imported: nothing to import, nothing to retry.
@@ -62,7 +73,10 @@ pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str
     };
     let size = object.content_length().unwrap_or_default();
     if size > MAX_IMPORT_BYTES {
-        report.errors.push(LineError { line: 0, message: format!("file is {size} bytes; at most {MAX_IMPORT_BYTES} are imported") });
+        report.errors.push(LineError {
+            line: 0,
+            message: format!("file is {size} bytes; at most {MAX_IMPORT_BYTES} are imported"),
+        });
     } else {
         let bytes = object.body.collect().await.map_err(ApiError::internal)?.into_bytes();
         let (rows, errors) = domain::parse_circles_csv(&bytes);
@@ -72,7 +86,12 @@ pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str
         let outcomes: Vec<Result<(String, bool), ApiError>> = futures_util::stream::iter(rows)
             .map(|row| {
                 let now = now.clone();
-                async move { store.import_circle(&row.circle(&now)).await.map(|created| (row.slug, created)) }
+                async move {
+                    store
+                        .import_circle(&row.circle(&now))
+                        .await
+                        .map(|created| (row.slug, created))
+                }
             })
             .buffered(IMPORT_CONCURRENCY)
             .collect()
@@ -92,7 +111,13 @@ pub async fn import_circles(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str
 }
 
 /// Today's (UTC) rides as CSV in the exports bucket, with a presigned download URL.
-pub async fn export_rides(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str, now: DateTime<Utc>, ttl: Duration) -> Result<Value, ApiError> {
+pub async fn export_rides(
+    store: &Store,
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<Value, ApiError> {
     let day = now.format("%Y-%m-%d").to_string();
     let mut rides = store.rides_departing_on(&day).await?;
     rides.sort_by(|a, b| (&a.departure_date, &a.id).cmp(&(&b.departure_date, &b.id)));
@@ -107,14 +132,28 @@ pub async fn export_rides(store: &Store, s3: &aws_sdk_s3::Client, bucket: &str, 
         .await
         .map_err(sdk_error)?;
     let presigning = PresigningConfig::expires_in(ttl).map_err(ApiError::internal)?;
-    let url = s3.get_object().bucket(bucket).key(&key).presigned(presigning).await.map_err(sdk_error)?.uri().to_string();
+    let url = s3
+        .get_object()
+        .bucket(bucket)
+        .key(&key)
+        .presigned(presigning)
+        .await
+        .map_err(sdk_error)?
+        .uri()
+        .to_string();
     tracing::info!(key = %key, rides = rides.len(), "rides export");
-    Ok(json!({ "bucket": bucket, "key": key, "day": day, "rides": rides.len(), "url": url, "expires_in": ttl.as_secs() }))
+    Ok(
+        json!({ "bucket": bucket, "key": key, "day": day, "rides": rides.len(), "url": url, "expires_in": ttl.as_secs() }),
+    )
 }
 
 /// Handles each record of an S3 event; keys outside `imports/circles/*.csv` are ignored.
 /// A failure is returned so that Lambda retries the event (imports are idempotent).
-pub async fn handle_s3_event(store: &Store, s3: &aws_sdk_s3::Client, event: aws_lambda_events::event::s3::S3Event) -> Result<Value, ApiError> {
+pub async fn handle_s3_event(
+    store: &Store,
+    s3: &aws_sdk_s3::Client,
+    event: aws_lambda_events::event::s3::S3Event,
+) -> Result<Value, ApiError> {
     let mut reports = Vec::new();
     for record in event.records {
         let bucket = record.s3.bucket.name.clone().unwrap_or_default();

@@ -4,14 +4,16 @@
 use std::collections::HashMap;
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{
+    self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError,
+};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::domain::{Caller, Circle, LIMIT_BELOW_MEMBERS, Invitation, Membership, Profile, Rating, Ride};
+use crate::domain::{Caller, Circle, Invitation, Membership, Profile, Rating, Ride, LIMIT_BELOW_MEMBERS};
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
@@ -78,7 +80,11 @@ pub fn circle_item(circle: &Circle) -> Result<Item, ApiError> {
 }
 
 pub fn membership_item(membership: &Membership) -> Result<Item, ApiError> {
-    let mut item = with_key(membership, circle_pk(&membership.circle), member_sk(&membership.username))?;
+    let mut item = with_key(
+        membership,
+        circle_pk(&membership.circle),
+        member_sk(&membership.username),
+    )?;
     item.insert("gsi1pk".into(), string(user_circles(&membership.username)));
     item.insert("gsi1sk".into(), string(&membership.circle));
     Ok(item)
@@ -137,7 +143,10 @@ pub struct Change {
 
 impl Change {
     pub fn new(key: Item) -> Self {
-        Self { key, ..Default::default() }
+        Self {
+            key,
+            ..Default::default()
+        }
     }
     pub fn set(mut self, attribute: &str, value: AttributeValue) -> Self {
         self.sets.push((attribute.to_string(), value));
@@ -148,7 +157,8 @@ impl Change {
         self
     }
     pub fn add_to_set(mut self, attribute: &str, member: &str) -> Self {
-        self.adds.push((attribute.to_string(), AttributeValue::Ss(vec![member.to_string()])));
+        self.adds
+            .push((attribute.to_string(), AttributeValue::Ss(vec![member.to_string()])));
         self
     }
     pub fn remove(mut self, attribute: &str) -> Self {
@@ -224,7 +234,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, ApiError> {
@@ -238,7 +251,11 @@ impl Store {
     }
 
     fn delete(&self, key: Item) -> Result<TransactWriteItem, ApiError> {
-        let delete = aws_sdk_dynamodb::types::Delete::builder().table_name(&self.table).set_key(Some(key)).build().map_err(ApiError::internal)?;
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .build()
+            .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
@@ -256,7 +273,14 @@ impl Store {
 
     /// Puts an item unless its key exists; `false` when it did.
     async fn put_new(&self, item: Item) -> Result<bool, ApiError> {
-        let result = self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)").send().await;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(true),
             Err(error) if is_condition_failed(&error) => Ok(false),
@@ -288,7 +312,13 @@ impl Store {
 
     /// Every item of a query (all pages), optionally on an index, `sk`/index sort key
     /// conditions given by the caller.
-    async fn query_all(&self, index: Option<&str>, condition: &str, values: Vec<(&str, AttributeValue)>, consistent: bool) -> Result<Vec<Item>, ApiError> {
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -321,8 +351,10 @@ impl Store {
     /// Records a caller met for the first time: its profile, then the account → username link
     /// (so the link implies the profile). Both idempotent.
     pub async fn create_caller(&self, caller: &Caller, profile: &Profile) -> Result<(), ApiError> {
-        self.put_new(with_key(profile, user_pk(&profile.username), "PROFILE".into())?).await?;
-        self.put_new(with_key(caller, account_pk(&caller.account_id), "ACCOUNT".into())?).await?;
+        self.put_new(with_key(profile, user_pk(&profile.username), "PROFILE".into())?)
+            .await?;
+        self.put_new(with_key(caller, account_pk(&caller.account_id), "ACCOUNT".into())?)
+            .await?;
         Ok(())
     }
 
@@ -332,13 +364,24 @@ impl Store {
 
     /// Sets the editable fields of a profile read at `expected` version (409 if it changed).
     pub async fn update_profile(&self, profile: &Profile, expected: u64) -> Result<Profile, ApiError> {
-        let picture = profile.picture.clone().map(AttributeValue::S).unwrap_or(AttributeValue::Null(true));
+        let picture = profile
+            .picture
+            .clone()
+            .map(AttributeValue::S)
+            .unwrap_or(AttributeValue::Null(true));
         let change = Change::new(key(user_pk(&profile.username), "PROFILE"))
             .set("picture", picture)
             .set("biography", string(&profile.biography))
             .add("version", 1)
-            .when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))]);
-        let item = self.update(change).await?.ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
+            .when(
+                "#version = :expected",
+                &["version"],
+                vec![(":expected", n(expected as i64))],
+            );
+        let item = self
+            .update(change)
+            .await?
+            .ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
         from_item(item)
     }
 
@@ -369,7 +412,11 @@ impl Store {
     /// Writes the editable fields of a circle read at `expected` version; counters are
     /// untouched (they change through atomic ADDs elsewhere).
     pub async fn update_circle(&self, circle: &Circle, expected: u64, now: &str) -> Result<Circle, ApiError> {
-        let picture = circle.picture.clone().map(AttributeValue::S).unwrap_or(AttributeValue::Null(true));
+        let picture = circle
+            .picture
+            .clone()
+            .map(AttributeValue::S)
+            .unwrap_or(AttributeValue::Null(true));
         let change = Change::new(key(circle_pk(&circle.slug), "CIRCLE"))
             .set("name", string(&circle.name))
             .set("about", string(&circle.about))
@@ -387,12 +434,18 @@ impl Store {
                 vec![(":expected", n(expected as i64)), (":limit", n(circle.members_limit))],
             )
         } else {
-            change.when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))])
+            change.when(
+                "#version = :expected",
+                &["version"],
+                vec![(":expected", n(expected as i64))],
+            )
         };
         match self.update(change).await? {
             Some(item) => from_item(item),
             None => match self.get_circle(&circle.slug).await? {
-                Some(now) if now.version == expected && circle.is_limited && now.members_count > circle.members_limit => {
+                Some(now)
+                    if now.version == expected && circle.is_limited && now.members_count > circle.members_limit =>
+                {
                     Err(ApiError::invalid("members_limit", LIMIT_BELOW_MEMBERS))
                 }
                 _ => Err(ApiError::Conflict(MODIFIED.into())),
@@ -412,7 +465,9 @@ impl Store {
 
     /// Every public circle (index `gsi1`, partition `CIRCLES#PUBLIC`).
     pub async fn public_circles(&self) -> Result<Vec<Circle>, ApiError> {
-        let items = self.query_all(Some(GSI1), "gsi1pk = :pk", vec![(":pk", string(PUBLIC_CIRCLES))], false).await?;
+        let items = self
+            .query_all(Some(GSI1), "gsi1pk = :pk", vec![(":pk", string(PUBLIC_CIRCLES))], false)
+            .await?;
         items.into_iter().map(from_item).collect()
     }
 
@@ -421,15 +476,36 @@ impl Store {
         let mut circles = Vec::new();
         for chunk in slugs.chunks(100) {
             let keys: Vec<Item> = chunk.iter().map(|slug| key(circle_pk(slug), "CIRCLE")).collect();
-            let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(ApiError::internal)?);
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(ApiError::internal)?,
+            );
             let mut attempts = 0;
             while let Some(keys) = request.take() {
                 attempts += 1;
-                let output = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(sdk_error)?;
-                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                for item in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
                     circles.push(from_item(item)?);
                 }
-                request = output.unprocessed_keys.unwrap_or_default().remove(&self.table).filter(|k| !k.keys.is_empty());
+                request = output
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .filter(|k| !k.keys.is_empty());
                 if request.is_some() {
                     if attempts >= 5 {
                         return Err(ApiError::Unavailable("the table is busy; try again".into()));
@@ -451,7 +527,12 @@ impl Store {
     /// Active members of a circle, a page at a time (Query on the circle's partition).
     /// `Limit` applies before the `is_active` filter, so this queries on until the page holds
     /// `limit` members or the partition ends: a page with a cursor is never short.
-    pub async fn list_members(&self, slug: &str, limit: i32, cursor: Option<&str>) -> Result<Page<Membership>, ApiError> {
+    pub async fn list_members(
+        &self,
+        slug: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Membership>, ApiError> {
         let mut start = cursor.map(decode_cursor).transpose()?;
         let mut items = Vec::new();
         loop {
@@ -476,7 +557,10 @@ impl Store {
             }
             let next = next_cursor(output.last_evaluated_key.as_ref());
             if next.is_none() || items.len() as i32 >= limit {
-                return Ok(Page { items, next_cursor: next });
+                return Ok(Page {
+                    items,
+                    next_cursor: next,
+                });
             }
             start = output.last_evaluated_key;
         }
@@ -485,15 +569,30 @@ impl Store {
     /// Active members of `slug` invited by `username`.
     pub async fn invited_by(&self, slug: &str, username: &str) -> Result<Vec<Membership>, ApiError> {
         let items = self
-            .query_all(None, "pk = :pk AND begins_with(sk, :member)", vec![(":pk", string(circle_pk(slug))), (":member", string("MEMBER#"))], true)
+            .query_all(
+                None,
+                "pk = :pk AND begins_with(sk, :member)",
+                vec![(":pk", string(circle_pk(slug))), (":member", string("MEMBER#"))],
+                true,
+            )
             .await?;
         let members: Vec<Membership> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(members.into_iter().filter(|m| m.is_active && m.invited_by.as_deref() == Some(username)).collect())
+        Ok(members
+            .into_iter()
+            .filter(|m| m.is_active && m.invited_by.as_deref() == Some(username))
+            .collect())
     }
 
     /// Every membership of a user (index `gsi1`, partition `USER#{username}#CIRCLES`).
     pub async fn memberships_of(&self, username: &str) -> Result<Vec<Membership>, ApiError> {
-        let items = self.query_all(Some(GSI1), "gsi1pk = :pk", vec![(":pk", string(user_circles(username)))], false).await?;
+        let items = self
+            .query_all(
+                Some(GSI1),
+                "gsi1pk = :pk",
+                vec![(":pk", string(user_circles(username)))],
+                false,
+            )
+            .await?;
         items.into_iter().map(from_item).collect()
     }
 
@@ -502,9 +601,16 @@ impl Store {
         let writes = vec![
             Change::new(key(circle_pk(slug), member_sk(username)))
                 .set("is_active", AttributeValue::Bool(false))
-                .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))])
+                .when(
+                    "#is_active = :true",
+                    &["is_active"],
+                    vec![(":true", AttributeValue::Bool(true))],
+                )
                 .transact(&self.table)?,
-            Change::new(key(circle_pk(slug), "CIRCLE")).add("members_count", -1).when("attribute_exists(pk)", &[], vec![]).transact(&self.table)?,
+            Change::new(key(circle_pk(slug), "CIRCLE"))
+                .add("members_count", -1)
+                .when("attribute_exists(pk)", &[], vec![])
+                .transact(&self.table)?,
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(true),
@@ -533,7 +639,11 @@ impl Store {
             Err(TransactionError::Conditions(failed)) if failed.contains(&0) => {
                 let change = Change::new(key(circle_pk(&member.circle), member_sk(&member.username)))
                     .set("is_admin", AttributeValue::Bool(true))
-                    .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))]);
+                    .when(
+                        "#is_active = :true",
+                        &["is_active"],
+                        vec![(":true", AttributeValue::Bool(true))],
+                    );
                 Ok(self.update(change).await?.is_some())
             }
             Err(TransactionError::Conditions(_)) => Ok(false),
@@ -550,7 +660,15 @@ impl Store {
     /// The unused codes a member issued in a circle (consistent Query of the markers).
     pub async fn unused_codes(&self, slug: &str, username: &str) -> Result<Vec<String>, ApiError> {
         let items = self
-            .query_all(None, "pk = :pk AND begins_with(sk, :prefix)", vec![(":pk", string(circle_pk(slug))), (":prefix", string(format!("UNUSED#{username}#")))], true)
+            .query_all(
+                None,
+                "pk = :pk AND begins_with(sk, :prefix)",
+                vec![
+                    (":pk", string(circle_pk(slug))),
+                    (":prefix", string(format!("UNUSED#{username}#"))),
+                ],
+                true,
+            )
             .await?;
         let mut codes: Vec<String> = items
             .into_iter()
@@ -566,7 +684,12 @@ impl Store {
     /// Issues `codes` for a member whose `unused_codes` counter was `seen`, in one
     /// transaction: each code unique (`attribute_not_exists`), its marker, and the counter
     /// (conditional on `seen` and on staying within `remaining_invitations`).
-    pub async fn issue_codes(&self, member: &Membership, codes: &[String], now: &str) -> Result<IssueOutcome, ApiError> {
+    pub async fn issue_codes(
+        &self,
+        member: &Membership,
+        codes: &[String],
+        now: &str,
+    ) -> Result<IssueOutcome, ApiError> {
         let mut writes = Vec::with_capacity(codes.len() * 2 + 1);
         writes.push(
             Change::new(key(circle_pk(&member.circle), member_sk(&member.username)))
@@ -592,7 +715,10 @@ impl Store {
                 used_at: None,
                 created: now.to_string(),
             };
-            writes.push(self.put(with_key(&invitation, invitation_pk(code), "INVITATION".into())?, Some("attribute_not_exists(pk)"))?);
+            writes.push(self.put(
+                with_key(&invitation, invitation_pk(code), "INVITATION".into())?,
+                Some("attribute_not_exists(pk)"),
+            )?);
             let mut marker = key(circle_pk(&member.circle), unused_sk(&member.username, code));
             marker.insert("code".into(), string(code));
             writes.push(self.put(marker, None)?);
@@ -600,9 +726,9 @@ impl Store {
         match self.transact(writes).await {
             Ok(()) => Ok(IssueOutcome::Issued),
             Err(TransactionError::Conditions(failed)) if failed.contains(&0) => Ok(IssueOutcome::MemberChanged),
-            Err(TransactionError::Conditions(failed)) => {
-                Ok(IssueOutcome::CodesTaken(failed.iter().map(|i| codes[(i - 1) / 2].clone()).collect()))
-            }
+            Err(TransactionError::Conditions(failed)) => Ok(IssueOutcome::CodesTaken(
+                failed.iter().map(|i| codes[(i - 1) / 2].clone()).collect(),
+            )),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
@@ -611,27 +737,46 @@ impl Store {
     /// member yet), the invitation marked used (still unused, of this circle), the issuer's
     /// counters, its unused-code marker removed, and the circle's member count (within its
     /// limit).
-    pub async fn join_circle(&self, circle: &Circle, member: &Membership, invitation: &Invitation, now: &str) -> Result<JoinOutcome, ApiError> {
+    pub async fn join_circle(
+        &self,
+        circle: &Circle,
+        member: &Membership,
+        invitation: &Invitation,
+        now: &str,
+    ) -> Result<JoinOutcome, ApiError> {
         let issuer = &invitation.issued_by;
-        let circle_change = Change::new(key(circle_pk(&circle.slug), "CIRCLE")).add("members_count", 1).when(
-            "attribute_exists(pk) AND (#is_limited = :false OR #members_count < #members_limit)",
-            &["is_limited", "members_count", "members_limit"],
-            vec![(":false", AttributeValue::Bool(false))],
-        );
+        let circle_change = Change::new(key(circle_pk(&circle.slug), "CIRCLE"))
+            .add("members_count", 1)
+            .when(
+                "attribute_exists(pk) AND (#is_limited = :false OR #members_count < #members_limit)",
+                &["is_limited", "members_count", "members_limit"],
+                vec![(":false", AttributeValue::Bool(false))],
+            );
         let writes = vec![
             self.put(membership_item(member)?, Some("attribute_not_exists(pk)"))?,
             Change::new(key(invitation_pk(&invitation.code), "INVITATION"))
                 .set("used", AttributeValue::Bool(true))
                 .set("used_by", string(&member.username))
                 .set("used_at", string(now))
-                .when("#used = :false AND #circle = :circle", &["used", "circle"], vec![(":false", AttributeValue::Bool(false)), (":circle", string(&circle.slug))])
+                .when(
+                    "#used = :false AND #circle = :circle",
+                    &["used", "circle"],
+                    vec![
+                        (":false", AttributeValue::Bool(false)),
+                        (":circle", string(&circle.slug)),
+                    ],
+                )
                 .transact(&self.table)?,
             Change::new(key(circle_pk(&circle.slug), member_sk(issuer)))
                 .add("used_invitations", 1)
                 .add("remaining_invitations", -1)
                 .add("unused_codes", -1)
                 // A removed member's codes admit no one (review R1).
-                .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))])
+                .when(
+                    "#is_active = :true",
+                    &["is_active"],
+                    vec![(":true", AttributeValue::Bool(true))],
+                )
                 .transact(&self.table)?,
             self.delete(key(circle_pk(&circle.slug), unused_sk(issuer, &invitation.code)))?,
             circle_change.transact(&self.table)?,
@@ -652,7 +797,10 @@ impl Store {
     // ------------------------------------------------------------------ rides
 
     pub async fn get_ride(&self, slug: &str, id: &str) -> Result<Option<Ride>, ApiError> {
-        self.get_raw(key(circle_pk(slug), ride_sk(id))).await?.map(ride_from_item).transpose()
+        self.get_raw(key(circle_pk(slug), ride_sk(id)))
+            .await?
+            .map(ride_from_item)
+            .transpose()
     }
 
     /// Offers a ride: the ride plus +1 `rides_offered` on the circle, the driver's active
@@ -661,12 +809,22 @@ impl Store {
     pub async fn create_ride(&self, ride: &Ride) -> Result<bool, ApiError> {
         let writes = vec![
             self.put(ride_item(ride)?, Some("attribute_not_exists(pk)"))?,
-            Change::new(key(circle_pk(&ride.circle), "CIRCLE")).add("rides_offered", 1).when("attribute_exists(pk)", &[], vec![]).transact(&self.table)?,
+            Change::new(key(circle_pk(&ride.circle), "CIRCLE"))
+                .add("rides_offered", 1)
+                .when("attribute_exists(pk)", &[], vec![])
+                .transact(&self.table)?,
             Change::new(key(circle_pk(&ride.circle), member_sk(&ride.offered_by)))
                 .add("rides_offered", 1)
-                .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))])
+                .when(
+                    "#is_active = :true",
+                    &["is_active"],
+                    vec![(":true", AttributeValue::Bool(true))],
+                )
                 .transact(&self.table)?,
-            Change::new(key(user_pk(&ride.offered_by), "PROFILE")).add("rides_offered", 1).when("attribute_exists(pk)", &[], vec![]).transact(&self.table)?,
+            Change::new(key(user_pk(&ride.offered_by), "PROFILE"))
+                .add("rides_offered", 1)
+                .when("attribute_exists(pk)", &[], vec![])
+                .transact(&self.table)?,
         ];
         match self.transact(writes).await {
             Ok(()) => Ok(true),
@@ -678,7 +836,12 @@ impl Store {
     /// Active rides of a circle leaving at or after `from` (index `gsi1`).
     pub async fn circle_rides(&self, slug: &str, from: &str) -> Result<Vec<Ride>, ApiError> {
         let items = self
-            .query_all(Some(GSI1), "gsi1pk = :pk AND gsi1sk >= :from", vec![(":pk", string(circle_rides(slug))), (":from", string(from))], false)
+            .query_all(
+                Some(GSI1),
+                "gsi1pk = :pk AND gsi1sk >= :from",
+                vec![(":pk", string(circle_rides(slug))), (":from", string(from))],
+                false,
+            )
             .await?;
         items.into_iter().map(ride_from_item).collect()
     }
@@ -695,8 +858,15 @@ impl Store {
         for (name, value) in ride_index_keys(ride) {
             change = change.set(name, string(value));
         }
-        let change = change.add("version", 1).when("#version = :expected", &["version"], vec![(":expected", n(expected as i64))]);
-        let item = self.update(change).await?.ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
+        let change = change.add("version", 1).when(
+            "#version = :expected",
+            &["version"],
+            vec![(":expected", n(expected as i64))],
+        );
+        let item = self
+            .update(change)
+            .await?
+            .ok_or_else(|| ApiError::Conflict(MODIFIED.into()))?;
         ride_from_item(item)
     }
 
@@ -738,7 +908,11 @@ impl Store {
             .remove("gsi2pk")
             .remove("gsi2sk")
             .add("version", 1)
-            .when("#is_active = :true", &["is_active"], vec![(":true", AttributeValue::Bool(true))]);
+            .when(
+                "#is_active = :true",
+                &["is_active"],
+                vec![(":true", AttributeValue::Bool(true))],
+            );
         Ok(self.update(change).await?.is_some())
     }
 
@@ -746,11 +920,22 @@ impl Store {
     /// rating sums (only for a passenger) and the driver's profile sums.
     pub async fn rate_ride(&self, ride: &Ride, rating: &Rating) -> Result<RateOutcome, ApiError> {
         let writes = vec![
-            self.put(with_key(rating, circle_pk(&ride.circle), rating_sk(&ride.id, &rating.rating_user))?, Some("attribute_not_exists(pk)"))?,
+            self.put(
+                with_key(
+                    rating,
+                    circle_pk(&ride.circle),
+                    rating_sk(&ride.id, &rating.rating_user),
+                )?,
+                Some("attribute_not_exists(pk)"),
+            )?,
             Change::new(key(circle_pk(&ride.circle), ride_sk(&ride.id)))
                 .add("rating_sum", rating.rating)
                 .add("rating_count", 1)
-                .when("contains(#passengers, :me)", &["passengers"], vec![(":me", string(&rating.rating_user))])
+                .when(
+                    "contains(#passengers, :me)",
+                    &["passengers"],
+                    vec![(":me", string(&rating.rating_user))],
+                )
                 .transact(&self.table)?,
             Change::new(key(user_pk(&ride.offered_by), "PROFILE"))
                 .add("rating_sum", rating.rating)
@@ -770,14 +955,21 @@ impl Store {
     pub async fn active_rides_arriving_by(&self, until: &str) -> Result<Vec<Ride>, ApiError> {
         // `~` sorts after every character of `{time}#{slug}#{id}` at the same time prefix.
         let items = self
-            .query_all(Some(GSI2), "gsi2pk = :pk AND gsi2sk <= :until", vec![(":pk", string(ACTIVE_RIDES)), (":until", string(format!("{until}~")))], false)
+            .query_all(
+                Some(GSI2),
+                "gsi2pk = :pk AND gsi2sk <= :until",
+                vec![(":pk", string(ACTIVE_RIDES)), (":until", string(format!("{until}~")))],
+                false,
+            )
             .await?;
         items.into_iter().map(ride_from_item).collect()
     }
 
     /// Every ride leaving on `day` (`YYYY-MM-DD`, UTC; index `gsi3`).
     pub async fn rides_departing_on(&self, day: &str) -> Result<Vec<Ride>, ApiError> {
-        let items = self.query_all(Some(GSI3), "gsi3pk = :pk", vec![(":pk", string(departing(day)))], false).await?;
+        let items = self
+            .query_all(Some(GSI3), "gsi3pk = :pk", vec![(":pk", string(departing(day)))], false)
+            .await?;
         items.into_iter().map(ride_from_item).collect()
     }
 }
@@ -810,11 +1002,15 @@ mod tests {
 
     #[test]
     fn change_expressions_alias_every_name() {
-        let change = Change::new(key("p", "s")).set("name", string("x")).add("members_count", 1).remove("gsi1pk").when(
-            "#is_active = :true",
-            &["is_active"],
-            vec![(":true", AttributeValue::Bool(true))],
-        );
+        let change = Change::new(key("p", "s"))
+            .set("name", string("x"))
+            .add("members_count", 1)
+            .remove("gsi1pk")
+            .when(
+                "#is_active = :true",
+                &["is_active"],
+                vec![(":true", AttributeValue::Bool(true))],
+            );
         let (expression, names, values) = change.expression();
         assert_eq!(expression, "SET #s0 = :s0 ADD #a0 :a0 REMOVE #r0");
         assert_eq!(names["#s0"], "name");

@@ -71,10 +71,7 @@ fn policy_allows(policy: &Value) -> Option<bool> {
         Value::Array(statements) => statements.clone(),
         single => vec![single.clone()],
     };
-    let effects: Vec<&str> = statements
-        .iter()
-        .filter_map(|s| s.get("Effect")?.as_str())
-        .collect();
+    let effects: Vec<&str> = statements.iter().filter_map(|s| s.get("Effect")?.as_str()).collect();
     Some(effects.contains(&"Allow") && !effects.contains(&"Deny"))
 }
 
@@ -105,13 +102,7 @@ impl Cache {
         }
     }
 
-    pub fn put(
-        &self,
-        api: &str,
-        authorizer: &Authorizer,
-        identity: &[String],
-        decision: &Decision,
-    ) {
+    pub fn put(&self, api: &str, authorizer: &Authorizer, identity: &[String], decision: &Decision) {
         if !cacheable(authorizer, identity) {
             return;
         }
@@ -177,25 +168,15 @@ mod tests {
     #[test]
     fn simple_responses_decide_and_carry_the_context() {
         let a = authorizer(&[], &[], 0);
-        let allow = decision(
-            &a,
-            &json!({"isAuthorized": true, "context": {"userId": "u1", "n": 2}}),
-        );
+        let allow = decision(&a, &json!({"isAuthorized": true, "context": {"userId": "u1", "n": 2}}));
         assert_eq!(
             allow,
             Some(Decision::Allow(
                 json!({"userId": "u1", "n": 2}).as_object().unwrap().clone()
             ))
         );
-        assert_eq!(
-            decision(&a, &json!({"isAuthorized": false})),
-            Some(Decision::Deny)
-        );
-        assert_eq!(
-            decision(&a, &json!({"isAuthorized": "yes"})),
-            None,
-            "malformed → 500"
-        );
+        assert_eq!(decision(&a, &json!({"isAuthorized": false})), Some(Decision::Deny));
+        assert_eq!(decision(&a, &json!({"isAuthorized": "yes"})), None, "malformed → 500");
         assert_eq!(decision(&a, &json!({"context": {}})), None);
         assert_eq!(decision(&a, &json!("true")), None);
     }
@@ -210,10 +191,7 @@ mod tests {
             json!({"principalId": "u", "policyDocument": {"Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": "*"}]}})
         };
-        assert!(matches!(
-            decision(&a, &policy("Allow")),
-            Some(Decision::Allow(_))
-        ));
+        assert!(matches!(decision(&a, &policy("Allow")), Some(Decision::Allow(_))));
         assert_eq!(decision(&a, &policy("Deny")), Some(Decision::Deny));
         assert_eq!(decision(&a, &json!({"isAuthorized": true})), None);
     }

@@ -87,11 +87,7 @@ pub fn event_headers(incoming: &Incoming) -> HeaderMap {
             .collect();
         joined.push((name.as_str().to_string(), values.join(",")));
     }
-    let forwarded_for = match incoming
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-    {
+    let forwarded_for = match incoming.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(earlier) => format!("{earlier}, {}", incoming.source_ip),
         None => incoming.source_ip.clone(),
     };
@@ -115,26 +111,15 @@ pub fn body(headers: &HeaderMap, body: &Bytes) -> (Option<String>, bool) {
     if body.is_empty() {
         return (None, false);
     }
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     match std::str::from_utf8(body) {
         Ok(text) if is_text(content_type) => (Some(text.to_string()), false),
-        _ => (
-            Some(base64::engine::general_purpose::STANDARD.encode(body)),
-            true,
-        ),
+        _ => (Some(base64::engine::general_purpose::STANDARD.encode(body)), true),
     }
 }
 
 fn is_text(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence.starts_with("text/")
         || essence.ends_with("+json")
         || essence.ends_with("+xml")
@@ -178,11 +163,7 @@ fn request_context(incoming: &Incoming, target: &Target) -> ApiGatewayV2httpRequ
 }
 
 /// The event of a route's function; `authorizer` is the Lambda authorizer's `context`.
-pub fn route_event(
-    incoming: &Incoming,
-    target: &Target,
-    authorizer: Option<&Map<String, Value>>,
-) -> Value {
+pub fn route_event(incoming: &Incoming, target: &Target, authorizer: Option<&Map<String, Value>>) -> Value {
     let mut event = ApiGatewayV2httpRequest::default();
     let (body, is_base64_encoded) = body(&incoming.headers, &incoming.body);
     let cookies = cookies(&incoming.headers);
@@ -243,12 +224,7 @@ fn strip_v1_fields(event: &mut Value) {
     if object.get("identitySource").is_some_and(Value::is_null) {
         object.remove("identitySource");
     }
-    for map in [
-        "stageVariables",
-        "pathParameters",
-        "queryStringParameters",
-        "cookies",
-    ] {
+    for map in ["stageVariables", "pathParameters", "queryStringParameters", "cookies"] {
         let empty = match object.get(map) {
             Some(Value::Object(m)) => m.is_empty(),
             Some(Value::Array(a)) => a.is_empty(),

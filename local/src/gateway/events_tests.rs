@@ -4,15 +4,8 @@ use lambda_http::{Body, RequestExt};
 
 use super::*;
 
-fn incoming(
-    method: Method,
-    path_and_query: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Incoming {
-    let (raw_path, raw_query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
+fn incoming(method: Method, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> Incoming {
+    let (raw_path, raw_query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     let mut map = HeaderMap::new();
     for (name, value) in headers {
         map.append(
@@ -59,11 +52,7 @@ fn route_event_carries_what_api_gateway_sends() {
         br#"{"name":"x"}"#,
     );
     let context = Map::from_iter([("principalId".to_string(), json!("user-1"))]);
-    let event = route_event(
-        &request,
-        &target(&params, "POST /items/{id}"),
-        Some(&context),
-    );
+    let event = route_event(&request, &target(&params, "POST /items/{id}"), Some(&context));
 
     assert_eq!(event["version"], "2.0");
     assert_eq!(event["routeKey"], "POST /items/{id}");
@@ -74,10 +63,7 @@ fn route_event_carries_what_api_gateway_sends() {
     assert_eq!(event["headers"]["content-type"], "application/json");
     assert_eq!(event["headers"]["x-forwarded-for"], "127.0.0.1");
     assert_eq!(event["headers"]["x-forwarded-port"], "3000");
-    assert!(
-        event["headers"].get("cookie").is_none(),
-        "cookies leave the headers"
-    );
+    assert!(event["headers"].get("cookie").is_none(), "cookies leave the headers");
     assert_eq!(
         event["queryStringParameters"],
         json!({"tag": "x,y", "q": "café", "empty": ""})
@@ -97,21 +83,9 @@ fn route_event_carries_what_api_gateway_sends() {
     assert_eq!(ctx["accountId"], "000000000000");
     assert_eq!(ctx["time"], "12/Mar/2020:19:03:58 +0000");
     assert_eq!(ctx["timeEpoch"], 1584039838000i64);
-    assert_eq!(
-        ctx["authorizer"],
-        json!({"lambda": {"principalId": "user-1"}})
-    );
-    for absent in [
-        "httpMethod",
-        "methodArn",
-        "type",
-        "resource",
-        "stageVariables",
-    ] {
-        assert!(
-            event.get(absent).is_none(),
-            "{absent} is not part of a 2.0 event"
-        );
+    assert_eq!(ctx["authorizer"], json!({"lambda": {"principalId": "user-1"}}));
+    for absent in ["httpMethod", "methodArn", "type", "resource", "stageVariables"] {
+        assert!(event.get(absent).is_none(), "{absent} is not part of a 2.0 event");
     }
 }
 
@@ -132,24 +106,16 @@ fn lambda_http_reads_the_route_event() {
         ("userId".to_string(), json!("u-1")),
         ("roles".to_string(), json!(["admin"])),
     ]);
-    let event = route_event(
-        &request,
-        &target(&params, "PATCH /identity/me"),
-        Some(&context),
-    );
+    let event = route_event(&request, &target(&params, "PATCH /identity/me"), Some(&context));
 
-    let parsed =
-        lambda_http::request::from_str(&event.to_string()).expect("lambda_http parses the event");
+    let parsed = lambda_http::request::from_str(&event.to_string()).expect("lambda_http parses the event");
     assert_eq!(parsed.method(), Method::PATCH);
     assert_eq!(parsed.uri().path(), "/identity/me");
     assert_eq!(parsed.headers()["authorization"], "Bearer t");
     assert_eq!(parsed.headers()["cookie"], "a=1; b=2");
     assert_eq!(parsed.query_string_parameters().first("x"), Some("1"));
     assert_eq!(parsed.path_parameters().first("id"), Some("42"));
-    assert_eq!(
-        parsed.body(),
-        &Body::Text(r#"{"displayName":"Ana"}"#.into())
-    );
+    assert_eq!(parsed.body(), &Body::Text(r#"{"displayName":"Ana"}"#.into()));
     match parsed.request_context() {
         lambda_http::request::RequestContext::ApiGatewayV2(ctx) => {
             let authorizer = ctx.authorizer.expect("authorizer context");
@@ -171,10 +137,7 @@ fn binary_bodies_are_base64() {
         None,
     );
     assert_eq!(event["isBase64Encoded"], true);
-    assert_eq!(
-        event["body"],
-        base64::engine::general_purpose::STANDARD.encode(png)
-    );
+    assert_eq!(event["body"], base64::engine::general_purpose::STANDARD.encode(png));
     assert!(event["requestContext"].get("authorizer").is_none());
 
     let parsed = lambda_http::request::from_str(&event.to_string()).unwrap();
@@ -190,10 +153,7 @@ fn binary_bodies_are_base64() {
     );
     assert!(encoded);
     let (_, encoded) = body(
-        &HeaderMap::from_iter([(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain".parse().unwrap(),
-        )]),
+        &HeaderMap::from_iter([(axum::http::header::CONTENT_TYPE, "text/plain".parse().unwrap())]),
         &Bytes::from_static(&[0xff, 0xfe]),
     );
     assert!(encoded);
@@ -221,11 +181,7 @@ fn authorizer_event_is_a_v2_request_event() {
         &[("authorization", "Bearer t"), ("cookie", "c=1")],
         b"",
     );
-    let event = authorizer_event(
-        &request,
-        &target(&params, "GET /identity/me"),
-        vec!["Bearer t".into()],
-    );
+    let event = authorizer_event(&request, &target(&params, "GET /identity/me"), vec!["Bearer t".into()]);
     assert_eq!(event["type"], "REQUEST");
     assert_eq!(event["version"], "2.0");
     assert_eq!(
@@ -236,20 +192,13 @@ fn authorizer_event_is_a_v2_request_event() {
     assert_eq!(event["headers"]["authorization"], "Bearer t");
     assert_eq!(event["cookies"], json!(["c=1"]));
     assert_eq!(event["queryStringParameters"], json!({"k": "v"}));
-    assert!(
-        event.get("body").is_none(),
-        "authorizers never see the body"
-    );
+    assert!(event.get("body").is_none(), "authorizers never see the body");
 
-    let parsed: ApiGatewayV2CustomAuthorizerV2Request =
-        serde_json::from_value(event.clone()).unwrap();
+    let parsed: ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(event.clone()).unwrap();
     assert_eq!(parsed.type_.as_deref(), Some("REQUEST"));
     assert_eq!(parsed.identity_source, Some(vec!["Bearer t".to_string()]));
     assert_eq!(parsed.request_context.http.method, Method::GET);
 
     let open = authorizer_event(&request, &target(&params, "GET /identity/me"), vec![]);
-    assert!(
-        open.get("identitySource").is_none(),
-        "no identity sources configured"
-    );
+    assert!(open.get("identitySource").is_none(), "no identity sources configured");
 }

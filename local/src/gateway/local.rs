@@ -21,11 +21,7 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
             if shared.ready.load(Ordering::SeqCst) {
                 Json(json!({"status": "ok"})).into_response()
             } else {
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({"status": "starting"})),
-                )
-                    .into_response()
+                (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "starting"}))).into_response()
             }
         }
         ("GET", "/stats") => Json(json!({

@@ -80,11 +80,7 @@ pub async fn serve(
         port,
     });
     let app = Router::new().fallback(handle).with_state(shared);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
 }
 
 async fn handle(
@@ -228,11 +224,8 @@ async fn authorize(
         Some(decision) => decision,
         None => {
             let event = events::authorizer_event(incoming, target, identity.clone());
-            let answer = tokio::time::timeout(
-                AUTHORIZER_TIMEOUT,
-                shared.invoker.invoke(&authorizer.function, event),
-            )
-            .await;
+            let answer =
+                tokio::time::timeout(AUTHORIZER_TIMEOUT, shared.invoker.invoke(&authorizer.function, event)).await;
             let decision = match answer {
                 Ok(Ok(answer)) => authorizer::decision(authorizer, &answer),
                 Ok(Err(error)) => {

@@ -44,9 +44,7 @@ pub fn from_result(result: Value) -> Option<Response> {
     let body = match result.get("body") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(text)) if is_base64(&result) => {
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .ok()?
+            base64::engine::general_purpose::STANDARD.decode(text).ok()?
         }
         Some(Value::String(text)) => text.clone().into_bytes(),
         Some(other) => other.to_string().into_bytes(),
@@ -71,12 +69,7 @@ pub fn from_result(result: Value) -> Option<Response> {
             }
         }
     }
-    for cookie in result
-        .get("cookies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for cookie in result.get("cookies").and_then(Value::as_array).into_iter().flatten() {
         headers.append("set-cookie", header_value(cookie)?);
     }
     Some(response)
@@ -110,10 +103,7 @@ mod tests {
     use super::*;
 
     async fn body(response: Response) -> Vec<u8> {
-        to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec()
+        to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()
     }
 
     #[tokio::test]
@@ -140,10 +130,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::CREATED);
         let headers = response.headers();
         assert_eq!(headers["x-count"], "3");
-        assert_eq!(
-            headers.get_all("x-multi").iter().collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        assert_eq!(headers.get_all("x-multi").iter().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(
             headers.get_all("set-cookie").iter().collect::<Vec<_>>(),
             ["a=1; HttpOnly", "b=2"]
@@ -153,14 +140,9 @@ mod tests {
 
     #[tokio::test]
     async fn base64_bodies_are_decoded() {
-        let response =
-            from_result(json!({"statusCode": 200, "body": "AAEC/w==", "isBase64Encoded": true}))
-                .unwrap();
+        let response = from_result(json!({"statusCode": 200, "body": "AAEC/w==", "isBase64Encoded": true})).unwrap();
         assert_eq!(body(response).await, [0, 1, 2, 255]);
-        assert!(
-            from_result(json!({"statusCode": 200, "body": "%%%", "isBase64Encoded": true}))
-                .is_none()
-        );
+        assert!(from_result(json!({"statusCode": 200, "body": "%%%", "isBase64Encoded": true})).is_none());
     }
 
     #[tokio::test]

@@ -77,14 +77,7 @@ impl RouteTable {
         table
     }
 
-    pub fn add(
-        &mut self,
-        function: &str,
-        api: &str,
-        method: &str,
-        path: &str,
-        authorizer: Option<String>,
-    ) {
+    pub fn add(&mut self, function: &str, api: &str, method: &str, path: &str, authorizer: Option<String>) {
         let segments = (path != "$default").then(|| split(path).map(Segment::parse).collect());
         let route_key = if path == "$default" {
             "$default".to_string()
@@ -117,10 +110,7 @@ impl RouteTable {
             })
             .min_by(|a, b| a.0.cmp(&b.0));
         if let Some((_, route, path_parameters)) = best {
-            return Some(Matched {
-                route,
-                path_parameters,
-            });
+            return Some(Matched { route, path_parameters });
         }
         let route = self.routes.iter().find(|route| route.segments.is_none())?;
         Some(Matched {
@@ -192,15 +182,9 @@ mod tests {
             ("GET", "/items/{id}"),
             ("GET", "/items/special"),
         ]);
-        assert_eq!(
-            key(&t, "GET", "/items/special").unwrap(),
-            "GET /items/special"
-        );
+        assert_eq!(key(&t, "GET", "/items/special").unwrap(), "GET /items/special");
         assert_eq!(key(&t, "GET", "/items/42").unwrap(), "GET /items/{id}");
-        assert_eq!(
-            key(&t, "GET", "/items/42/parts").unwrap(),
-            "GET /items/{proxy+}"
-        );
+        assert_eq!(key(&t, "GET", "/items/42/parts").unwrap(), "GET /items/{proxy+}");
         assert_eq!(
             key(&t, "GET", "/items"),
             None,
@@ -210,11 +194,7 @@ mod tests {
 
     #[test]
     fn more_literal_segments_win_among_param_routes() {
-        let t = table(&[
-            ("GET", "/{a}/{b}/c"),
-            ("GET", "/x/{b}/c"),
-            ("GET", "/{a}/y/{c}"),
-        ]);
+        let t = table(&[("GET", "/{a}/{b}/c"), ("GET", "/x/{b}/c"), ("GET", "/{a}/y/{c}")]);
         assert_eq!(key(&t, "GET", "/x/y/c").unwrap(), "GET /x/{b}/c");
         assert_eq!(key(&t, "GET", "/q/y/z").unwrap(), "GET /{a}/y/{c}");
         assert_eq!(key(&t, "GET", "/q/r/c").unwrap(), "GET /{a}/{b}/c");
@@ -235,10 +215,7 @@ mod tests {
             ("POST", "/identity/signup"),
         ]);
         assert_eq!(key(&t, "GET", "/identity/me").unwrap(), "GET /identity/me");
-        assert_eq!(
-            key(&t, "DELETE", "/identity/me").unwrap(),
-            "ANY /identity/me"
-        );
+        assert_eq!(key(&t, "DELETE", "/identity/me").unwrap(), "ANY /identity/me");
         assert_eq!(
             key(&t, "GET", "/identity/signup"),
             None,

@@ -29,20 +29,11 @@ impl FakeRuntime {
 }
 
 impl Invoker for FakeRuntime {
-    fn invoke<'a>(
-        &'a self,
-        function: &'a str,
-        event: Value,
-    ) -> BoxFuture<'a, Result<Value, InvokeError>> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push((function.to_string(), event.clone()));
+    fn invoke<'a>(&'a self, function: &'a str, event: Value) -> BoxFuture<'a, Result<Value, InvokeError>> {
+        self.calls.lock().unwrap().push((function.to_string(), event.clone()));
         let result = match function {
             "Authorizer" => match event["headers"]["authorization"].as_str() {
-                Some("Bearer good") => {
-                    Ok(json!({"isAuthorized": true, "context": {"userId": "u1"}}))
-                }
+                Some("Bearer good") => Ok(json!({"isAuthorized": true, "context": {"userId": "u1"}})),
                 Some("Bearer bad") => Ok(json!({"isAuthorized": false})),
                 _ => Err(InvokeError::Runtime("boom".into())),
             },
@@ -164,11 +155,7 @@ async fn start() -> Harness {
         runtime_stats,
         stats,
     ));
-    Harness {
-        port,
-        runtime,
-        ready,
-    }
+    Harness { port, runtime, ready }
 }
 
 struct Answer {
@@ -179,10 +166,7 @@ struct Answer {
 
 impl Answer {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
     fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -191,9 +175,7 @@ impl Answer {
 
 /// A bare HTTP/1.1 exchange, so the test sees exactly what goes over the wire.
 async fn send(port: u16, head: &str, body: &str) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let request = format!("{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n{body}");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
@@ -201,14 +183,7 @@ async fn send(port: u16, head: &str, body: &str) -> Answer {
     let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(": "))
         .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
@@ -223,16 +198,10 @@ async fn send(port: u16, head: &str, body: &str) -> Answer {
 #[tokio::test]
 async fn health_follows_readiness() {
     let h = start().await;
-    assert_eq!(
-        send(h.port, "GET /_local/health HTTP/1.1", "").await.status,
-        503
-    );
+    assert_eq!(send(h.port, "GET /_local/health HTTP/1.1", "").await.status, 503);
     h.ready.store(true, Ordering::SeqCst);
     let answer = send(h.port, "GET /_local/health HTTP/1.1", "").await;
-    assert_eq!(
-        (answer.status, answer.json()),
-        (200, json!({"status": "ok"}))
-    );
+    assert_eq!((answer.status, answer.json()), (200, json!({"status": "ok"})));
 }
 
 #[tokio::test]
@@ -262,22 +231,9 @@ async fn missing_identity_source_is_401_without_calling_the_authorizer() {
 #[tokio::test]
 async fn authorizer_decides_and_its_context_reaches_the_route() {
     let h = start().await;
-    let denied = send(
-        h.port,
-        "GET /identity/me HTTP/1.1\r\nAuthorization: Bearer bad",
-        "",
-    )
-    .await;
-    assert_eq!(
-        (denied.status, denied.json()),
-        (403, json!({"message": "Forbidden"}))
-    );
-    let failed = send(
-        h.port,
-        "GET /identity/me HTTP/1.1\r\nAuthorization: Bearer weird",
-        "",
-    )
-    .await;
+    let denied = send(h.port, "GET /identity/me HTTP/1.1\r\nAuthorization: Bearer bad", "").await;
+    assert_eq!((denied.status, denied.json()), (403, json!({"message": "Forbidden"})));
+    let failed = send(h.port, "GET /identity/me HTTP/1.1\r\nAuthorization: Bearer weird", "").await;
     assert_eq!(
         (failed.status, failed.json()),
         (500, json!({"message": "Internal Server Error"}))
@@ -293,10 +249,7 @@ async fn authorizer_decides_and_its_context_reaches_the_route() {
     assert_eq!(allowed.status, 200);
     let event = allowed.json();
     assert_eq!(event["routeKey"], "GET /identity/me");
-    assert_eq!(
-        event["requestContext"]["authorizer"]["lambda"],
-        json!({"userId": "u1"})
-    );
+    assert_eq!(event["requestContext"]["authorizer"]["lambda"], json!({"userId": "u1"}));
     assert_eq!(
         event["requestContext"]["requestId"].as_str(),
         allowed.header("apigw-requestid")
@@ -329,16 +282,8 @@ async fn route_events_carry_path_parameters_and_body() {
 async fn results_without_status_code_and_failures() {
     let h = start().await;
     let plain = send(h.port, "GET /identity/plain HTTP/1.1", "").await;
-    assert_eq!(
-        (plain.status, plain.json()),
-        (200, json!({"hello": "world"}))
-    );
-    let crash = send(
-        h.port,
-        "POST /identity/crash HTTP/1.1\r\nContent-Length: 0",
-        "",
-    )
-    .await;
+    assert_eq!((plain.status, plain.json()), (200, json!({"hello": "world"})));
+    let crash = send(h.port, "POST /identity/crash HTTP/1.1\r\nContent-Length: 0", "").await;
     assert_eq!(
         (crash.status, crash.json()),
         (500, json!({"message": "Internal Server Error"}))
@@ -356,7 +301,10 @@ async fn oversized_bodies_are_413() {
         (413, json!({"message": "Request Entity Too Large"}))
     );
     // A declared length past what is worth draining is refused without reading the body.
-    let head = format!("POST /identity/crash HTTP/1.1\r\nContent-Length: {}", DRAIN_LIMIT_BYTES + 1);
+    let head = format!(
+        "POST /identity/crash HTTP/1.1\r\nContent-Length: {}",
+        DRAIN_LIMIT_BYTES + 1
+    );
     let answer = send(h.port, &head, "").await;
     assert_eq!(answer.status, 413);
     assert!(h.runtime.calls_to("Crash").is_empty());
@@ -372,12 +320,7 @@ async fn local_endpoints_fire_schedules_and_report_stats() {
     )
     .await;
     assert_eq!((fired.status, fired.json()), (200, json!({"removed": 3})));
-    let unknown = send(
-        h.port,
-        "POST /_local/schedules/Nope HTTP/1.1\r\nContent-Length: 0",
-        "",
-    )
-    .await;
+    let unknown = send(h.port, "POST /_local/schedules/Nope HTTP/1.1\r\nContent-Length: 0", "").await;
     assert_eq!(unknown.status, 404);
     let broken = send(
         h.port,

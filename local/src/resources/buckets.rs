@@ -23,8 +23,16 @@ const ALWAYS_NOTIFIED: &[&str] = &["s3:ObjectCreated:*", "s3:ObjectRemoved:*"];
 /// letters, digits, `-` and `_`, up to 80 characters; bucket names may hold dots).
 pub fn s3_events_queue_name(stack: &Stack, bucket: &Bucket) -> String {
     let raw = format!("{}-s3events-{}", stack.name, bucket.logical_id);
-    let mut name: String =
-        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     name.truncate(80);
     name
 }
@@ -65,14 +73,19 @@ pub async fn create(stack: &Stack, bucket: &Bucket, client: &aws_sdk_s3::Client)
             .put_bucket_versioning()
             .bucket(&bucket.name)
             .versioning_configuration(
-                VersioningConfiguration::builder().status(BucketVersioningStatus::from(status)).build(),
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::from(status))
+                    .build(),
             )
             .send()
             .await
             .map_err(|e| ResourceError::backend(id, "PutBucketVersioning", e))?;
     }
     if let Some(lifecycle) = p.get("LifecycleConfiguration") {
-        let rules = list(lifecycle, "Rules").iter().map(|rule| lifecycle_rule(id, rule)).collect::<Result<Vec<_>, _>>()?;
+        let rules = list(lifecycle, "Rules")
+            .iter()
+            .map(|rule| lifecycle_rule(id, rule))
+            .collect::<Result<Vec<_>, _>>()?;
         if !rules.is_empty() {
             let configuration = BucketLifecycleConfiguration::builder()
                 .set_rules(Some(rules))
@@ -102,9 +115,13 @@ fn lifecycle_rule(bucket: &str, rule: &Value) -> Result<LifecycleRule, ResourceE
         expiration = expiration.expired_object_delete_marker(marker);
         expires = true;
     }
-    let noncurrent_days = number(rule, "NoncurrentVersionExpirationInDays")
-        .or_else(|| rule.get("NoncurrentVersionExpiration").and_then(|n| number(n, "NoncurrentDays")));
-    let abort_days = rule.get("AbortIncompleteMultipartUpload").and_then(|a| number(a, "DaysAfterInitiation"));
+    let noncurrent_days = number(rule, "NoncurrentVersionExpirationInDays").or_else(|| {
+        rule.get("NoncurrentVersionExpiration")
+            .and_then(|n| number(n, "NoncurrentDays"))
+    });
+    let abort_days = rule
+        .get("AbortIncompleteMultipartUpload")
+        .and_then(|a| number(a, "DaysAfterInitiation"));
     LifecycleRule::builder()
         .set_id(text(rule, "Id").map(str::to_string))
         .status(ExpirationStatus::from(text(rule, "Status").unwrap_or("Enabled")))
@@ -113,9 +130,11 @@ fn lifecycle_rule(bucket: &str, rule: &Value) -> Result<LifecycleRule, ResourceE
         .set_noncurrent_version_expiration(
             noncurrent_days.map(|d| NoncurrentVersionExpiration::builder().noncurrent_days(d as i32).build()),
         )
-        .set_abort_incomplete_multipart_upload(
-            abort_days.map(|d| AbortIncompleteMultipartUpload::builder().days_after_initiation(d as i32).build()),
-        )
+        .set_abort_incomplete_multipart_upload(abort_days.map(|d| {
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(d as i32)
+                .build()
+        }))
         .build()
         .map_err(|e| ResourceError::invalid(bucket, e.to_string()))
 }
@@ -143,7 +162,10 @@ pub fn expiration_rules(bucket: &Bucket) -> Vec<ExpirationRule> {
         .filter(|rule| rule.get("TagFilters").is_none() && rule.get("ObjectSizeGreaterThan").is_none())
         .filter_map(|rule| {
             let days = number(rule, "ExpirationInDays")?;
-            Some(ExpirationRule { prefix: rule_prefix(rule), days: u32::try_from(days).ok()? })
+            Some(ExpirationRule {
+                prefix: rule_prefix(rule),
+                days: u32::try_from(days).ok()?,
+            })
         })
         .collect()
 }
@@ -165,7 +187,9 @@ pub async fn notify(
         .map_err(|e| ResourceError::backend(id, "CreateQueue (S3 notifications)", e))?
         .queue_url
         .unwrap_or_default();
-    let arn = queue_arn(sqs, &url).await.map_err(|e| ResourceError::backend(id, "GetQueueAttributes", e))?;
+    let arn = queue_arn(sqs, &url)
+        .await
+        .map_err(|e| ResourceError::backend(id, "GetQueueAttributes", e))?;
 
     let mut events: BTreeSet<String> = ALWAYS_NOTIFIED.iter().map(|e| e.to_string()).collect();
     for function in &stack.functions {
@@ -185,7 +209,11 @@ pub async fn notify(
         .map_err(|e| ResourceError::invalid(id, e.to_string()))?;
     s3.put_bucket_notification_configuration()
         .bucket(&bucket.name)
-        .notification_configuration(NotificationConfiguration::builder().queue_configurations(configuration).build())
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(configuration)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| ResourceError::backend(id, "PutBucketNotificationConfiguration", e))?;
@@ -195,5 +223,7 @@ pub async fn notify(
 /// Whether `event` (e.g. `s3:ObjectCreated:Put`) is already part of [`ALWAYS_NOTIFIED`]: S3
 /// refuses overlapping event types in one configuration.
 fn is_covered(event: &str) -> bool {
-    ALWAYS_NOTIFIED.iter().any(|all| event.starts_with(all.trim_end_matches('*')))
+    ALWAYS_NOTIFIED
+        .iter()
+        .any(|all| event.starts_with(all.trim_end_matches('*')))
 }

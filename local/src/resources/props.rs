@@ -25,7 +25,11 @@ pub fn flag(object: &Value, key: &str) -> Option<bool> {
 }
 
 pub fn list<'a>(object: &'a Value, key: &str) -> &'a [Value] {
-    object.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// A scalar as the text an API attribute map wants.

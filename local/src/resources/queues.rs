@@ -28,7 +28,10 @@ pub async fn create_all(stack: &Stack, client: &Client) -> Result<(), ResourceEr
     let mut remaining: Vec<&Queue> = stack.queues.iter().collect();
     while !remaining.is_empty() {
         let (ready, blocked): (Vec<&Queue>, Vec<&Queue>) = remaining.into_iter().partition(|queue| {
-            queue.redrive.as_ref().is_none_or(|r| created.contains_key(&r.dead_letter_queue))
+            queue
+                .redrive
+                .as_ref()
+                .is_none_or(|r| created.contains_key(&r.dead_letter_queue))
         });
         if ready.is_empty() {
             let names: Vec<&str> = blocked.iter().map(|q| q.logical_id.as_str()).collect();
@@ -49,7 +52,12 @@ pub async fn create_all(stack: &Stack, client: &Client) -> Result<(), ResourceEr
 /// Creates (or updates) one queue and answers its ARN.
 async fn create(queue: &Queue, arns: &HashMap<String, String>, client: &Client) -> Result<String, ResourceError> {
     let attributes = attributes(queue, arns)?;
-    let result = client.create_queue().queue_name(&queue.name).set_attributes(Some(attributes.clone())).send().await;
+    let result = client
+        .create_queue()
+        .queue_name(&queue.name)
+        .set_attributes(Some(attributes.clone()))
+        .send()
+        .await;
     let url = match result {
         Ok(output) => output.queue_url.unwrap_or_default(),
         Err(error) if error.as_service_error().is_some_and(|e| e.is_queue_name_exists()) => {
@@ -75,18 +83,32 @@ async fn create(queue: &Queue, arns: &HashMap<String, String>, client: &Client) 
         }
         Err(error) => return Err(ResourceError::backend(&queue.logical_id, "CreateQueue", error)),
     };
-    queue_arn(client, &url).await.map_err(|e| ResourceError::backend(&queue.logical_id, "GetQueueAttributes", e))
+    queue_arn(client, &url)
+        .await
+        .map_err(|e| ResourceError::backend(&queue.logical_id, "GetQueueAttributes", e))
 }
 
 pub(crate) async fn queue_arn(
     client: &Client,
     url: &str,
-) -> Result<String, aws_sdk_sqs::error::SdkError<aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesError>> {
-    let output = client.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::QueueArn).send().await?;
-    Ok(output.attributes.and_then(|mut a| a.remove(&QueueAttributeName::QueueArn)).unwrap_or_default())
+) -> Result<String, aws_sdk_sqs::error::SdkError<aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesError>>
+{
+    let output = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?;
+    Ok(output
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .unwrap_or_default())
 }
 
-fn attributes(queue: &Queue, arns: &HashMap<String, String>) -> Result<HashMap<QueueAttributeName, String>, ResourceError> {
+fn attributes(
+    queue: &Queue,
+    arns: &HashMap<String, String>,
+) -> Result<HashMap<QueueAttributeName, String>, ResourceError> {
     let p = &queue.properties;
     let mut attributes = HashMap::new();
     for name in PLAIN_ATTRIBUTES {
@@ -100,7 +122,10 @@ fn attributes(queue: &Queue, arns: &HashMap<String, String>) -> Result<HashMap<Q
     }
     if let Some(redrive) = &queue.redrive {
         let arn = arns.get(&redrive.dead_letter_queue).ok_or_else(|| {
-            ResourceError::invalid(&queue.logical_id, format!("dead-letter queue {} not created", redrive.dead_letter_queue))
+            ResourceError::invalid(
+                &queue.logical_id,
+                format!("dead-letter queue {} not created", redrive.dead_letter_queue),
+            )
         })?;
         let max_receive_count = p
             .get("RedrivePolicy")
@@ -110,7 +135,10 @@ fn attributes(queue: &Queue, arns: &HashMap<String, String>) -> Result<HashMap<Q
             ("deadLetterTargetArn", serde_json::Value::from(arn.as_str())),
             ("maxReceiveCount", serde_json::Value::from(max_receive_count)),
         ]);
-        attributes.insert(QueueAttributeName::RedrivePolicy, serde_json::to_string(&policy).unwrap_or_default());
+        attributes.insert(
+            QueueAttributeName::RedrivePolicy,
+            serde_json::to_string(&policy).unwrap_or_default(),
+        );
     }
     Ok(attributes)
 }

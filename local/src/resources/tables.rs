@@ -1,8 +1,8 @@
 //! `AWS::DynamoDB::Table` → CreateTable (+ UpdateTimeToLive).
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
-    Projection, ProjectionType, ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
@@ -19,7 +19,8 @@ pub async fn create(table: &Table, client: &Client) -> Result<(), ResourceError>
 
     let mut request = client.create_table().table_name(name);
     for definition in list(p, "AttributeDefinitions") {
-        let attribute = text(definition, "AttributeName").ok_or_else(|| invalid("AttributeDefinitions entry without AttributeName".into()))?;
+        let attribute = text(definition, "AttributeName")
+            .ok_or_else(|| invalid("AttributeDefinitions entry without AttributeName".into()))?;
         let kind = text(definition, "AttributeType").unwrap_or("S");
         request = request.attribute_definitions(
             AttributeDefinition::builder()
@@ -39,7 +40,9 @@ pub async fn create(table: &Table, client: &Client) -> Result<(), ResourceError>
         let throughput = throughput(p).ok_or_else(|| {
             invalid("a PROVISIONED table (the default BillingMode) needs ProvisionedThroughput".into())
         })?;
-        request = request.billing_mode(BillingMode::Provisioned).provisioned_throughput(throughput);
+        request = request
+            .billing_mode(BillingMode::Provisioned)
+            .provisioned_throughput(throughput);
     }
 
     for index in list(p, "GlobalSecondaryIndexes") {
@@ -74,23 +77,36 @@ pub async fn create(table: &Table, client: &Client) -> Result<(), ResourceError>
 
     match request.send().await {
         Ok(_) => {}
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
         Err(error) => return Err(ResourceError::backend(&table.logical_id, "CreateTable", error)),
     }
 
     if let Some(ttl) = p.get("TimeToLiveSpecification") {
         if flag(ttl, "Enabled") == Some(true) {
-            let attribute = text(ttl, "AttributeName").ok_or_else(|| invalid("TimeToLiveSpecification needs AttributeName".into()))?;
+            let attribute = text(ttl, "AttributeName")
+                .ok_or_else(|| invalid("TimeToLiveSpecification needs AttributeName".into()))?;
             let specification = TimeToLiveSpecification::builder()
                 .enabled(true)
                 .attribute_name(attribute)
                 .build()
                 .map_err(|e| invalid(e.to_string()))?;
-            let result = client.update_time_to_live().table_name(name).time_to_live_specification(specification).send().await;
+            let result = client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(specification)
+                .send()
+                .await;
             // Re-enabling TTL on an existing table is refused ("already enabled"): that is the
             // state we want.
             if let Err(error) = result {
-                let already = error.as_service_error().map(|e| e.to_string()).unwrap_or_default().contains("already enabled");
+                let already = error
+                    .as_service_error()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default()
+                    .contains("already enabled");
                 if !already {
                     return Err(ResourceError::backend(&table.logical_id, "UpdateTimeToLive", error));
                 }
@@ -100,7 +116,10 @@ pub async fn create(table: &Table, client: &Client) -> Result<(), ResourceError>
     Ok(())
 }
 
-fn key_schema(object: &Value, invalid: &dyn Fn(String) -> ResourceError) -> Result<Vec<KeySchemaElement>, ResourceError> {
+fn key_schema(
+    object: &Value,
+    invalid: &dyn Fn(String) -> ResourceError,
+) -> Result<Vec<KeySchemaElement>, ResourceError> {
     let elements = list(object, "KeySchema");
     if elements.is_empty() {
         return Err(invalid("KeySchema is missing".into()));
@@ -119,10 +138,15 @@ fn key_schema(object: &Value, invalid: &dyn Fn(String) -> ResourceError) -> Resu
 
 fn projection(index: &Value) -> Projection {
     let projection = index.get("Projection").cloned().unwrap_or(Value::Null);
-    let non_key: Vec<String> =
-        list(&projection, "NonKeyAttributes").iter().filter_map(Value::as_str).map(str::to_string).collect();
+    let non_key: Vec<String> = list(&projection, "NonKeyAttributes")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
     Projection::builder()
-        .projection_type(ProjectionType::from(text(&projection, "ProjectionType").unwrap_or("KEYS_ONLY")))
+        .projection_type(ProjectionType::from(
+            text(&projection, "ProjectionType").unwrap_or("KEYS_ONLY"),
+        ))
         .set_non_key_attributes(if non_key.is_empty() { None } else { Some(non_key) })
         .build()
 }

@@ -24,24 +24,15 @@ pub fn router(inner: Arc<Inner>) -> Router {
     const BASE: &str = "/{function}/{instance}/2018-06-01/runtime";
     Router::new()
         .route(&format!("{BASE}/invocation/next"), get(next))
-        .route(
-            &format!("{BASE}/invocation/{{request_id}}/response"),
-            post(response),
-        )
-        .route(
-            &format!("{BASE}/invocation/{{request_id}}/error"),
-            post(error),
-        )
+        .route(&format!("{BASE}/invocation/{{request_id}}/response"), post(response))
+        .route(&format!("{BASE}/invocation/{{request_id}}/error"), post(error))
         .route(&format!("{BASE}/init/error"), post(init_error))
         // Oversized responses must reach the handler to fail the invocation as Lambda does.
         .layer(DefaultBodyLimit::max(MAX_RESPONSE_BYTES * 2))
         .with_state(inner)
 }
 
-async fn next(
-    State(inner): State<Arc<Inner>>,
-    Path((function, instance)): Path<(String, u64)>,
-) -> Response {
+async fn next(State(inner): State<Arc<Inner>>, Path((function, instance)): Path<(String, u64)>) -> Response {
     let outcome = match inner.with_pool(&function, |pool, effects| pool.next(instance, effects)) {
         Some(outcome) => outcome,
         None => return unknown_function(&function),
@@ -76,10 +67,7 @@ fn invocation_response(inner: &Inner, function: &str, assignment: Assignment) ->
         }
     };
     set("content-type", "application/json".into());
-    set(
-        "lambda-runtime-aws-request-id",
-        assignment.request_id.clone(),
-    );
+    set("lambda-runtime-aws-request-id", assignment.request_id.clone());
     set("lambda-runtime-deadline-ms", deadline_ms.to_string());
     set("lambda-runtime-invoked-function-arn", arn);
     set("lambda-runtime-trace-id", trace_id(&assignment.request_id));
@@ -89,11 +77,7 @@ fn invocation_response(inner: &Inner, function: &str, assignment: Assignment) ->
 /// An X-Ray trace header in the format Lambda passes (`Root=1-{epoch hex}-{24 hex}`).
 fn trace_id(request_id: &str) -> String {
     let epoch = chrono::Utc::now().timestamp();
-    let digits: String = request_id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(24)
-        .collect();
+    let digits: String = request_id.chars().filter(char::is_ascii_hexdigit).take(24).collect();
     let parent = uuid::Uuid::new_v4().as_u64_pair().0;
     format!("Root=1-{epoch:08x}-{digits:0>24};Parent={parent:016x};Sampled=0")
 }
@@ -115,17 +99,14 @@ async fn response(
         // A handler returning `()` sends nothing; Lambda hands the caller `null`.
         Ok(Value::Null)
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| InvokeError::Runtime(format!("the response is not JSON: {e}")))
+        serde_json::from_slice(&body).map_err(|e| InvokeError::Runtime(format!("the response is not JSON: {e}")))
     };
     let too_large = body.len() > MAX_RESPONSE_BYTES;
     let answer = finish(&inner, &function, instance, &request_id, result);
     if too_large && answer.status() == StatusCode::ACCEPTED {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            Json(
-                json!({"errorType": "RequestEntityTooLarge", "errorMessage": "Payload too large"}),
-            ),
+            Json(json!({"errorType": "RequestEntityTooLarge", "errorMessage": "Payload too large"})),
         )
             .into_response();
     }
@@ -149,9 +130,7 @@ async fn init_error(
     body: Bytes,
 ) -> Response {
     let message = function_error(&headers, &body).to_string();
-    match inner.with_pool(&function, |pool, effects| {
-        pool.init_failed(instance, message, effects)
-    }) {
+    match inner.with_pool(&function, |pool, effects| pool.init_failed(instance, message, effects)) {
         Some(()) => accepted(),
         None => unknown_function(&function),
     }
@@ -210,7 +189,10 @@ fn gone() -> Response {
 }
 
 fn unknown_function(function: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"errorType": "ResourceNotFound", "errorMessage": format!("no function {function}")})))
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"errorType": "ResourceNotFound", "errorMessage": format!("no function {function}")})),
+    )
         .into_response()
 }
 
@@ -227,15 +209,11 @@ mod tests {
         );
         let body = br#"{"errorType":"&alloc::string::String","errorMessage":"boom"}"#;
         let error = function_error(&headers, body);
-        assert!(
-            matches!(&error, InvokeError::Function { error_type, error_message }
-            if error_type == "&alloc::string::String" && error_message == "boom")
-        );
+        assert!(matches!(&error, InvokeError::Function { error_type, error_message }
+            if error_type == "&alloc::string::String" && error_message == "boom"));
         let error = function_error(&headers, b"not json");
-        assert!(
-            matches!(&error, InvokeError::Function { error_type, error_message }
-            if error_type == "Runtime.Unhandled" && error_message == "not json")
-        );
+        assert!(matches!(&error, InvokeError::Function { error_type, error_message }
+            if error_type == "Runtime.Unhandled" && error_message == "not json"));
     }
 
     #[test]

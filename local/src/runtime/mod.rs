@@ -60,19 +60,14 @@ struct Inner {
 
 impl Runtime {
     /// Serves the Runtime API on `127.0.0.1` (any free port); starts no process yet.
-    pub async fn start(
-        stack: Arc<Stack>,
-        config: RuntimeConfig,
-    ) -> Result<Arc<Runtime>, RuntimeError> {
+    pub async fn start(stack: Arc<Stack>, config: RuntimeConfig) -> Result<Arc<Runtime>, RuntimeError> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
         let pools = stack
             .functions
             .iter()
             .map(|f| {
-                let max = f
-                    .reserved_concurrency
-                    .unwrap_or(config.max_instances_default);
+                let max = f.reserved_concurrency.unwrap_or(config.max_instances_default);
                 (
                     f.logical_id.clone(),
                     Mutex::new(Pool::new(&f.logical_id, f.timeout, f.memory_mb, max)),
@@ -164,22 +159,14 @@ impl Runtime {
 }
 
 impl Invoker for Runtime {
-    fn invoke<'a>(
-        &'a self,
-        function: &'a str,
-        payload: Value,
-    ) -> BoxFuture<'a, Result<Value, InvokeError>> {
+    fn invoke<'a>(&'a self, function: &'a str, payload: Value) -> BoxFuture<'a, Result<Value, InvokeError>> {
         Box::pin(self.invoke_function(function, payload))
     }
 }
 
 impl Inner {
     /// Runs `f` on the pool of `function` (a logical id) with the real side effects.
-    fn with_pool<R>(
-        self: &Arc<Self>,
-        function: &str,
-        f: impl FnOnce(&mut Pool, &mut dyn Effects) -> R,
-    ) -> Option<R> {
+    fn with_pool<R>(self: &Arc<Self>, function: &str, f: impl FnOnce(&mut Pool, &mut dyn Effects) -> R) -> Option<R> {
         let (logical_id, pool) = self.pools.get_key_value(function)?;
         let definition = self.stack.function(logical_id)?;
         let mut effects = ProcessEffects {
@@ -233,9 +220,7 @@ impl Effects for ProcessEffects<'_> {
         let (inner, limit) = (inner.clone(), INIT_LIMIT + function.timeout);
         tokio::spawn(async move {
             tokio::time::sleep(limit).await;
-            inner.with_pool(&id, |pool, effects| {
-                pool.init_timed_out(instance, limit, effects)
-            });
+            inner.with_pool(&id, |pool, effects| pool.init_timed_out(instance, limit, effects));
         });
         Ok(kill)
     }
@@ -248,9 +233,7 @@ impl Effects for ProcessEffects<'_> {
         );
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            inner.with_pool(&id, |pool, effects| {
-                pool.timed_out(instance, &request_id, effects)
-            });
+            inner.with_pool(&id, |pool, effects| pool.timed_out(instance, &request_id, effects));
         });
     }
 }

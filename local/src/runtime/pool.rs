@@ -170,8 +170,7 @@ impl Pool {
     /// Hands queued invocations to idle instances, then starts processes for the rest
     /// (one per queued invocation not already covered by a starting process, within bounds).
     fn pump(&mut self, effects: &mut dyn Effects) {
-        self.queue
-            .retain(|invocation| !invocation.reply.is_closed());
+        self.queue.retain(|invocation| !invocation.reply.is_closed());
         while !self.queue.is_empty() {
             let Some(id) = self
                 .instances
@@ -182,8 +181,7 @@ impl Pool {
                 break;
             };
             let instance = self.instances.get_mut(&id).expect("found above");
-            let State::Idle(waiter) = std::mem::replace(&mut instance.state, State::Finishing)
-            else {
+            let State::Idle(waiter) = std::mem::replace(&mut instance.state, State::Finishing) else {
                 unreachable!()
             };
             let invocation = self.queue.pop_front().expect("queue not empty");
@@ -192,10 +190,7 @@ impl Pool {
                 // Its `/next` request is gone (the process died); the exit handler fails it.
                 report::line(
                     &self.function,
-                    &format!(
-                        "instance {id} stopped polling; {} lost",
-                        assignment.request_id
-                    ),
+                    &format!("instance {id} stopped polling; {} lost", assignment.request_id),
                 );
             }
         }
@@ -217,9 +212,7 @@ impl Pool {
             match effects.spawn(id) {
                 Ok(kill) => {
                     self.stats.cold_starts += 1;
-                    let state = State::Starting {
-                        since: Instant::now(),
-                    };
+                    let state = State::Starting { since: Instant::now() };
                     self.instances.insert(
                         id,
                         Instance {
@@ -250,10 +243,7 @@ impl Pool {
 
     /// Marks `id` busy with `invocation` and builds what `/next` answers.
     fn assign(&mut self, id: u64, invocation: Invocation, effects: &mut dyn Effects) -> Assignment {
-        let instance = self
-            .instances
-            .get_mut(&id)
-            .expect("assigning to a known instance");
+        let instance = self.instances.get_mut(&id).expect("assigning to a known instance");
         let init = instance.pending_init.take();
         report::start(&self.function, &invocation.request_id);
         effects.arm_timeout(id, &invocation.request_id, self.timeout);
@@ -287,8 +277,7 @@ impl Pool {
             State::Busy(busy) => {
                 // Asking again without answering: the runtime lost the invocation.
                 let request_id = busy.request_id.clone();
-                let message =
-                    format!("runtime asked for a new invocation without answering {request_id}");
+                let message = format!("runtime asked for a new invocation without answering {request_id}");
                 let _ = self.finish(id, &request_id, Err(InvokeError::Runtime(message)));
             }
             State::Idle(_) | State::Finishing => {}
@@ -303,12 +292,7 @@ impl Pool {
 
     /// The instance answered (`/response` or `/error`). `Err(..)` when `request_id` is not
     /// the invocation it is running.
-    pub fn finish(
-        &mut self,
-        id: u64,
-        request_id: &str,
-        result: Result<Value, InvokeError>,
-    ) -> Result<(), ()> {
+    pub fn finish(&mut self, id: u64, request_id: &str, result: Result<Value, InvokeError>) -> Result<(), ()> {
         let Some(instance) = self.instances.get_mut(&id) else {
             return Err(());
         };
@@ -327,9 +311,10 @@ impl Pool {
 
     /// The invocation's `Timeout` elapsed; if it is still running, its process is killed.
     pub fn timed_out(&mut self, id: u64, request_id: &str, effects: &mut dyn Effects) {
-        let running = self.instances.get(&id).is_some_and(
-            |i| matches!(&i.state, State::Busy(busy) if busy.request_id == request_id),
-        );
+        let running = self
+            .instances
+            .get(&id)
+            .is_some_and(|i| matches!(&i.state, State::Busy(busy) if busy.request_id == request_id));
         if !running {
             return;
         }
@@ -349,10 +334,7 @@ impl Pool {
             .get(&id)
             .is_some_and(|i| matches!(i.state, State::Starting { .. }))
         {
-            let message = format!(
-                "init did not finish within {:.0} seconds",
-                limit.as_secs_f64()
-            );
+            let message = format!("init did not finish within {:.0} seconds", limit.as_secs_f64());
             self.remove(id, InvokeError::Runtime(message), effects);
         }
     }
@@ -367,11 +349,7 @@ impl Pool {
     /// The process of `id` exited (or was killed).
     pub fn exited(&mut self, id: u64, status: &str, effects: &mut dyn Effects) {
         if self.instances.contains_key(&id) {
-            self.remove(
-                id,
-                InvokeError::Runtime(format!("process exited: {status}")),
-                effects,
-            );
+            self.remove(id, InvokeError::Runtime(format!("process exited: {status}")), effects);
         }
     }
 
@@ -399,10 +377,7 @@ impl Pool {
         if let Err(error) = &result {
             self.stats.errors += 1;
             if !matches!(error, InvokeError::Timeout(_)) {
-                report::line(
-                    &self.function,
-                    &format!("{} failed: {error}", busy.request_id),
-                );
+                report::line(&self.function, &format!("{} failed: {error}", busy.request_id));
             }
         }
         report::end(
@@ -426,15 +401,15 @@ impl Pool {
         for (_, mut instance) in std::mem::take(&mut self.instances) {
             instance.kill();
             if let State::Busy(busy) = instance.state {
-                let _ = busy.reply.send(Err(InvokeError::Runtime(
-                    "the local platform is shutting down".into(),
-                )));
+                let _ = busy
+                    .reply
+                    .send(Err(InvokeError::Runtime("the local platform is shutting down".into())));
             }
         }
         for invocation in std::mem::take(&mut self.queue) {
-            let _ = invocation.reply.send(Err(InvokeError::Runtime(
-                "the local platform is shutting down".into(),
-            )));
+            let _ = invocation
+                .reply
+                .send(Err(InvokeError::Runtime("the local platform is shutting down".into())));
         }
     }
 

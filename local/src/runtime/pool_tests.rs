@@ -92,11 +92,7 @@ fn concurrent_invocations_start_more_instances_up_to_the_bound_then_queue() {
         pool.submit(inv, &mut fx);
         replies.push(rx);
     }
-    assert_eq!(
-        fx.spawned,
-        vec![1, 2],
-        "never more than the reserved concurrency"
-    );
+    assert_eq!(fx.spawned, vec![1, 2], "never more than the reserved concurrency");
     assert_eq!(now(pool.next(1, &mut fx)).request_id, "a");
     assert_eq!(now(pool.next(2, &mut fx)).request_id, "b");
     assert_eq!(pool.stats()["queued"], 1);
@@ -116,10 +112,7 @@ fn an_answer_for_another_request_id_is_refused() {
     now(pool.next(1, &mut fx));
     assert!(pool.finish(1, "zzz", Ok(json!(null))).is_err());
     assert!(pool.finish(1, "a", Ok(json!(null))).is_ok());
-    assert!(
-        pool.finish(1, "a", Ok(json!(null))).is_err(),
-        "answered twice"
-    );
+    assert!(pool.finish(1, "a", Ok(json!(null))).is_err(), "answered twice");
 }
 
 #[test]
@@ -170,9 +163,7 @@ fn init_failure_fails_the_queued_invocation_and_kills_the_process() {
     let (a, mut rx) = invocation("a");
     pool.submit(a, &mut fx);
     pool.init_failed(1, "Runtime.InitError: no table".into(), &mut fx);
-    assert!(
-        matches!(rx.try_recv().unwrap(), Err(InvokeError::Runtime(m)) if m.contains("no table"))
-    );
+    assert!(matches!(rx.try_recv().unwrap(), Err(InvokeError::Runtime(m)) if m.contains("no table")));
     assert!(fx.killed(1));
     assert_eq!(pool.stats()["instances"], 0);
 }
@@ -188,9 +179,7 @@ fn a_missing_binary_fails_the_invocation() {
     );
     let (a, mut rx) = invocation("a");
     pool.submit(a, &mut fx);
-    assert!(
-        matches!(rx.try_recv().unwrap(), Err(InvokeError::Runtime(m)) if m.contains("cargo build"))
-    );
+    assert!(matches!(rx.try_recv().unwrap(), Err(InvokeError::Runtime(m)) if m.contains("cargo build")));
 }
 
 #[test]
@@ -216,11 +205,7 @@ fn a_new_binary_retires_idle_instances_now_and_busy_ones_when_they_finish() {
 
     let (c, _c) = invocation("c");
     pool.submit(c, &mut fx);
-    assert_eq!(
-        fx.spawned,
-        vec![1, 2, 3],
-        "the next invocation starts the new binary"
-    );
+    assert_eq!(fx.spawned, vec![1, 2, 3], "the next invocation starts the new binary");
 }
 
 #[test]

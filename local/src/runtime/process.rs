@@ -27,19 +27,10 @@ pub fn environment(
 ) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = INHERITED
         .iter()
-        .filter_map(|key| {
-            std::env::var(key)
-                .ok()
-                .map(|value| (key.to_string(), value))
-        })
+        .filter_map(|key| std::env::var(key).ok().map(|value| (key.to_string(), value)))
         .collect();
     env.extend(base.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env.extend(
-        function
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    env.extend(function.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
     // Reserved variables last: on AWS a template cannot override them either.
     let date = chrono::Utc::now().format("%Y/%m/%d");
     let stream = format!(
@@ -48,23 +39,14 @@ pub fn environment(
     );
     let reserved = [
         ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            function.memory_mb.to_string(),
-        ),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", function.memory_mb.to_string()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{}", function.name),
-        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", function.name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", stream),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
         ("AWS_REGION", region.to_string()),
         ("AWS_DEFAULT_REGION", region.to_string()),
-        (
-            "AWS_EXECUTION_ENV",
-            "AWS_Lambda_provided.al2023".to_string(),
-        ),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_string()),
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
         ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
         ("_HANDLER", "bootstrap".to_string()),
@@ -188,10 +170,7 @@ mod tests {
     #[test]
     fn environment_is_lambdas_over_the_template_over_the_base() {
         let base = BTreeMap::from([
-            (
-                "AWS_ENDPOINT_URL".to_string(),
-                "http://127.0.0.1:4566".to_string(),
-            ),
+            ("AWS_ENDPOINT_URL".to_string(), "http://127.0.0.1:4566".to_string()),
             ("TABLE".to_string(), "overridden".to_string()),
         ]);
         let env = environment(
@@ -207,16 +186,10 @@ mod tests {
         assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "andes-SignupFunction");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
-        assert_eq!(
-            env["AWS_LAMBDA_LOG_GROUP_NAME"],
-            "/aws/lambda/andes-SignupFunction"
-        );
+        assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/andes-SignupFunction");
         assert_eq!(env["AWS_REGION"], "eu-west-1");
         assert_eq!(env["_HANDLER"], "bootstrap");
-        assert_eq!(
-            env["AWS_LAMBDA_RUNTIME_API"],
-            "http://127.0.0.1:9/SignupFunction/3"
-        );
+        assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "http://127.0.0.1:9/SignupFunction/3");
         assert!(env["AWS_LAMBDA_LOG_STREAM_NAME"].contains("/[$LATEST]"));
         assert!(
             !env.contains_key("AWS_LAMBDA_LOG_FORMAT"),
@@ -226,13 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_binary_says_to_build() {
-        let error = spawn(
-            "Fn",
-            Path::new("/nonexistent/identity-signup"),
-            BTreeMap::new(),
-            |_| {},
-        )
-        .unwrap_err();
+        let error = spawn("Fn", Path::new("/nonexistent/identity-signup"), BTreeMap::new(), |_| {}).unwrap_err();
         assert!(
             error.contains("/nonexistent/identity-signup") && error.contains("cargo build"),
             "{error}"
@@ -242,20 +209,14 @@ mod tests {
     #[tokio::test]
     async fn a_killed_process_reports_its_exit() {
         let (tx, rx) = oneshot::channel();
-        let env = BTreeMap::from([(
-            "PATH".to_string(),
-            std::env::var("PATH").unwrap_or_default(),
-        )]);
+        let env = BTreeMap::from([("PATH".to_string(), std::env::var("PATH").unwrap_or_default())]);
         let kill = spawn("Fn", Path::new("/bin/sleep"), env, move |status| {
             let _ = tx.send(status);
         });
         // `sleep` without arguments exits at once with an error; either way we learn its end.
         let kill = kill.unwrap();
         let _ = kill.send(());
-        let status = tokio::time::timeout(Duration::from_secs(5), rx)
-            .await
-            .unwrap()
-            .unwrap();
+        let status = tokio::time::timeout(Duration::from_secs(5), rx).await.unwrap().unwrap();
         assert!(!status.is_empty());
     }
 }

@@ -16,7 +16,12 @@ pub const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 /// Route authorizer as written: `None` = the API's default, `Some("NONE")` = open.
 pub const NO_AUTHORIZER: &str = "NONE";
 
-pub fn event_source(function: &str, name: &str, event: &Yaml, resolver: &Resolver) -> Result<EventSource, TemplateError> {
+pub fn event_source(
+    function: &str,
+    name: &str,
+    event: &Yaml,
+    resolver: &Resolver,
+) -> Result<EventSource, TemplateError> {
     let kind = event.get("Type").and_then(Yaml::as_str).unwrap_or_default();
     let empty = Yaml::Mapping(Default::default());
     let raw = event.get("Properties").unwrap_or(&empty);
@@ -47,8 +52,18 @@ pub fn event_source(function: &str, name: &str, event: &Yaml, resolver: &Resolve
                 Some(method) => method.to_uppercase(),
                 None => "ANY".to_string(),
             };
-            let authorizer = properties.get("Auth").and_then(|a| a.get("Authorizer")).and_then(Value::as_str).map(str::to_string);
-            EventSource::HttpApi(HttpRoute { event_name: name.to_string(), api, method, path, authorizer })
+            let authorizer = properties
+                .get("Auth")
+                .and_then(|a| a.get("Authorizer"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            EventSource::HttpApi(HttpRoute {
+                event_name: name.to_string(),
+                api,
+                method,
+                path,
+                authorizer,
+            })
         }
         "SQS" => EventSource::Sqs(SqsSource {
             event_name: name.to_string(),
@@ -71,7 +86,11 @@ pub fn event_source(function: &str, name: &str, event: &Yaml, resolver: &Resolve
                     .and_then(|k| k.get("Rules"))
                     .and_then(Value::as_array)
                     .and_then(|rules| {
-                        rules.iter().find(|r| r.get("Name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(wanted)))
+                        rules.iter().find(|r| {
+                            r.get("Name")
+                                .and_then(Value::as_str)
+                                .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+                        })
                     })
                     .and_then(|r| r.get("Value"))
                     .and_then(Value::as_str)
@@ -128,21 +147,31 @@ pub fn event_source(function: &str, name: &str, event: &Yaml, resolver: &Resolve
                 enabled,
             })
         }
-        other => return Err(context(&format!("event type {other} is not supported by the local platform"))),
+        other => {
+            return Err(context(&format!(
+                "event type {other} is not supported by the local platform"
+            )))
+        }
     })
 }
 
 /// Fills each route's authorizer from its API's `DefaultAuthorizer`; `NONE` opens the route.
 pub fn apply_default_authorizers(stack: &mut Stack) {
-    let defaults: Vec<(String, Option<String>)> =
-        stack.apis.iter().map(|api| (api.logical_id.clone(), api.default_authorizer.clone())).collect();
+    let defaults: Vec<(String, Option<String>)> = stack
+        .apis
+        .iter()
+        .map(|api| (api.logical_id.clone(), api.default_authorizer.clone()))
+        .collect();
     for function in &mut stack.functions {
         for event in &mut function.events {
             if let EventSource::HttpApi(route) = event {
                 route.authorizer = match route.authorizer.take() {
                     Some(name) if name == NO_AUTHORIZER => None,
                     Some(name) => Some(name),
-                    None => defaults.iter().find(|(api, _)| *api == route.api).and_then(|(_, d)| d.clone()),
+                    None => defaults
+                        .iter()
+                        .find(|(api, _)| *api == route.api)
+                        .and_then(|(_, d)| d.clone()),
                 };
             }
         }

@@ -41,7 +41,11 @@ impl Resolver<'_> {
             Yaml::Tagged(tagged) => {
                 let name = tagged.tag.to_string();
                 let function = name.trim_start_matches('!');
-                let function = if function == "Ref" { "Ref".to_string() } else { format!("Fn::{function}") };
+                let function = if function == "Ref" {
+                    "Ref".to_string()
+                } else {
+                    format!("Fn::{function}")
+                };
                 self.intrinsic(&function, &tagged.value)?
             }
             Yaml::Mapping(map) => {
@@ -153,9 +157,15 @@ impl Resolver<'_> {
                 };
                 let delimiter = parts.first().map(|d| self.string(d)).transpose()?.unwrap_or_default();
                 let text = parts.get(1).map(|t| self.string(t)).transpose()?.unwrap_or_default();
-                Ok(Value::Array(text.split(delimiter.as_str()).map(|s| Value::String(s.into())).collect()))
+                Ok(Value::Array(
+                    text.split(delimiter.as_str())
+                        .map(|s| Value::String(s.into()))
+                        .collect(),
+                ))
             }
-            other => Err(TemplateError::Invalid(format!("intrinsic function {other} is not supported locally"))),
+            other => Err(TemplateError::Invalid(format!(
+                "intrinsic function {other} is not supported locally"
+            ))),
         }
     }
 
@@ -255,7 +265,10 @@ mod tests {
 
     fn resolve(yaml: &str) -> Result<Value, TemplateError> {
         let values = BTreeMap::from([("AWS::Region".to_string(), "us-east-1".to_string())]);
-        let resolver = Resolver { names: &Fixed, values: &values };
+        let resolver = Resolver {
+            names: &Fixed,
+            values: &values,
+        };
         resolver.resolve(&serde_yaml::from_str(yaml).unwrap())
     }
 
@@ -269,15 +282,24 @@ mod tests {
 
     #[test]
     fn substitutes_references_and_literals() {
-        assert_eq!(resolve("!Sub '${Table}-${AWS::Region}-${Queue.Arn}-${!Keep}'").unwrap(), "stack-Table-us-east-1-arn:queue-${Keep}");
-        assert_eq!(resolve("!Sub ['${x}/${Table}', {x: !Ref Table}]").unwrap(), "stack-Table/stack-Table");
+        assert_eq!(
+            resolve("!Sub '${Table}-${AWS::Region}-${Queue.Arn}-${!Keep}'").unwrap(),
+            "stack-Table-us-east-1-arn:queue-${Keep}"
+        );
+        assert_eq!(
+            resolve("!Sub ['${x}/${Table}', {x: !Ref Table}]").unwrap(),
+            "stack-Table/stack-Table"
+        );
         assert_eq!(resolve("!Join ['-', [a, !Ref Table]]").unwrap(), "a-stack-Table");
         assert_eq!(resolve("!Select [1, !Split [',', 'a,b,c']]").unwrap(), "b");
     }
 
     #[test]
     fn no_value_drops_the_property_and_unknowns_fail() {
-        assert_eq!(resolve("{a: 1, b: !Ref AWS::NoValue}").unwrap(), serde_json::json!({"a": 1}));
+        assert_eq!(
+            resolve("{a: 1, b: !Ref AWS::NoValue}").unwrap(),
+            serde_json::json!({"a": 1})
+        );
         assert!(matches!(resolve("!Ref Missing"), Err(TemplateError::Unresolved(_))));
     }
 

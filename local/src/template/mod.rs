@@ -53,8 +53,10 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
         .ok_or_else(|| TemplateError::Invalid("no Resources section".into()))?;
 
     let parameters = parameters(&document, &options.parameter_overrides)?;
-    let mut values: BTreeMap<String, String> =
-        parameters.iter().map(|(name, p)| (name.clone(), p.value.clone())).collect();
+    let mut values: BTreeMap<String, String> = parameters
+        .iter()
+        .map(|(name, p)| (name.clone(), p.value.clone()))
+        .collect();
     values.insert("AWS::Region".into(), options.region.clone());
     values.insert("AWS::StackName".into(), options.stack_name.clone());
     values.insert("AWS::AccountId".into(), options.account_id.clone());
@@ -62,7 +64,10 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
     values.insert("AWS::URLSuffix".into(), "amazonaws.com".into());
 
     let names = physical_names(resources, options, &values)?;
-    let resolver = Resolver { names: &names, values: &values };
+    let resolver = Resolver {
+        names: &names,
+        values: &values,
+    };
     let globals = document
         .get("Globals")
         .and_then(|g| g.get("Function"))
@@ -104,7 +109,9 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
             "AWS::S3::BucketPolicy" => policies.push(resolver.resolve(raw_properties)?),
             "AWS::SQS::Queue" => {
                 let properties = resolver.resolve(raw_properties)?;
-                stack.queues.push(queue(&logical_id, &names, raw_properties, properties)?);
+                stack
+                    .queues
+                    .push(queue(&logical_id, &names, raw_properties, properties)?);
             }
             "AWS::Serverless::Function" => {
                 let merged = merge_globals(&globals, raw_properties);
@@ -121,7 +128,10 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
     }
     // A bucket policy applies to the bucket its `Bucket` property names.
     for policy in policies {
-        let bucket_name = policy.get("Bucket").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let bucket_name = policy
+            .get("Bucket")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
         if let Some(bucket) = stack.buckets.iter_mut().find(|b| b.name == bucket_name) {
             bucket.policy = policy.get("PolicyDocument").cloned();
         }
@@ -145,7 +155,9 @@ fn parameters(
     let mut parameters = BTreeMap::new();
     for name in overrides.keys() {
         if document.get("Parameters").and_then(|p| p.get(name.as_str())).is_none() {
-            return Err(TemplateError::Invalid(format!("parameter override {name} names no template parameter")));
+            return Err(TemplateError::Invalid(format!(
+                "parameter override {name} names no template parameter"
+            )));
         }
     }
     let Some(declared) = document.get("Parameters").and_then(Yaml::as_mapping) else {
@@ -172,7 +184,11 @@ fn parameters(
 }
 
 fn generated_secret() -> String {
-    format!("local-{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "local-{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 fn scalar_text(node: &Yaml) -> String {
@@ -196,7 +212,9 @@ impl Names for LocalNames {
         self.refs.get(logical_id).cloned()
     }
     fn attribute(&self, logical_id: &str, attribute: &str) -> Option<String> {
-        self.attributes.get(&(logical_id.to_string(), attribute.to_string())).cloned()
+        self.attributes
+            .get(&(logical_id.to_string(), attribute.to_string()))
+            .cloned()
     }
 }
 
@@ -216,14 +234,21 @@ fn physical_names(
     options: &StackOptions,
     values: &BTreeMap<String, String>,
 ) -> Result<LocalNames, TemplateError> {
-    let bare = Resolver { names: &NoNames, values };
+    let bare = Resolver {
+        names: &NoNames,
+        values,
+    };
     let (region, account, stack) = (&options.region, &options.account_id, &options.stack_name);
     let mut names = LocalNames::default();
     for (logical_id, resource) in resources {
         let id = logical_id.as_str().unwrap_or_default().to_string();
         let kind = resource.get("Type").and_then(Yaml::as_str).unwrap_or_default();
         let explicit = |property: &str| -> Result<Option<String>, TemplateError> {
-            resource.get("Properties").and_then(|p| p.get(property)).map(|n| bare.string(n)).transpose()
+            resource
+                .get("Properties")
+                .and_then(|p| p.get(property))
+                .map(|n| bare.string(n))
+                .transpose()
         };
         let mut attribute = |name: &str, value: String| {
             names.attributes.insert((id.clone(), name.to_string()), value);
@@ -248,7 +273,11 @@ fn physical_names(
                     .get("Properties")
                     .and_then(|p| p.get("FifoQueue"))
                     .is_some_and(|f| f.as_bool() == Some(true) || f.as_str() == Some("true"));
-                let default_name = if fifo { format!("{stack}-{id}.fifo") } else { format!("{stack}-{id}") };
+                let default_name = if fifo {
+                    format!("{stack}-{id}.fifo")
+                } else {
+                    format!("{stack}-{id}")
+                };
                 let name = explicit("QueueName")?.unwrap_or(default_name);
                 let url = format!("{}/{account}/{name}", options.endpoint.trim_end_matches('/'));
                 attribute("Arn", format!("arn:aws:sqs:{region}:{account}:{name}"));
@@ -290,7 +319,10 @@ fn queue(logical_id: &str, names: &LocalNames, raw: &Yaml, properties: Value) ->
                 .get("RedrivePolicy")
                 .and_then(|p| number(p, "maxReceiveCount"))
                 .unwrap_or(10) as u32;
-            Some(Redrive { dead_letter_queue: target, max_receive_count })
+            Some(Redrive {
+                dead_letter_queue: target,
+                max_receive_count,
+            })
         }
     };
     Ok(Queue {
@@ -299,7 +331,9 @@ fn queue(logical_id: &str, names: &LocalNames, raw: &Yaml, properties: Value) ->
         url: attribute("QueueUrl"),
         arn: attribute("Arn"),
         visibility_timeout: Duration::from_secs(visibility_seconds),
-        fifo: properties.get("FifoQueue").is_some_and(|f| f == &Value::Bool(true) || f == "true"),
+        fifo: properties
+            .get("FifoQueue")
+            .is_some_and(|f| f == &Value::Bool(true) || f == "true"),
         redrive,
         properties,
     })
@@ -352,7 +386,9 @@ fn function(
         .and_then(|b| b.get("Binary"))
         .and_then(Yaml::as_str)
         .ok_or_else(|| {
-            TemplateError::Invalid(format!("{logical_id}: Metadata.BuildProperties.Binary names no cargo binary"))
+            TemplateError::Invalid(format!(
+                "{logical_id}: Metadata.BuildProperties.Binary names no cargo binary"
+            ))
         })?
         .to_string();
     let resolved = resolver.resolve(properties)?;
@@ -363,7 +399,12 @@ fn function(
         .map(|variables| {
             variables
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -422,34 +463,49 @@ fn http_api(logical_id: &str, raw: &Yaml, resolver: &Resolver) -> Result<HttpApi
                 }
             };
             let resolved = resolver.resolve(declaration)?;
-            let cache_seconds = resolved.get("Identity").and_then(|i| number(i, "ReauthorizeEvery")).unwrap_or(300);
+            let cache_seconds = resolved
+                .get("Identity")
+                .and_then(|i| number(i, "ReauthorizeEvery"))
+                .unwrap_or(300);
             authorizers.insert(
                 name.clone(),
                 Authorizer {
                     function,
                     identity_headers: list("Headers")?,
                     identity_query_strings: list("QueryStrings")?,
-                    simple_responses: resolved.get("EnableSimpleResponses").and_then(Value::as_bool).unwrap_or(false),
+                    simple_responses: resolved
+                        .get("EnableSimpleResponses")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                     cache_ttl: Duration::from_secs(cache_seconds),
                     name,
                 },
             );
         }
     }
-    Ok(HttpApi { logical_id: logical_id.to_string(), default_authorizer, authorizers })
+    Ok(HttpApi {
+        logical_id: logical_id.to_string(),
+        default_authorizer,
+        authorizers,
+    })
 }
 
 /// Every event source, authorizer and redrive target points at a resource that exists.
 fn validate_references(stack: &Stack) -> Result<(), TemplateError> {
-    let missing = |what: &str, id: &str| TemplateError::Invalid(format!("{what} {id} is not a resource of the template"));
+    let missing =
+        |what: &str, id: &str| TemplateError::Invalid(format!("{what} {id} is not a resource of the template"));
     for queue in &stack.queues {
         if let Some(redrive) = &queue.redrive {
-            stack.queue(&redrive.dead_letter_queue).ok_or_else(|| missing("dead-letter queue", &redrive.dead_letter_queue))?;
+            stack
+                .queue(&redrive.dead_letter_queue)
+                .ok_or_else(|| missing("dead-letter queue", &redrive.dead_letter_queue))?;
         }
     }
     for api in &stack.apis {
         for authorizer in api.authorizers.values() {
-            stack.function(&authorizer.function).ok_or_else(|| missing("authorizer function", &authorizer.function))?;
+            stack
+                .function(&authorizer.function)
+                .ok_or_else(|| missing("authorizer function", &authorizer.function))?;
         }
     }
     for function in &stack.functions {
@@ -469,22 +525,33 @@ fn validate_references(stack: &Stack) -> Result<(), TemplateError> {
                     }
                 }
                 EventSource::Sqs(source) => {
-                    stack.queue(&source.queue).ok_or_else(|| missing("queue", &source.queue))?;
+                    stack
+                        .queue(&source.queue)
+                        .ok_or_else(|| missing("queue", &source.queue))?;
                 }
                 EventSource::S3(source) => {
-                    stack.bucket(&source.bucket).ok_or_else(|| missing("bucket", &source.bucket))?;
+                    stack
+                        .bucket(&source.bucket)
+                        .ok_or_else(|| missing("bucket", &source.bucket))?;
                 }
                 EventSource::DynamoDb(source) => {
-                    let table = stack.table(&source.table).ok_or_else(|| missing("table", &source.table))?;
+                    let table = stack
+                        .table(&source.table)
+                        .ok_or_else(|| missing("table", &source.table))?;
                     if table.properties.get("StreamSpecification").is_none() {
-                        return Err(TemplateError::Invalid(format!("table {} has no StreamSpecification", source.table)));
+                        return Err(TemplateError::Invalid(format!(
+                            "table {} has no StreamSpecification",
+                            source.table
+                        )));
                     }
                 }
                 EventSource::Schedule(_) => {}
             }
         }
         if let Some(destination) = &function.on_failure {
-            stack.queue(&destination.queue).ok_or_else(|| missing("on-failure queue", &destination.queue))?;
+            stack
+                .queue(&destination.queue)
+                .ok_or_else(|| missing("on-failure queue", &destination.queue))?;
         }
     }
     Ok(())

@@ -21,7 +21,10 @@ fn project_template_resolves_names_and_overrides() {
     let table = stack.table("IdentityTable").unwrap();
     assert_eq!(table.name, "andes-local-IdentityTable");
     let queue = stack.queue("NotificationsQueue").unwrap();
-    assert_eq!(queue.url, "http://127.0.0.1:5000/123456789012/andes-local-NotificationsQueue");
+    assert_eq!(
+        queue.url,
+        "http://127.0.0.1:5000/123456789012/andes-local-NotificationsQueue"
+    );
     assert_eq!(queue.visibility_timeout, Duration::from_secs(4));
     let redrive = queue.redrive.as_ref().unwrap();
     assert_eq!(redrive.dead_letter_queue, "NotificationsDeadLetterQueue");
@@ -36,7 +39,10 @@ fn functions_get_globals_environment_and_events() {
     assert_eq!(signup.binary, "identity-signup");
     assert_eq!(signup.timeout, Duration::from_secs(10));
     assert_eq!(signup.environment["IDENTITY_TABLE"], "andes-local-IdentityTable");
-    assert!(signup.environment["JWT_SECRET"].len() >= 32, "NoEcho secret is generated");
+    assert!(
+        signup.environment["JWT_SECRET"].len() >= 32,
+        "NoEcho secret is generated"
+    );
     let notifier = stack.function("NotifierFunction").unwrap();
     assert_eq!(notifier.timeout, Duration::from_secs(5));
     match &notifier.events[0] {
@@ -52,12 +58,17 @@ fn functions_get_globals_environment_and_events() {
 #[test]
 fn routes_carry_their_authorizer() {
     let stack = project_stack();
-    let routes: BTreeMap<String, Option<String>> =
-        stack.routes().map(|(_, r)| (r.route_key(), r.authorizer.clone())).collect();
+    let routes: BTreeMap<String, Option<String>> = stack
+        .routes()
+        .map(|(_, r)| (r.route_key(), r.authorizer.clone()))
+        .collect();
     assert_eq!(routes["POST /identity/signup"].as_deref(), Some("Optional"));
     assert_eq!(routes["GET /identity/me"].as_deref(), Some("Required"));
     let api = stack.api("IdentityApi").unwrap();
-    assert_eq!(api.authorizers["Required"].identity_headers, vec!["Authorization".to_string()]);
+    assert_eq!(
+        api.authorizers["Required"].identity_headers,
+        vec!["Authorization".to_string()]
+    );
     assert!(api.authorizers["Optional"].identity_headers.is_empty());
     assert_eq!(api.authorizers["Required"].cache_ttl, Duration::ZERO);
 }
@@ -97,11 +108,18 @@ fn small_template_with_required_parameter() {
     let worker = stack.function("Worker").unwrap();
     assert_eq!(worker.environment["SHARED"], "one");
     assert_eq!(worker.environment["OVERRIDDEN"], "own");
-    assert_eq!(worker.environment["QUEUE"], "http://127.0.0.1:5000/123456789012/dev-jobs");
+    assert_eq!(
+        worker.environment["QUEUE"],
+        "http://127.0.0.1:5000/123456789012/dev-jobs"
+    );
     assert_eq!(worker.timeout, Duration::from_secs(7));
     assert!(matches!(&worker.events[0], EventSource::Schedule(s) if s.expression == "rate(20 minutes)"));
-    assert!(matches!(&worker.events[1], EventSource::DynamoDb(s) if s.table == "Table" && s.maximum_retry_attempts == Some(2)));
-    assert!(matches!(&worker.events[2], EventSource::HttpApi(r) if r.route_key() == "GET /open" && r.api == "ServerlessHttpApi" && r.authorizer.is_none()));
+    assert!(
+        matches!(&worker.events[1], EventSource::DynamoDb(s) if s.table == "Table" && s.maximum_retry_attempts == Some(2))
+    );
+    assert!(
+        matches!(&worker.events[2], EventSource::HttpApi(r) if r.route_key() == "GET /open" && r.api == "ServerlessHttpApi" && r.authorizer.is_none())
+    );
     assert!(stack.api("ServerlessHttpApi").is_some());
 }
 
@@ -117,7 +135,13 @@ fn bucket_policies_attach_to_their_bucket() {
     let stack = project_stack();
     let images = stack.bucket("ClassifiedsImagesBucket").unwrap();
     let policy = images.policy.as_ref().expect("the images bucket has a policy");
-    assert_eq!(policy["Statement"][0]["Resource"], "arn:aws:s3:::andes-local-classifiedsimagesbucket/ads/*");
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        "arn:aws:s3:::andes-local-classifiedsimagesbucket/ads/*"
+    );
     assert!(stack.bucket("OutboxBucket").unwrap().policy.is_none());
-    assert_eq!(stack.bucket("ClassifiedsUploadsBucket").unwrap().name, "andes-local-classifieds-uploads-123456789012");
+    assert_eq!(
+        stack.bucket("ClassifiedsUploadsBucket").unwrap().name,
+        "andes-local-classifieds-uploads-123456789012"
+    );
 }

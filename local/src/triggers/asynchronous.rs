@@ -28,7 +28,9 @@ async fn invoke(context: &Context, function: &str, payload: Value, source: &str)
             Ok(_) => return,
             Err(error) => {
                 context.stats.add(source, "failed_invocations", 1);
-                let Some(delay) = RETRY_DELAYS.get(attempts as usize - 1) else { break error };
+                let Some(delay) = RETRY_DELAYS.get(attempts as usize - 1) else {
+                    break error;
+                };
                 tracing::warn!(function, source, attempt = attempts, %error, "asynchronous invocation failed; retrying");
                 if !context.shutdown.sleep(*delay).await {
                     return;
@@ -40,9 +42,18 @@ async fn invoke(context: &Context, function: &str, payload: Value, source: &str)
     send_failure(context, function, payload, attempts, &error, source).await;
 }
 
-async fn send_failure(context: &Context, function: &str, payload: Value, attempts: u32, error: &InvokeError, source: &str) {
+async fn send_failure(
+    context: &Context,
+    function: &str,
+    payload: Value,
+    attempts: u32,
+    error: &InvokeError,
+    source: &str,
+) {
     let stack = &context.stack;
-    let Some(definition) = stack.function(function) else { return };
+    let Some(definition) = stack.function(function) else {
+        return;
+    };
     let Some(destination) = definition.on_failure.as_ref().and_then(|d| stack.queue(&d.queue)) else {
         tracing::error!(function, source, %error, "asynchronous invocation failed after {attempts} attempts; event dropped (no on-failure destination)");
         return;

@@ -55,17 +55,26 @@ pub fn interpret_batch_response(
     if failed.is_empty() {
         return BatchOutcome::Success;
     }
-    let ordered: Vec<String> = batch_ids.iter().filter(|id| failed.contains(id)).map(|id| id.to_string()).collect();
+    let ordered: Vec<String> = batch_ids
+        .iter()
+        .filter(|id| failed.contains(id))
+        .map(|id| id.to_string())
+        .collect();
     BatchOutcome::Partial(ordered)
 }
 
 /// `{errorType, errorMessage}` of a failed invocation, as Lambda reports it.
 pub fn error_payload(error: &InvokeError) -> Value {
     match error {
-        InvokeError::Function { error_type, error_message } => {
+        InvokeError::Function {
+            error_type,
+            error_message,
+        } => {
             json!({"errorType": error_type, "errorMessage": error_message})
         }
-        InvokeError::Timeout(_) => json!({"errorMessage": format!("{} Task timed out", now_text()), "errorType": "Sandbox.Timedout"}),
+        InvokeError::Timeout(_) => {
+            json!({"errorMessage": format!("{} Task timed out", now_text()), "errorType": "Sandbox.Timedout"})
+        }
         InvokeError::Runtime(message) => json!({"errorType": "Runtime.ExitError", "errorMessage": message}),
         InvokeError::UnknownFunction(name) => {
             json!({"errorType": "ResourceNotFoundException", "errorMessage": format!("Function not found: {name}")})
@@ -130,14 +139,20 @@ mod tests {
             json!({"batchItemFailures": "a"}),
             json!(42),
         ] {
-            assert!(matches!(outcome(response.clone()), BatchOutcome::Failed(_)), "{response}");
+            assert!(
+                matches!(outcome(response.clone()), BatchOutcome::Failed(_)),
+                "{response}"
+            );
         }
     }
 
     #[test]
     fn errors_fail_and_reports_are_ignored_unless_enabled() {
         let error = Err(InvokeError::Timeout(5.0));
-        assert!(matches!(interpret_batch_response(&error, false, IDS), BatchOutcome::Failed(_)));
+        assert!(matches!(
+            interpret_batch_response(&error, false, IDS),
+            BatchOutcome::Failed(_)
+        ));
         let report = Ok(json!({"batchItemFailures": [{"itemIdentifier": "a"}]}));
         assert_eq!(interpret_batch_response(&report, false, IDS), BatchOutcome::Success);
     }

@@ -37,7 +37,11 @@ pub enum TriggerError {
     #[error("{source_name}: {message}")]
     Invalid { source_name: String, message: String },
     #[error("{source_name}: the backend refused {operation}: {message}")]
-    Backend { source_name: String, operation: &'static str, message: String },
+    Backend {
+        source_name: String,
+        operation: &'static str,
+        message: String,
+    },
 }
 
 impl TriggerError {
@@ -72,7 +76,11 @@ pub struct Triggers {
 
 impl Triggers {
     /// Starts every poller of `stack` (its resources must exist: see `resources::create_all`).
-    pub async fn start(stack: Arc<Stack>, clients: Clients, invoker: Arc<dyn Invoker>) -> Result<Arc<Triggers>, TriggerError> {
+    pub async fn start(
+        stack: Arc<Stack>,
+        clients: Clients,
+        invoker: Arc<dyn Invoker>,
+    ) -> Result<Arc<Triggers>, TriggerError> {
         let (signal, shutdown) = shutdown::channel();
         let context = Arc::new(Context {
             stack,
@@ -89,7 +97,12 @@ impl Triggers {
         tasks.extend(streams::start(&context).await?);
         tasks.extend(schedule::start(&context, &schedules));
         tasks.push(sweepers::start(&context));
-        Ok(Arc::new(Triggers { context, schedules, signal, tasks: Mutex::new(tasks) }))
+        Ok(Arc::new(Triggers {
+            context,
+            schedules,
+            signal,
+            tasks: Mutex::new(tasks),
+        }))
     }
 
     /// Counters per event source (`Function.Event`) and sweeper, for `/_local` and tests.

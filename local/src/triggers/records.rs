@@ -62,7 +62,9 @@ fn sqs_message_attribute(value: &aws_sdk_sqs::types::MessageAttributeValue) -> V
 /// moto encodes keys with Python's `quote_plus` (`/` as `%2F`, space as `+`): the raw key.
 pub fn decode_moto_s3_key(encoded: &str) -> String {
     let spaced = encoded.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A key as S3 puts it in event records: URL-encoded with `+` for spaces, `/` left as is.
@@ -178,7 +180,10 @@ pub fn stream_record(record: &aws_sdk_dynamodbstreams::types::Record, stream_arn
     if let Some(sequence) = change.and_then(|c| c.sequence_number.as_ref()) {
         dynamodb.insert("SequenceNumber".into(), Value::from(sequence.as_str()));
     }
-    dynamodb.insert("SizeBytes".into(), Value::from(change.and_then(|c| c.size_bytes).unwrap_or(0)));
+    dynamodb.insert(
+        "SizeBytes".into(),
+        Value::from(change.and_then(|c| c.size_bytes).unwrap_or(0)),
+    );
     if let Some(view) = change.and_then(|c| c.stream_view_type.as_ref()) {
         dynamodb.insert("StreamViewType".into(), Value::from(view.as_str()));
     }
@@ -214,7 +219,9 @@ pub fn attribute_json(value: &AttributeValue) -> Value {
         AttributeValue::Null(n) => json!({"NULL": n}),
         AttributeValue::Ss(values) => json!({"SS": values}),
         AttributeValue::Ns(values) => json!({"NS": values}),
-        AttributeValue::Bs(values) => json!({"BS": values.iter().map(|b| BASE64.encode(b.as_ref())).collect::<Vec<_>>()}),
+        AttributeValue::Bs(values) => {
+            json!({"BS": values.iter().map(|b| BASE64.encode(b.as_ref())).collect::<Vec<_>>()})
+        }
         AttributeValue::L(values) => json!({"L": values.iter().map(attribute_json).collect::<Vec<_>>()}),
         AttributeValue::M(map) => json!({"M": item_json(map)}),
         _ => Value::Null,
@@ -238,13 +245,19 @@ mod tests {
     #[test]
     fn event_patterns_match_like_s3() {
         assert!(s3_event_matches("s3:ObjectCreated:*", "ObjectCreated:Put"));
-        assert!(s3_event_matches("s3:ObjectCreated:*", "ObjectCreated:CompleteMultipartUpload"));
+        assert!(s3_event_matches(
+            "s3:ObjectCreated:*",
+            "ObjectCreated:CompleteMultipartUpload"
+        ));
         assert!(s3_event_matches("s3:ObjectCreated:*", "ObjectCreated:Copy"));
         assert!(s3_event_matches("s3:ObjectCreated:*", "ObjectCreated:Post"));
         assert!(s3_event_matches("s3:ObjectCreated:Put", "ObjectCreated:Put"));
         assert!(!s3_event_matches("s3:ObjectCreated:Put", "ObjectCreated:Copy"));
         assert!(!s3_event_matches("s3:ObjectCreated:*", "ObjectRemoved:Delete"));
-        assert!(s3_event_matches("s3:ObjectRemoved:*", "ObjectRemoved:DeleteMarkerCreated"));
+        assert!(s3_event_matches(
+            "s3:ObjectRemoved:*",
+            "ObjectRemoved:DeleteMarkerCreated"
+        ));
     }
 
     #[test]
@@ -274,7 +287,10 @@ mod tests {
         assert_eq!(parsed.s3.object.sequencer.as_deref(), Some("0000000000000000AB"));
         assert!(parsed.principal_id.principal_id.is_some());
 
-        let removal = S3RecordContext { event_name: Some("ObjectRemoved:Delete"), ..context };
+        let removal = S3RecordContext {
+            event_name: Some("ObjectRemoved:Delete"),
+            ..context
+        };
         let record = aws_s3_record(&moto, &removal).unwrap();
         assert!(record["s3"]["object"].get("size").is_none());
         assert!(record["s3"]["object"].get("eTag").is_none());
@@ -289,7 +305,14 @@ mod tests {
             .md5_of_body("5d41402abc4b2a76b9719d911017c592")
             .attributes(MessageSystemAttributeName::ApproximateReceiveCount, "1")
             .attributes(MessageSystemAttributeName::SentTimestamp, "1700000000000")
-            .message_attributes("kind", MessageAttributeValue::builder().data_type("String").string_value("welcome").build().unwrap())
+            .message_attributes(
+                "kind",
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value("welcome")
+                    .build()
+                    .unwrap(),
+            )
             .build();
         let record = sqs_record(&message, "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1");
         assert_eq!(record["eventSource"], "aws:sqs");
@@ -298,8 +321,14 @@ mod tests {
         let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(json!({"Records": [record]})).unwrap();
         let parsed = &event.records[0];
         assert_eq!(parsed.message_id.as_deref(), Some("m1"));
-        assert_eq!(parsed.event_source_arn.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:q"));
-        assert_eq!(parsed.message_attributes["kind"].string_value.as_deref(), Some("welcome"));
+        assert_eq!(
+            parsed.event_source_arn.as_deref(),
+            Some("arn:aws:sqs:us-east-1:123456789012:q")
+        );
+        assert_eq!(
+            parsed.message_attributes["kind"].string_value.as_deref(),
+            Some("welcome")
+        );
     }
 
     #[test]
@@ -311,13 +340,24 @@ mod tests {
             .new_image("pk", AttributeValue::S("user#1".into()))
             .new_image("n", AttributeValue::N("3".into()))
             .new_image("tags", AttributeValue::Ss(vec!["a".into()]))
-            .new_image("nested", AttributeValue::M(HashMap::from([("ok".to_string(), AttributeValue::Bool(true))])))
+            .new_image(
+                "nested",
+                AttributeValue::M(HashMap::from([("ok".to_string(), AttributeValue::Bool(true))])),
+            )
             .sequence_number("1100000000017454423009")
             .size_bytes(42)
             .stream_view_type(StreamViewType::NewAndOldImages)
             .build();
-        let record = Record::builder().event_id("e1").event_name(OperationType::Insert).dynamodb(change).build();
-        let json = stream_record(&record, "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x", "us-east-1");
+        let record = Record::builder()
+            .event_id("e1")
+            .event_name(OperationType::Insert)
+            .dynamodb(change)
+            .build();
+        let json = stream_record(
+            &record,
+            "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
+            "us-east-1",
+        );
         assert_eq!(json["dynamodb"]["NewImage"]["n"], json!({"N": "3"}));
         assert_eq!(json["dynamodb"]["ApproximateCreationDateTime"], 1_700_000_000);
         let event: aws_lambda_events::dynamodb::Event = serde_json::from_value(json!({"Records": [json]})).unwrap();

@@ -46,11 +46,13 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
             context.stats.register(&listener.key, "s3");
         }
         let queue_name = s3_events_queue_name(&context.stack, bucket);
-        let url = super::sqs::queue_url(context, &queue_name).await.map_err(|message| TriggerError::Backend {
-            source_name: listeners[0].key.clone(),
-            operation: "GetQueueUrl (S3 notifications)",
-            message,
-        })?;
+        let url = super::sqs::queue_url(context, &queue_name)
+            .await
+            .map_err(|message| TriggerError::Backend {
+                source_name: listeners[0].key.clone(),
+                operation: "GetQueueUrl (S3 notifications)",
+                message,
+            })?;
         let (context, bucket) = (Arc::clone(context), bucket.clone());
         tasks.push(tokio::spawn(async move { poll(context, bucket, url, listeners).await }));
     }
@@ -60,7 +62,12 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
 async fn poll(context: Arc<Context>, bucket: Bucket, url: String, listeners: Vec<Listener>) {
     let sqs = &context.clients.sqs;
     loop {
-        let received = sqs.receive_message().queue_url(&url).max_number_of_messages(10).wait_time_seconds(20).send();
+        let received = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(20)
+            .send();
         let messages = match context.shutdown.run(received).await {
             None => return,
             Some(Ok(output)) => output.messages.unwrap_or_default(),
@@ -77,7 +84,13 @@ async fn poll(context: Arc<Context>, bucket: Bucket, url: String, listeners: Vec
             dispatch(&context, &listeners, &body);
             // Dispatched (or not an event at all): the asynchronous invocations own it now.
             let receipt = message.receipt_handle.unwrap_or_default();
-            if let Err(error) = sqs.delete_message().queue_url(&url).receipt_handle(receipt).send().await {
+            if let Err(error) = sqs
+                .delete_message()
+                .queue_url(&url)
+                .receipt_handle(receipt)
+                .send()
+                .await
+            {
                 tracing::warn!(bucket = bucket.name, error = %describe_error(error), "deleting an S3 notification failed");
             }
         }
@@ -95,8 +108,15 @@ fn dispatch(context: &Arc<Context>, listeners: &[Listener], body: &Value) {
     };
     for moto in records {
         let Some(key) = moto_record_key(moto) else { continue };
-        let bucket_name = moto.pointer("/s3/bucket/name").and_then(Value::as_str).unwrap_or_default();
-        let mut event_name = moto.get("eventName").and_then(Value::as_str).unwrap_or_default().to_string();
+        let bucket_name = moto
+            .pointer("/s3/bucket/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let mut event_name = moto
+            .get("eventName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if event_name.starts_with("ObjectRemoved") && lifecycle_deleted(context, bucket_name, &key) {
             event_name = "LifecycleExpiration:Delete".to_string();
         }
@@ -113,21 +133,35 @@ fn dispatch(context: &Arc<Context>, listeners: &[Listener], body: &Value) {
                 host_id: host_id.clone(),
                 event_name: Some(&event_name),
             };
-            let Some(record) = aws_s3_record(moto, &record_context) else { continue };
+            let Some(record) = aws_s3_record(moto, &record_context) else {
+                continue;
+            };
             context.stats.add(&listener.key, "events", 1);
-            asynchronous::spawn(context, listener.function.clone(), json!({ "Records": [record] }), listener.key.clone());
+            asynchronous::spawn(
+                context,
+                listener.function.clone(),
+                json!({ "Records": [record] }),
+                listener.key.clone(),
+            );
         }
     }
 }
 
 /// Whether a removal was the lifecycle sweeper's (then S3 reports `LifecycleExpiration:Delete`).
 fn lifecycle_deleted(context: &Context, bucket: &str, key: &str) -> bool {
-    context.expiring.lock().map(|mut set| set.remove(&(bucket.to_string(), key.to_string()))).unwrap_or(false)
+    context
+        .expiring
+        .lock()
+        .map(|mut set| set.remove(&(bucket.to_string(), key.to_string())))
+        .unwrap_or(false)
 }
 
 /// Whether a function's S3 event source wants this event for this (raw) key.
 pub fn listener_matches(source: &S3Source, event_name: &str, key: &str) -> bool {
-    source.events.iter().any(|pattern| s3_event_matches(pattern, event_name))
+    source
+        .events
+        .iter()
+        .any(|pattern| s3_event_matches(pattern, event_name))
         && source.prefix.as_deref().is_none_or(|p| key.starts_with(p))
         && source.suffix.as_deref().is_none_or(|s| key.ends_with(s))
 }
@@ -135,9 +169,16 @@ pub fn listener_matches(source: &S3Source, event_name: &str, key: &str) -> bool 
 /// S3's `sequencer`: hexadecimal, increasing for the events of a key (here: globally).
 fn next_sequencer() -> String {
     static LAST: AtomicU64 = AtomicU64::new(0);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     let previous = LAST.fetch_max(now, Ordering::SeqCst);
-    let value = if now > previous { now } else { LAST.fetch_add(1, Ordering::SeqCst) + 1 };
+    let value = if now > previous {
+        now
+    } else {
+        LAST.fetch_add(1, Ordering::SeqCst) + 1
+    };
     format!("{value:018X}")
 }
 
@@ -159,12 +200,19 @@ mod tests {
     fn listeners_filter_by_event_prefix_and_suffix() {
         let uploads = source(&["s3:ObjectCreated:*"], Some("uploads/"), Some(".png"));
         assert!(listener_matches(&uploads, "ObjectCreated:Put", "uploads/a b.png"));
-        assert!(listener_matches(&uploads, "ObjectCreated:CompleteMultipartUpload", "uploads/x.png"));
+        assert!(listener_matches(
+            &uploads,
+            "ObjectCreated:CompleteMultipartUpload",
+            "uploads/x.png"
+        ));
         assert!(!listener_matches(&uploads, "ObjectRemoved:Delete", "uploads/x.png"));
         assert!(!listener_matches(&uploads, "ObjectCreated:Put", "other/x.png"));
         assert!(!listener_matches(&uploads, "ObjectCreated:Put", "uploads/x.jpg"));
         let deletes = source(&["s3:ObjectRemoved:Delete"], None, None);
-        assert!(deletes.events.iter().any(|p| s3_event_matches(p, "ObjectRemoved:Delete")));
+        assert!(deletes
+            .events
+            .iter()
+            .any(|p| s3_event_matches(p, "ObjectRemoved:Delete")));
         assert!(!listener_matches(&deletes, "ObjectRemoved:DeleteMarkerCreated", "k"));
         assert!(!listener_matches(&deletes, "LifecycleExpiration:Delete", "k"));
     }

@@ -29,10 +29,13 @@ impl Expression {
         }
         if let Some(inner) = text.strip_prefix("cron(").and_then(|t| t.strip_suffix(')')) {
             let converted = aws_cron_to_crate(inner)?;
-            let schedule = cron::Schedule::from_str(&converted).map_err(|e| format!("invalid cron expression {text}: {e}"))?;
+            let schedule =
+                cron::Schedule::from_str(&converted).map_err(|e| format!("invalid cron expression {text}: {e}"))?;
             return Ok(Expression::Cron(Box::new(schedule)));
         }
-        Err(format!("unsupported schedule expression {text:?}: use rate(...) or cron(...)"))
+        Err(format!(
+            "unsupported schedule expression {text:?}: use rate(...) or cron(...)"
+        ))
     }
 
     /// The first fire time strictly after `after` (rates count from `after`).
@@ -47,7 +50,9 @@ impl Expression {
 fn parse_rate(inner: &str) -> Result<Duration, String> {
     let invalid = || format!("invalid rate expression rate({inner}): use e.g. rate(1 minute) or rate(5 minutes)");
     let mut parts = inner.split_whitespace();
-    let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else { return Err(invalid()) };
+    let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
     let value: u64 = value.parse().map_err(|_| invalid())?;
     if value == 0 {
         return Err(invalid());
@@ -67,15 +72,21 @@ fn parse_rate(inner: &str) -> Result<Duration, String> {
 pub fn aws_cron_to_crate(fields: &str) -> Result<String, String> {
     let parts: Vec<&str> = fields.split_whitespace().collect();
     if parts.len() != 6 {
-        return Err(format!("cron({fields}) must have 6 fields: minutes hours day-of-month month day-of-week year"));
+        return Err(format!(
+            "cron({fields}) must have 6 fields: minutes hours day-of-month month day-of-week year"
+        ));
     }
     let (day_of_month, day_of_week) = (parts[2], parts[4]);
     if (day_of_month == "?") == (day_of_week == "?") {
-        return Err(format!("cron({fields}): exactly one of day-of-month and day-of-week must be '?'"));
+        return Err(format!(
+            "cron({fields}): exactly one of day-of-month and day-of-week must be '?'"
+        ));
     }
     // Last-day, weekday-nearest and nth-weekday forms; no day or month name contains them there.
     if day_of_month.contains(['L', 'W']) || day_of_week.contains('#') || day_of_week.ends_with('L') {
-        return Err(format!("cron({fields}): L, W and # are not supported by the local platform"));
+        return Err(format!(
+            "cron({fields}): L, W and # are not supported by the local platform"
+        ));
     }
     Ok(format!("0 {}", parts.join(" ")))
 }
@@ -98,7 +109,10 @@ impl Schedule {
             for event in &function.events {
                 let EventSource::Schedule(source) = event else { continue };
                 let key = source_key(&function.logical_id, &source.event_name);
-                let invalid = |message: String| TriggerError::Invalid { source_name: key.clone(), message };
+                let invalid = |message: String| TriggerError::Invalid {
+                    source_name: key.clone(),
+                    message,
+                };
                 let expression = Expression::parse(&source.expression).map_err(invalid)?;
                 let input = source
                     .input
@@ -145,7 +159,10 @@ impl Schedule {
     pub async fn fire_now(&self, context: &Context) -> Result<Value, InvokeError> {
         context.stats.add(&self.key, "fired_manually", 1);
         context.stats.add(&self.key, "invocations", 1);
-        let result = context.invoker.invoke(&self.function, self.payload(&context.stack, Utc::now())).await;
+        let result = context
+            .invoker
+            .invoke(&self.function, self.payload(&context.stack, Utc::now()))
+            .await;
         if result.is_err() {
             context.stats.add(&self.key, "failed_invocations", 1);
         }
@@ -171,7 +188,12 @@ pub fn start(context: &Arc<Context>, schedules: &[Schedule]) -> Vec<JoinHandle<(
                     return;
                 }
                 context.stats.add(key, "ticks", 1);
-                asynchronous::spawn(&context, function.clone(), schedule.payload(&context.stack, next), key.clone());
+                asynchronous::spawn(
+                    &context,
+                    function.clone(),
+                    schedule.payload(&context.stack, next),
+                    key.clone(),
+                );
                 last = next;
             }
         }));
@@ -199,7 +221,10 @@ mod tests {
     #[test]
     fn aws_cron_becomes_seven_fields() {
         assert_eq!(aws_cron_to_crate("0/20 * * * ? *").as_deref(), Ok("0 0/20 * * * ? *"));
-        assert_eq!(aws_cron_to_crate("0 10 ? * MON-FRI *").as_deref(), Ok("0 0 10 ? * MON-FRI *"));
+        assert_eq!(
+            aws_cron_to_crate("0 10 ? * MON-FRI *").as_deref(),
+            Ok("0 0 10 ? * MON-FRI *")
+        );
         assert!(aws_cron_to_crate("* * * * *").is_err());
         assert!(aws_cron_to_crate("0 10 * * MON *").is_err());
         assert!(aws_cron_to_crate("0 10 ? * ? *").is_err());
@@ -210,7 +235,9 @@ mod tests {
     #[test]
     fn cron_next_fire_times() {
         let expression = Expression::parse("cron(0/20 * * * ? *)").unwrap();
-        let start = DateTime::parse_from_rfc3339("2024-05-01T10:05:30Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2024-05-01T10:05:30Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let next = expression.next_after(start).unwrap();
         assert_eq!(next.to_rfc3339(), "2024-05-01T10:20:00+00:00");
         // Day 2 is Monday in AWS numbering (1 = SUN).

@@ -59,15 +59,21 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
     }
     let mut tasks = Vec::new();
     for (queue_id, mappings) in by_queue {
-        let queue = context.stack.queue(&queue_id).cloned().ok_or_else(|| TriggerError::Invalid {
-            source_name: mappings[0].key.clone(),
-            message: format!("queue {queue_id} is not in the template"),
-        })?;
-        let url = queue_url(context, &queue.name).await.map_err(|message| TriggerError::Backend {
-            source_name: mappings[0].key.clone(),
-            operation: "GetQueueUrl",
-            message,
-        })?;
+        let queue = context
+            .stack
+            .queue(&queue_id)
+            .cloned()
+            .ok_or_else(|| TriggerError::Invalid {
+                source_name: mappings[0].key.clone(),
+                message: format!("queue {queue_id} is not in the template"),
+            })?;
+        let url = queue_url(context, &queue.name)
+            .await
+            .map_err(|message| TriggerError::Backend {
+                source_name: mappings[0].key.clone(),
+                operation: "GetQueueUrl",
+                message,
+            })?;
         let context = Arc::clone(context);
         tasks.push(tokio::spawn(async move { poll(context, queue, url, mappings).await }));
     }
@@ -109,10 +115,16 @@ async fn poll(context: Arc<Context>, queue: Queue, url: String, mappings: Vec<Ma
     loop {
         // Wait for a free slot before receiving: messages must not sit invisible while no
         // invocation can take them.
-        let Some(Ok(permit)) = context.shutdown.run(Arc::clone(&in_flight).acquire_owned()).await else { return };
+        let Some(Ok(permit)) = context.shutdown.run(Arc::clone(&in_flight).acquire_owned()).await else {
+            return;
+        };
         let mapping = Arc::clone(&mappings[turn % mappings.len()]);
         turn = turn.wrapping_add(1);
-        let batch = match context.shutdown.run(receive_batch(&context, &url, &mapping.source)).await {
+        let batch = match context
+            .shutdown
+            .run(receive_batch(&context, &url, &mapping.source))
+            .await
+        {
             None => return,
             Some(Ok(batch)) => batch,
             Some(Err(message)) => {
@@ -186,14 +198,23 @@ async fn deliver(context: &Context, queue: &Queue, url: &str, mapping: &Mapping,
     stats.add(&mapping.key, "batches", 1);
     stats.add(&mapping.key, "records", batch.len() as u64);
 
-    let result = context.invoker.invoke(&mapping.function, json!({ "Records": records })).await;
-    let ids: Vec<&str> = batch.iter().map(|m| m.message_id.as_deref().unwrap_or_default()).collect();
+    let result = context
+        .invoker
+        .invoke(&mapping.function, json!({ "Records": records }))
+        .await;
+    let ids: Vec<&str> = batch
+        .iter()
+        .map(|m| m.message_id.as_deref().unwrap_or_default())
+        .collect();
     let done: Vec<&Message> = match interpret_batch_response(&result, mapping.source.report_batch_item_failures, &ids) {
         BatchOutcome::Success => batch.iter().collect(),
         BatchOutcome::Partial(failed) => {
             stats.add(&mapping.key, "partial_batches", 1);
             stats.add(&mapping.key, "failed_records", failed.len() as u64);
-            batch.iter().filter(|m| !failed.iter().any(|f| Some(f.as_str()) == m.message_id.as_deref())).collect()
+            batch
+                .iter()
+                .filter(|m| !failed.iter().any(|f| Some(f.as_str()) == m.message_id.as_deref()))
+                .collect()
         }
         BatchOutcome::Failed(reason) => {
             stats.add(&mapping.key, "failed_batches", 1);

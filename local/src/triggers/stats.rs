@@ -26,7 +26,12 @@ impl Stats {
 
     pub fn add(&self, source: &str, counter: &'static str, amount: u64) {
         if let Ok(mut sources) = self.sources.lock() {
-            *sources.entry(source.to_string()).or_default().counters.entry(counter).or_default() += amount;
+            *sources
+                .entry(source.to_string())
+                .or_default()
+                .counters
+                .entry(counter)
+                .or_default() += amount;
         }
     }
 

@@ -48,10 +48,13 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
             if !source.enabled {
                 continue;
             }
-            let table = context.stack.table(&source.table).ok_or_else(|| TriggerError::Invalid {
-                source_name: key.clone(),
-                message: format!("table {} is not in the template", source.table),
-            })?;
+            let table = context
+                .stack
+                .table(&source.table)
+                .ok_or_else(|| TriggerError::Invalid {
+                    source_name: key.clone(),
+                    message: format!("table {} is not in the template", source.table),
+                })?;
             let described = context
                 .clients
                 .dynamodb
@@ -60,10 +63,14 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
                 .send()
                 .await
                 .map_err(|e| TriggerError::backend(&key, "DescribeTable", e))?;
-            let stream_arn = described.table.and_then(|t| t.latest_stream_arn).ok_or_else(|| TriggerError::Invalid {
-                source_name: key.clone(),
-                message: format!("table {} has no stream (StreamSpecification)", table.logical_id),
-            })?;
+            let stream_arn =
+                described
+                    .table
+                    .and_then(|t| t.latest_stream_arn)
+                    .ok_or_else(|| TriggerError::Invalid {
+                        source_name: key.clone(),
+                        message: format!("table {} has no stream (StreamSpecification)", table.logical_id),
+                    })?;
             let stream = context
                 .clients
                 .streams
@@ -184,12 +191,15 @@ async fn read(
     let iterator = match iterator {
         Some(iterator) => iterator,
         None => {
-            let request = streams.get_shard_iterator().stream_arn(&mapping.stream_arn).shard_id(&mapping.shard_id);
+            let request = streams
+                .get_shard_iterator()
+                .stream_arn(&mapping.stream_arn)
+                .shard_id(&mapping.shard_id);
             let request = match position {
                 Position::TrimHorizon => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
-                Position::After(sequence) => {
-                    request.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).sequence_number(sequence)
-                }
+                Position::After(sequence) => request
+                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                    .sequence_number(sequence),
             };
             let output = request.send().await.map_err(describe)?;
             output.shard_iterator.ok_or("no shard iterator")?
@@ -213,11 +223,16 @@ async fn process(context: &Context, mapping: &Mapping, batch: Vec<Record>) -> Op
     // Chunks still to deliver, in order, each with the retries it has used.
     let mut pending: VecDeque<(Vec<Record>, u32)> = VecDeque::from([(batch, 0)]);
     while let Some((chunk, retries)) = pending.pop_front() {
-        let events: Vec<Value> =
-            chunk.iter().map(|r| stream_record(r, &mapping.stream_arn, &context.stack.region)).collect();
+        let events: Vec<Value> = chunk
+            .iter()
+            .map(|r| stream_record(r, &mapping.stream_arn, &context.stack.region))
+            .collect();
         context.stats.add(&mapping.key, "batches", 1);
         context.stats.add(&mapping.key, "records", chunk.len() as u64);
-        let result = context.invoker.invoke(&mapping.function, json!({ "Records": events })).await;
+        let result = context
+            .invoker
+            .invoke(&mapping.function, json!({ "Records": events }))
+            .await;
         let ids: Vec<&str> = chunk.iter().map(|r| sequence_number(r).unwrap_or_default()).collect();
         let (failed_from, error) = match interpret_batch_response(&result, source.report_batch_item_failures, &ids) {
             BatchOutcome::Success => continue,
@@ -254,9 +269,20 @@ async fn process(context: &Context, mapping: &Mapping, batch: Vec<Record>) -> Op
 
 /// Retries exhausted: the batch is skipped and, if declared, described to the on-failure queue.
 async fn give_up(context: &Context, mapping: &Mapping, records: &[Record], attempts: u32, error: Option<&InvokeError>) {
-    context.stats.add(&mapping.key, "discarded_records", records.len() as u64);
-    let Some(destination) = mapping.source.on_failure.as_ref().and_then(|d| context.stack.queue(&d.queue)) else {
-        tracing::error!(source = mapping.key, records = records.len(), "stream batch failed after all retries; records skipped");
+    context
+        .stats
+        .add(&mapping.key, "discarded_records", records.len() as u64);
+    let Some(destination) = mapping
+        .source
+        .on_failure
+        .as_ref()
+        .and_then(|d| context.stack.queue(&d.queue))
+    else {
+        tracing::error!(
+            source = mapping.key,
+            records = records.len(),
+            "stream batch failed after all retries; records skipped"
+        );
         return;
     };
     let mut message = failure_envelope(&mapping.function_arn, "RetryAttemptsExhausted", attempts, error);
@@ -266,7 +292,9 @@ async fn give_up(context: &Context, mapping: &Mapping, records: &[Record], attem
     message["DDBStreamBatchInfo"] = batch_info(mapping, records);
     match super::sqs::send_to_queue(context, &destination.name, &message).await {
         Ok(()) => context.stats.add(&mapping.key, "sent_to_on_failure", 1),
-        Err(reason) => tracing::error!(source = mapping.key, %reason, "cannot send the failed batch to its on-failure destination"),
+        Err(reason) => {
+            tracing::error!(source = mapping.key, %reason, "cannot send the failed batch to its on-failure destination")
+        }
     }
 }
 

@@ -60,7 +60,9 @@ async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String
                 .await
                 .map_err(describe)?;
             for object in page.contents() {
-                let (Some(key), Some(modified)) = (object.key(), object.last_modified()) else { continue };
+                let (Some(key), Some(modified)) = (object.key(), object.last_modified()) else {
+                    continue;
+                };
                 if modified.secs() > cutoff {
                     continue;
                 }
@@ -69,7 +71,12 @@ async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String
                 if let Ok(mut expiring) = context.expiring.lock() {
                     expiring.insert((bucket.name.clone(), key.to_string()));
                 }
-                s3.delete_object().bucket(&bucket.name).key(key).send().await.map_err(describe)?;
+                s3.delete_object()
+                    .bucket(&bucket.name)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(describe)?;
                 context.stats.add(LIFECYCLE, "expired_objects", 1);
             }
             match page.next_continuation_token() {
@@ -82,14 +89,24 @@ async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String
 }
 
 async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
-    let Some(ttl) = table.properties.get("TimeToLiveSpecification") else { return Ok(()) };
-    let enabled = matches!(ttl.get("Enabled"), Some(serde_json::Value::Bool(true))) || ttl.get("Enabled").and_then(|e| e.as_str()) == Some("true");
-    let Some(attribute) = ttl.get("AttributeName").and_then(|a| a.as_str()).filter(|_| enabled) else { return Ok(()) };
+    let Some(ttl) = table.properties.get("TimeToLiveSpecification") else {
+        return Ok(());
+    };
+    let enabled = matches!(ttl.get("Enabled"), Some(serde_json::Value::Bool(true)))
+        || ttl.get("Enabled").and_then(|e| e.as_str()) == Some("true");
+    let Some(attribute) = ttl.get("AttributeName").and_then(|a| a.as_str()).filter(|_| enabled) else {
+        return Ok(());
+    };
     let keys: Vec<String> = table
         .properties
         .get("KeySchema")
         .and_then(|k| k.as_array())
-        .map(|schema| schema.iter().filter_map(|k| k.get("AttributeName")?.as_str().map(str::to_string)).collect())
+        .map(|schema| {
+            schema
+                .iter()
+                .filter_map(|k| k.get("AttributeName")?.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if keys.is_empty() {
         return Ok(());
@@ -108,13 +125,19 @@ async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
             .await
             .map_err(describe)?;
         for item in page.items() {
-            let Some(AttributeValue::N(value)) = item.get(attribute) else { continue };
-            let Ok(expires) = value.parse::<f64>().map(|v| v as i64) else { continue };
+            let Some(AttributeValue::N(value)) = item.get(attribute) else {
+                continue;
+            };
+            let Ok(expires) = value.parse::<f64>().map(|v| v as i64) else {
+                continue;
+            };
             if expires > now || expires < now - TTL_IGNORED_AFTER_SECONDS {
                 continue;
             }
-            let key: HashMap<String, AttributeValue> =
-                keys.iter().filter_map(|k| Some((k.clone(), item.get(k)?.clone()))).collect();
+            let key: HashMap<String, AttributeValue> = keys
+                .iter()
+                .filter_map(|k| Some((k.clone(), item.get(k)?.clone())))
+                .collect();
             // Only if the item still carries the expired value: it may have been renewed since.
             let deleted = dynamodb
                 .delete_item()
@@ -127,7 +150,10 @@ async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
                 .await;
             match deleted {
                 Ok(_) => context.stats.add(TTL, "expired_items", 1),
-                Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
                 Err(error) => return Err(describe(error)),
             }
         }

@@ -50,7 +50,10 @@ pub fn screaming_snake(name: &str) -> String {
         if i > 0 && c.is_ascii_uppercase() {
             let previous = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if previous.is_ascii_lowercase() || previous.is_ascii_digit() || (previous.is_ascii_uppercase() && next_is_lower) {
+            if previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_is_lower)
+            {
                 out.push('_');
             }
         }
@@ -64,7 +67,8 @@ pub fn write(path: &Path, variables: &BTreeMap<String, String>) -> std::io::Resu
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut text = String::from("# Written by `andes-local up`: the local stack's endpoints, names and demo credentials.\n");
+    let mut text =
+        String::from("# Written by `andes-local up`: the local stack's endpoints, names and demo credentials.\n");
     for (key, value) in variables {
         text.push_str(&format!("{key}={}\n", shell_quote(value)));
     }
@@ -73,7 +77,9 @@ pub fn write(path: &Path, variables: &BTreeMap<String, String>) -> std::io::Resu
 
 /// Quotes a value for `source` only when it needs it, so the file stays plain `KEY=VALUE`.
 fn shell_quote(value: &str) -> String {
-    let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@+=,%".contains(c));
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=,%".contains(c));
     if plain && !value.is_empty() {
         value.to_string()
     } else {
@@ -88,7 +94,10 @@ mod tests {
     #[test]
     fn names_follow_logical_ids() {
         assert_eq!(screaming_snake("IdentityTable"), "IDENTITY_TABLE");
-        assert_eq!(screaming_snake("NotificationsDeadLetterQueue"), "NOTIFICATIONS_DEAD_LETTER_QUEUE");
+        assert_eq!(
+            screaming_snake("NotificationsDeadLetterQueue"),
+            "NOTIFICATIONS_DEAD_LETTER_QUEUE"
+        );
         assert_eq!(screaming_snake("JwtSecret"), "JWT_SECRET");
         assert_eq!(screaming_snake("S3EventsDLQ"), "S3_EVENTS_DLQ");
         assert_eq!(screaming_snake("DLQArchive"), "DLQ_ARCHIVE");

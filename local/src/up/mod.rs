@@ -122,7 +122,10 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         Arc::new(move || triggers_for_stats.stats()),
     ));
     let base_url = format!("http://{address}");
-    println!("[andes] gateway serving {} routes at {base_url}", stack.routes().count());
+    println!(
+        "[andes] gateway serving {} routes at {base_url}",
+        stack.routes().count()
+    );
 
     environment.extend(env_file::stack_environment(&stack));
     environment.insert("ANDES_BASE_URL".into(), base_url.clone());
@@ -143,7 +146,10 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         .map_err(|e| start_error("env file")(format!("{}: {e}", options.env_file.display())))?;
     print_summary(&options, &environment, &stack);
     ready.store(true, Ordering::SeqCst);
-    println!("[andes] up in {:.1} s — GET {base_url}/_local/health; Ctrl-C stops everything", started.elapsed().as_secs_f64());
+    println!(
+        "[andes] up in {:.1} s — GET {base_url}/_local/health; Ctrl-C stops everything",
+        started.elapsed().as_secs_f64()
+    );
 
     tokio::select! {
         _ = shutdown_signal() => println!("[andes] stopping"),
@@ -196,10 +202,17 @@ fn report_missing_binaries(stack: &template::Stack, target_dir: &std::path::Path
 fn print_summary(options: &UpOptions, environment: &BTreeMap<String, String>, stack: &template::Stack) {
     println!("[andes] wrote {}:", options.env_file.display());
     for (key, value) in environment {
-        let secret = stack.parameters.iter().any(|(name, p)| p.no_echo && env_file::screaming_snake(name) == *key);
+        let secret = stack
+            .parameters
+            .iter()
+            .any(|(name, p)| p.no_echo && env_file::screaming_snake(name) == *key);
         // The issue asks for the demo credentials to be printed: they are generated for this
         // local run only. Secrets of the template itself (NoEcho parameters) stay in the file.
-        let shown = if secret { "(hidden: see the env file)" } else { value.as_str() };
+        let shown = if secret {
+            "(hidden: see the env file)"
+        } else {
+            value.as_str()
+        };
         println!("  {key}={shown}");
     }
 }

@@ -28,7 +28,10 @@ pub enum SetupError {
 }
 
 pub fn load(path: &Path) -> Result<SetupFile, SetupError> {
-    let read_error = |reason: String| SetupError::Read { path: path.to_path_buf(), reason };
+    let read_error = |reason: String| SetupError::Read {
+        path: path.to_path_buf(),
+        reason,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
     serde_yaml::from_str(&text).map_err(|e| read_error(e.to_string()))
 }
@@ -42,10 +45,20 @@ pub async fn run(
 ) -> Result<BTreeMap<String, String>, SetupError> {
     let mut exported = BTreeMap::new();
     for step in &setup.steps {
-        let failure = |reason: String| SetupError::Step { step: step.name.clone(), reason };
-        let (program, arguments) = step.command.split_first().ok_or_else(|| failure("empty command".into()))?;
+        let failure = |reason: String| SetupError::Step {
+            step: step.name.clone(),
+            reason,
+        };
+        let (program, arguments) = step
+            .command
+            .split_first()
+            .ok_or_else(|| failure("empty command".into()))?;
         let workspace_binary = target_dir.join(program);
-        let program = if workspace_binary.is_file() { workspace_binary } else { PathBuf::from(program) };
+        let program = if workspace_binary.is_file() {
+            workspace_binary
+        } else {
+            PathBuf::from(program)
+        };
         println!("[setup] {}", step.name);
         let output = tokio::process::Command::new(&program)
             .args(arguments)
@@ -78,7 +91,9 @@ pub async fn run(
 fn export_line(line: &str) -> Option<(String, String)> {
     let (key, value) = line.trim().split_once('=')?;
     let valid_key = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         && !key.starts_with(|c: char| c.is_ascii_digit());
     valid_key.then(|| (key.to_string(), value.to_string()))
 }
@@ -89,7 +104,10 @@ mod tests {
 
     #[test]
     fn recognises_export_lines() {
-        assert_eq!(export_line("ANDES_ADMIN_EMAIL=a@b.c"), Some(("ANDES_ADMIN_EMAIL".into(), "a@b.c".into())));
+        assert_eq!(
+            export_line("ANDES_ADMIN_EMAIL=a@b.c"),
+            Some(("ANDES_ADMIN_EMAIL".into(), "a@b.c".into()))
+        );
         assert_eq!(export_line("added GET /x = [user]"), None);
         assert_eq!(export_line("lower=case"), None);
     }

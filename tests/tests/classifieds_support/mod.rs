@@ -39,7 +39,9 @@ pub fn queue_url(ctx: &Ctx) -> String {
 }
 
 pub async fn create_ad(ctx: &Ctx, session: &Session, body: &Value) -> Value {
-    ctx.call("POST", ADS, Some(&session.access_token), Some(body)).await.expect(201)
+    ctx.call("POST", ADS, Some(&session.access_token), Some(body))
+        .await
+        .expect(201)
 }
 
 pub async fn get_ad(ctx: &Ctx, token: Option<&str>, id: &str) -> andes_tests::support::Reply {
@@ -79,17 +81,26 @@ pub async fn wait_ad(ctx: &Ctx, session: &Session, ad_id: &str, what: &str, done
         if done(&ad) {
             return ad;
         }
-        assert!(Instant::now() < deadline, "timed out after {ASYNC_TIMEOUT:?} waiting for {what}: {ad}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {ASYNC_TIMEOUT:?} waiting for {what}: {ad}"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
 pub async fn wait_images(ctx: &Ctx, session: &Session, ad_id: &str, count: usize) -> Value {
-    wait_ad(ctx, session, ad_id, &format!("{count} recorded images"), |ad| ad["images"].as_array().is_some_and(|i| i.len() == count)).await
+    wait_ad(ctx, session, ad_id, &format!("{count} recorded images"), |ad| {
+        ad["images"].as_array().is_some_and(|i| i.len() == count)
+    })
+    .await
 }
 
 pub async fn wait_status(ctx: &Ctx, session: &Session, ad_id: &str, status: &str) -> Value {
-    wait_ad(ctx, session, ad_id, &format!("status {status}"), |ad| ad["status"] == status).await
+    wait_ad(ctx, session, ad_id, &format!("status {status}"), |ad| {
+        ad["status"] == status
+    })
+    .await
 }
 
 /// Polls until `key` is gone from `bucket` (bounded).
@@ -99,7 +110,10 @@ pub async fn wait_gone(ctx: &Ctx, bucket: &str, key: &str) {
         if ctx.list_keys(bucket, key).await.iter().all(|k| k != key) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for s3://{bucket}/{key} to be deleted");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for s3://{bucket}/{key} to be deleted"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
@@ -118,7 +132,14 @@ pub async fn ad_with_photos(ctx: &Ctx, session: &Session, body: &Value, photos: 
 pub async fn published_ad(ctx: &Ctx, session: &Session, body: &Value, photos: u32) -> Value {
     let ad = ad_with_photos(ctx, session, body, photos).await;
     let id = ad["id"].as_str().unwrap().to_string();
-    ctx.call("POST", &format!("{ADS}/{id}/publish"), Some(&session.access_token), None).await.expect(202);
+    ctx.call(
+        "POST",
+        &format!("{ADS}/{id}/publish"),
+        Some(&session.access_token),
+        None,
+    )
+    .await
+    .expect(202);
     wait_status(ctx, session, &id, "published").await
 }
 
@@ -137,14 +158,21 @@ pub async fn wait_queue_drained(ctx: &Ctx) {
             .await
             .expect("queue attributes");
         let count = |name: aws_sdk_sqs::types::QueueAttributeName| {
-            attributes.attributes().and_then(|a| a.get(&name)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            attributes
+                .attributes()
+                .and_then(|a| a.get(&name))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
         };
         if count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages) == 0
             && count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible) == 0
         {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for the publication queue to drain");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the publication queue to drain"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
@@ -161,7 +189,12 @@ pub async fn send_job(ctx: &Ctx, action: &str, ad_id: &str, version: u64) {
 }
 
 pub fn image_ids(ad: &Value) -> Vec<String> {
-    ad["images"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+    ad["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Runs `classifieds-admin` with the env file's variables; returns its stdout, panics on failure.

@@ -18,7 +18,14 @@ pub const FIXTURE_PLATE: &str = "GPZ402";
 /// The keys every report item had in the seed; Andes keeps them.
 pub const SEED_KEYS: [&str; 5] = ["id", "vehicle_id", "comments", "officer_id", "created_at"];
 /// The keys Andes adds to every report item.
-pub const REPORT_KEYS: [&str; 6] = ["plate", "vehicle_brand", "vehicle_color", "timestamp", "officer_name", "created"];
+pub const REPORT_KEYS: [&str; 6] = [
+    "plate",
+    "vehicle_brand",
+    "vehicle_color",
+    "timestamp",
+    "officer_name",
+    "created",
+];
 
 /// Bound for a new infraction to show in a report (the report may read an index that is
 /// eventually consistent on AWS).
@@ -35,7 +42,9 @@ pub fn minutes_ago(minutes: i64) -> String {
 }
 
 pub fn parse_time(value: &Value, what: &str) -> DateTime<FixedOffset> {
-    let text = value.as_str().unwrap_or_else(|| panic!("{what}: not a string: {value}"));
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: not a string: {value}"));
     DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{what}: {text:?} is not RFC 3339: {e}"))
 }
 
@@ -61,7 +70,9 @@ pub async fn cargar(ctx: &Ctx, key: Option<&str>, body: &Value) -> Reply {
 
 /// Posts an infraction (200) and returns its id.
 pub async fn cargar_ok(ctx: &Ctx, key: &str, plate: &str, timestamp: &str, comments: &str) -> String {
-    let body = cargar(ctx, Some(key), &infraction(plate, timestamp, comments)).await.expect(200);
+    let body = cargar(ctx, Some(key), &infraction(plate, timestamp, comments))
+        .await
+        .expect(200);
     id_of(&body, "cargar_infraccion answer")
 }
 
@@ -77,7 +88,9 @@ pub async fn informe(ctx: &Ctx, email: Option<&str>) -> Reply {
 /// The report of `email` (200, a JSON list).
 pub async fn informe_items(ctx: &Ctx, email: &str) -> Vec<Value> {
     let body = informe(ctx, Some(email)).await.expect(200);
-    body.as_array().unwrap_or_else(|| panic!("report of {email} is not a JSON list: {body}")).clone()
+    body.as_array()
+        .unwrap_or_else(|| panic!("report of {email} is not a JSON list: {body}"))
+        .clone()
 }
 
 /// Reads the report of `email` until it holds every id of `ids` (bounded by [`REPORT_TIMEOUT`]).
@@ -85,8 +98,10 @@ pub async fn informe_with(ctx: &Ctx, email: &str, ids: &[String]) -> Vec<Value> 
     let deadline = Instant::now() + REPORT_TIMEOUT;
     loop {
         let items = informe_items(ctx, email).await;
-        let missing: Vec<&String> =
-            ids.iter().filter(|id| !items.iter().any(|item| item_id(item) == **id)).collect();
+        let missing: Vec<&String> = ids
+            .iter()
+            .filter(|id| !items.iter().any(|item| item_id(item) == **id))
+            .collect();
         if missing.is_empty() {
             return items;
         }
@@ -122,7 +137,10 @@ pub fn id_of(body: &Value, what: &str) -> String {
 /// Asserts the report items are newest first by `timestamp`.
 pub fn assert_newest_first(items: &[Value], what: &str) {
     for pair in items.windows(2) {
-        let (a, b) = (parse_time(&pair[0]["timestamp"], what), parse_time(&pair[1]["timestamp"], what));
+        let (a, b) = (
+            parse_time(&pair[0]["timestamp"], what),
+            parse_time(&pair[1]["timestamp"], what),
+        );
         assert!(a >= b, "{what}: not newest first: {} before {}", pair[0], pair[1]);
     }
 }
@@ -130,7 +148,9 @@ pub fn assert_newest_first(items: &[Value], what: &str) {
 /// Asserts every item has the seed's keys and the keys Andes adds.
 pub fn assert_report_shape(items: &[Value], what: &str) {
     for item in items {
-        let object = item.as_object().unwrap_or_else(|| panic!("{what}: report item is not an object: {item}"));
+        let object = item
+            .as_object()
+            .unwrap_or_else(|| panic!("{what}: report item is not an object: {item}"));
         for key in SEED_KEYS.iter().chain(REPORT_KEYS.iter()) {
             assert!(object.contains_key(*key), "{what}: report item without {key:?}: {item}");
         }
@@ -146,7 +166,12 @@ pub async fn admin_token(ctx: &Ctx) -> String {
 
 pub async fn create_person(ctx: &Ctx, admin: &str, name: &str, email: &str) -> Value {
     let body = ctx
-        .call("POST", PERSONS, Some(admin), Some(&json!({ "name": name, "email": email })))
+        .call(
+            "POST",
+            PERSONS,
+            Some(admin),
+            Some(&json!({ "name": name, "email": email })),
+        )
         .await
         .expect(201);
     id_of(&body, "created person");
@@ -184,7 +209,12 @@ pub async fn new_vehicle(ctx: &Ctx, admin: &str, owner_id: &str, brand: &str, co
 pub async fn new_officer(ctx: &Ctx, admin: &str) -> (String, String, String, Value) {
     let name = format!("Oficial {}", unique_tag());
     let officer = ctx
-        .call("POST", OFFICERS, Some(admin), Some(&json!({ "name": name, "badge": unique_badge() })))
+        .call(
+            "POST",
+            OFFICERS,
+            Some(admin),
+            Some(&json!({ "name": name, "badge": unique_badge() })),
+        )
         .await
         .expect(201);
     let id = id_of(&officer, "created officer");
@@ -216,8 +246,13 @@ pub async fn list_until(ctx: &Ctx, admin: &str, base: &str, limit: u32, key: &st
             None => format!("{base}?limit={limit}"),
         };
         let page = ctx.call("GET", &path, Some(admin), None).await.expect(200);
-        let items = page["items"].as_array().unwrap_or_else(|| panic!("GET {path}: no items list: {page}"));
-        assert!(items.len() <= limit as usize, "GET {path}: more than {limit} items: {page}");
+        let items = page["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("GET {path}: no items list: {page}"));
+        assert!(
+            items.len() <= limit as usize,
+            "GET {path}: more than {limit} items: {page}"
+        );
         for item in items {
             let id = match &item[key] {
                 Value::String(s) => s.clone(),
@@ -233,7 +268,10 @@ pub async fn list_until(ctx: &Ctx, admin: &str, base: &str, limit: u32, key: &st
         match page["next_cursor"].as_str() {
             Some(next) if !next.is_empty() => cursor = Some(next.to_string()),
             _ => {
-                assert!(page.get("next_cursor").is_some(), "GET {path}: no next_cursor key (null at the end): {page}");
+                assert!(
+                    page.get("next_cursor").is_some(),
+                    "GET {path}: no next_cursor key (null at the end): {page}"
+                );
                 return seen;
             }
         }

@@ -27,7 +27,11 @@ impl User {
 /// A fresh verified, logged-in account.
 pub async fn user(ctx: &Ctx) -> User {
     let (new, session) = ctx.new_session().await;
-    User { username: new.username.clone(), token: session.access_token.clone(), session }
+    User {
+        username: new.username.clone(),
+        token: session.access_token.clone(),
+        session,
+    }
 }
 
 /// `n` fresh users, signed up concurrently.
@@ -59,7 +63,9 @@ pub async fn create_circle(ctx: &Ctx, owner: &User, slug: &str, extra: Value) ->
     for (key, value) in extra.as_object().cloned().unwrap_or_default() {
         body[key] = value;
     }
-    ctx.call("POST", "/rides/circles", owner.bearer(), Some(&body)).await.expect(201)
+    ctx.call("POST", "/rides/circles", owner.bearer(), Some(&body))
+        .await
+        .expect(201)
 }
 
 pub async fn invitations(ctx: &Ctx, member: &User, slug: &str) -> Value {
@@ -79,7 +85,13 @@ pub async fn codes(ctx: &Ctx, member: &User, slug: &str) -> Vec<String> {
 }
 
 pub async fn join(ctx: &Ctx, user: &User, slug: &str, code: &str) -> Reply {
-    ctx.call("POST", &format!("/rides/circles/{slug}/members"), user.bearer(), Some(&json!({ "invitation_code": code }))).await
+    ctx.call(
+        "POST",
+        &format!("/rides/circles/{slug}/members"),
+        user.bearer(),
+        Some(&json!({ "invitation_code": code })),
+    )
+    .await
 }
 
 /// A circle owned by `owner` with `members` joined through the owner's codes.
@@ -87,7 +99,12 @@ pub async fn circle_with_members(ctx: &Ctx, owner: &User, members: &[User], extr
     let slug = unique_slug("c");
     create_circle(ctx, owner, &slug, extra).await;
     let codes = codes(ctx, owner, &slug).await;
-    assert!(codes.len() >= members.len(), "owner has {} codes for {} members", codes.len(), members.len());
+    assert!(
+        codes.len() >= members.len(),
+        "owner has {} codes for {} members",
+        codes.len(),
+        members.len()
+    );
     for (member, code) in members.iter().zip(codes) {
         join(ctx, member, &slug, &code).await.expect(201);
     }
@@ -95,15 +112,31 @@ pub async fn circle_with_members(ctx: &Ctx, owner: &User, members: &[User], extr
 }
 
 pub async fn membership(ctx: &Ctx, viewer: &User, slug: &str, username: &str) -> Value {
-    ctx.call("GET", &format!("/rides/circles/{slug}/members/{username}"), viewer.bearer(), None).await.expect(200)
+    ctx.call(
+        "GET",
+        &format!("/rides/circles/{slug}/members/{username}"),
+        viewer.bearer(),
+        None,
+    )
+    .await
+    .expect(200)
 }
 
 pub async fn circle(ctx: &Ctx, viewer: &User, slug: &str) -> Value {
-    ctx.call("GET", &circles_path(slug), viewer.bearer(), None).await.expect(200)
+    ctx.call("GET", &circles_path(slug), viewer.bearer(), None)
+        .await
+        .expect(200)
 }
 
 pub async fn profile(ctx: &Ctx, viewer: &User, username: &str) -> Value {
-    ctx.call("GET", &format!("/rides/users/{username}/profile"), viewer.bearer(), None).await.expect(200)
+    ctx.call(
+        "GET",
+        &format!("/rides/users/{username}/profile"),
+        viewer.bearer(),
+        None,
+    )
+    .await
+    .expect(200)
 }
 
 /// `minutes` from now, RFC 3339 UTC.
@@ -133,16 +166,28 @@ pub fn ride_path(slug: &str, id: &str) -> String {
 /// Offers a ride (201): leaves in 30 minutes, arrives in 2 hours (outside the
 /// deactivation window, whenever the platform's schedule fires).
 pub async fn offer_ride(ctx: &Ctx, driver: &User, slug: &str, seats: i64) -> Value {
-    ctx.call("POST", &rides_path(slug), driver.bearer(), Some(&ride_body(seats, 30, 120))).await.expect(201)
+    ctx.call(
+        "POST",
+        &rides_path(slug),
+        driver.bearer(),
+        Some(&ride_body(seats, 30, 120)),
+    )
+    .await
+    .expect(201)
 }
 
 pub fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_else(|| panic!("no id in {value}")).to_string()
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+        .to_string()
 }
 
 /// Fires a function's schedule now through the local platform; answers the function's result.
 pub async fn fire_schedule(ctx: &Ctx, function: &str) -> Value {
-    ctx.call("POST", &format!("/_local/schedules/{function}"), None, None).await.expect(200)
+    ctx.call("POST", &format!("/_local/schedules/{function}"), None, None)
+        .await
+        .expect(200)
 }
 
 /// Runs `rides-admin` with the env file's variables; returns (success, stdout, stderr).
@@ -164,7 +209,13 @@ pub async fn object(ctx: &Ctx, bucket: &str, key: &str) -> Option<Vec<u8>> {
 pub async fn upload_and_wait_report(ctx: &Ctx, key: &str, csv: Vec<u8>) -> Value {
     let bucket = ctx.env.var("RIDES_IMPORTS_BUCKET");
     let report_key = format!("{key}.report.json");
-    ctx.s3.delete_object().bucket(bucket).key(&report_key).send().await.expect("delete old report");
+    ctx.s3
+        .delete_object()
+        .bucket(bucket)
+        .key(&report_key)
+        .send()
+        .await
+        .expect("delete old report");
     ctx.s3
         .put_object()
         .bucket(bucket)
@@ -178,13 +229,21 @@ pub async fn upload_and_wait_report(ctx: &Ctx, key: &str, csv: Vec<u8>) -> Value
         if let Some(bytes) = object(ctx, bucket, &report_key).await {
             return serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("report {report_key} is not JSON: {e}"));
         }
-        assert!(Instant::now() < deadline, "no import report at {report_key} after {IMPORT_TIMEOUT:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no import report at {report_key} after {IMPORT_TIMEOUT:?}"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
 pub fn strings(value: &Value) -> Vec<String> {
-    value.as_array().unwrap_or_else(|| panic!("not an array: {value}")).iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 /// Counts replies by status.

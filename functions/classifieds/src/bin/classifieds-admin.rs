@@ -17,7 +17,10 @@ async fn main() -> ExitCode {
         }
     };
     let identity = match std::env::var("IDENTITY_TABLE") {
-        Ok(table) if !table.is_empty() => Some(identity::store::Store::new(aws::dynamodb(&aws::sdk_config().await), table)),
+        Ok(table) if !table.is_empty() => Some(identity::store::Store::new(
+            aws::dynamodb(&aws::sdk_config().await),
+            table,
+        )),
         _ => None,
     };
     match Box::pin(admin::run(&state, identity.as_ref(), cli.command)).await {

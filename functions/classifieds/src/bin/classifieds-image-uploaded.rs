@@ -10,7 +10,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let state = State::from_env().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| async move {
-        Box::pin(workers::image_uploaded(state, event.payload)).await.map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        Box::pin(workers::image_uploaded(state, event.payload))
+            .await
+            .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     }))
     .await
 }

@@ -15,14 +15,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let cache_ttl = Duration::from_secs(config::permissions_cache_seconds()?);
     let store = Store::new(aws::dynamodb(&aws::sdk_config().await), table);
     let authorizer = &Authorizer::new(store, secret, cache_ttl);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
-        // A store failure must not become an allow: the invocation fails and API Gateway answers 500.
-        // Boxed: the authorizer's future (token checks, key and permission reads) is deep enough
-        // that laying it out inline in `main` overflows rustc's query depth in non-incremental builds.
-        Box::pin(authorizer.handle(&event.payload)).await.map_err(|error| {
-            tracing::error!(error = %error, "authorizer failed");
-            lambda_runtime::Error::from("authorizer failed")
-        })
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
+            // A store failure must not become an allow: the invocation fails and API Gateway answers 500.
+            // Boxed: the authorizer's future (token checks, key and permission reads) is deep enough
+            // that laying it out inline in `main` overflows rustc's query depth in non-incremental builds.
+            Box::pin(authorizer.handle(&event.payload)).await.map_err(|error| {
+                tracing::error!(error = %error, "authorizer failed");
+                lambda_runtime::Error::from("authorizer failed")
+            })
+        },
+    ))
     .await
 }

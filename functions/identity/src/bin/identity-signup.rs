@@ -7,8 +7,17 @@ use identity::store::Store;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let (table, queue_url, secret) = (config::table_name()?, config::notifications_queue_url()?, JwtSecret::from_env()?);
+    let (table, queue_url, secret) = (
+        config::table_name()?,
+        config::notifications_queue_url()?,
+        JwtSecret::from_env()?,
+    );
     let sdk = aws::sdk_config().await;
-    let state = SignupState { store: Store::new(aws::dynamodb(&sdk), table), sqs: aws::sqs(&sdk), queue_url, secret };
+    let state = SignupState {
+        store: Store::new(aws::dynamodb(&sdk), table),
+        sqs: aws::sqs(&sdk),
+        queue_url,
+        secret,
+    };
     http::run(|request| signup(&state, request)).await
 }

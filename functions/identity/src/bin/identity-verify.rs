@@ -9,6 +9,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let (table, secret) = (config::table_name()?, JwtSecret::from_env()?);
     let sdk = aws::sdk_config().await;
-    let state = VerifyState { store: Store::new(aws::dynamodb(&sdk), table), secret };
+    let state = VerifyState {
+        store: Store::new(aws::dynamodb(&sdk), table),
+        secret,
+    };
     http::run(|request| verify(&state, request)).await
 }

@@ -7,6 +7,9 @@ use identity::notifications::{handle_message, S3Outbox};
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let bucket = config::outbox_bucket()?;
-    let outbox = S3Outbox { client: aws::s3(&aws::sdk_config().await), bucket };
+    let outbox = S3Outbox {
+        client: aws::s3(&aws::sdk_config().await),
+        bucket,
+    };
     sqs::run(|message| handle_message(&outbox, message)).await
 }

@@ -39,7 +39,11 @@ struct LoginOutput {
 pub async fn login(state: &LoginState, request: Request) -> Result<Response<Body>, ApiError> {
     let LoginInput { email, password } = parse_json_bounded(&request, MAX_BODY_BYTES)?;
     let email = email.trim().to_lowercase();
-    let account = if email.is_empty() { None } else { state.store.account_by_email(&email).await? };
+    let account = if email.is_empty() {
+        None
+    } else {
+        state.store.account_by_email(&email).await?
+    };
     let Some(account) = account else {
         // Same Argon2 cost as a real check: timing does not tell which emails exist.
         blocking(move || verify_dummy(&password)).await?;
@@ -52,7 +56,13 @@ pub async fn login(state: &LoginState, request: Request) -> Result<Response<Body
     if !account.verified {
         return Err(ApiError::Forbidden(NOT_ACTIVE.into()));
     }
-    let issued = issue_access_token(state.secret.bytes(), &account.id, &account.roles, Utc::now(), state.access_token_ttl_seconds);
+    let issued = issue_access_token(
+        state.secret.bytes(),
+        &account.id,
+        &account.roles,
+        Utc::now(),
+        state.access_token_ttl_seconds,
+    );
     ok(&LoginOutput {
         account: account.view(),
         access_token: issued.token,

@@ -36,7 +36,9 @@ pub async fn update_me(store: &Store, request: Request) -> Result<Response<Body>
             return Err(ApiError::invalid("current_password", "is incorrect"));
         }
         let new = change.new.clone();
-        account.password_hash = blocking(move || hash_password(&new)).await?.map_err(ApiError::internal)?;
+        account.password_hash = blocking(move || hash_password(&new))
+            .await?
+            .map_err(ApiError::internal)?;
     }
     if let Some(name) = patch.name {
         account.name = name;
@@ -130,17 +132,41 @@ mod tests {
     #[test]
     fn password_changes_need_the_current_password() {
         let patch = parse(serde_json::json!({"password": "new-secret", "current_password": "old-secret"})).unwrap();
-        assert_eq!(patch.password, Some(PasswordChange { new: "new-secret".into(), current: "old-secret".into() }));
-        assert_eq!(parse(serde_json::json!({"password": "new-secret"})).unwrap_err(), vec!["current_password"]);
-        assert_eq!(parse(serde_json::json!({"password": "new-secret", "current_password": ""})).unwrap_err(), vec!["current_password"]);
-        assert_eq!(parse(serde_json::json!({"password": "short", "current_password": "old-secret"})).unwrap_err(), vec!["password"]);
+        assert_eq!(
+            patch.password,
+            Some(PasswordChange {
+                new: "new-secret".into(),
+                current: "old-secret".into()
+            })
+        );
+        assert_eq!(
+            parse(serde_json::json!({"password": "new-secret"})).unwrap_err(),
+            vec!["current_password"]
+        );
+        assert_eq!(
+            parse(serde_json::json!({"password": "new-secret", "current_password": ""})).unwrap_err(),
+            vec!["current_password"]
+        );
+        assert_eq!(
+            parse(serde_json::json!({"password": "short", "current_password": "old-secret"})).unwrap_err(),
+            vec!["password"]
+        );
     }
 
     #[test]
     fn empty_unknown_and_bad_fields_are_refused() {
         assert_eq!(parse(serde_json::json!({})).unwrap_err(), vec!["body"]);
-        assert_eq!(parse(serde_json::json!({"current_password": "x"})).unwrap_err(), vec!["body"]);
-        assert_eq!(parse(serde_json::json!({"email": "x@y.co", "roles": ["admin"]})).unwrap_err(), vec!["email", "roles"]);
-        assert_eq!(parse(serde_json::json!({"name": "", "phone": 5, "password": 7})).unwrap_err(), vec!["name", "phone", "password", "current_password"]);
+        assert_eq!(
+            parse(serde_json::json!({"current_password": "x"})).unwrap_err(),
+            vec!["body"]
+        );
+        assert_eq!(
+            parse(serde_json::json!({"email": "x@y.co", "roles": ["admin"]})).unwrap_err(),
+            vec!["email", "roles"]
+        );
+        assert_eq!(
+            parse(serde_json::json!({"name": "", "phone": 5, "password": 7})).unwrap_err(),
+            vec!["name", "phone", "password", "current_password"]
+        );
     }
 }

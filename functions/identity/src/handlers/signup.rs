@@ -26,7 +26,9 @@ pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Bo
     let input: SignupInput = parse_json_bounded(&request, MAX_BODY_BYTES)?;
     let valid = validate_signup(input).map_err(ApiError::Validation)?;
     let password = valid.password.clone();
-    let password_hash = blocking(move || hash_password(&password)).await?.map_err(ApiError::internal)?;
+    let password_hash = blocking(move || hash_password(&password))
+        .await?
+        .map_err(ApiError::internal)?;
     let account = new_account(valid, password_hash, &ids::now_rfc3339());
     state.store.create_account(&account).await?;
 
@@ -34,7 +36,10 @@ pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Bo
     // signup would be a 409: if the email cannot be queued, the account goes too and the
     // client is told to retry.
     let token = issue_verification_token(state.secret.bytes(), &account.id, Utc::now());
-    let to = Recipient { email: account.email.clone(), name: Some(account.name.clone()) };
+    let to = Recipient {
+        email: account.email.clone(),
+        name: Some(account.name.clone()),
+    };
     let data = serde_json::json!({ "username": account.username, "token": token });
     let notification = Notification::new(ACCOUNT_CONFIRMATION, to, data);
     if let Err(error) = notify::enqueue(&state.sqs, &state.queue_url, &notification).await {
@@ -42,7 +47,9 @@ pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Bo
         if let Err(cleanup) = state.store.delete_new_account(&account).await {
             tracing::error!(account_id = %account.id, error = %cleanup, "new account could not be removed");
         }
-        return Err(ApiError::Unavailable("the confirmation email could not be sent; please sign up again".into()));
+        return Err(ApiError::Unavailable(
+            "the confirmation email could not be sent; please sign up again".into(),
+        ));
     }
     created(&account.view())
 }

@@ -26,10 +26,11 @@ struct VerifyInput {
 
 pub async fn verify(state: &VerifyState, request: Request) -> Result<Response<Body>, ApiError> {
     let VerifyInput { token } = parse_json_bounded(&request, MAX_BODY_BYTES)?;
-    let account_id = verify_verification_token(state.secret.bytes(), token.trim(), Utc::now()).map_err(|error| match error {
-        TokenError::Expired => ApiError::BadRequest(LINK_EXPIRED.into()),
-        TokenError::Invalid => ApiError::BadRequest(INVALID_TOKEN.into()),
-    })?;
+    let account_id =
+        verify_verification_token(state.secret.bytes(), token.trim(), Utc::now()).map_err(|error| match error {
+            TokenError::Expired => ApiError::BadRequest(LINK_EXPIRED.into()),
+            TokenError::Invalid => ApiError::BadRequest(INVALID_TOKEN.into()),
+        })?;
     // A validly signed token for an account that no longer exists is just as invalid.
     let account = state
         .store

@@ -17,8 +17,14 @@ async fn main() -> ExitCode {
         }
     };
     let sdk = aws::sdk_config().await;
-    let identity = config::identity_table_name().ok().map(|table| config::Identity::new(aws::dynamodb(&sdk), table));
-    let clients = Clients { store, s3: aws::s3(&sdk), identity };
+    let identity = config::identity_table_name()
+        .ok()
+        .map(|table| config::Identity::new(aws::dynamodb(&sdk), table));
+    let clients = Clients {
+        store,
+        s3: aws::s3(&sdk),
+        identity,
+    };
     match Box::pin(admin::run(&clients, cli.command)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

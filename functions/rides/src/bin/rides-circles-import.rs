@@ -11,7 +11,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let s3 = aws::s3(&aws::sdk_config().await);
     let (store, s3) = (&store, &s3);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| async move {
-        Box::pin(jobs::handle_s3_event(store, s3, event.payload)).await.map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        Box::pin(jobs::handle_s3_event(store, s3, event.payload))
+            .await
+            .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     }))
     .await
 }

@@ -10,7 +10,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (store, _) = config::stores().await?;
     let store = &store;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        Box::pin(jobs::deactivate_finished_rides(store, chrono::Utc::now())).await.map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        Box::pin(jobs::deactivate_finished_rides(store, chrono::Utc::now()))
+            .await
+            .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     }))
     .await
 }

@@ -16,7 +16,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let ttl = Duration::from_secs(config::export_url_ttl_seconds()?);
     let (store, s3, bucket) = (&store, &s3, bucket.as_str());
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        Box::pin(jobs::export_rides(store, s3, bucket, chrono::Utc::now(), ttl)).await.map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        Box::pin(jobs::export_rides(store, s3, bucket, chrono::Utc::now(), ttl))
+            .await
+            .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     }))
     .await
 }
