@@ -1,5 +1,5 @@
 # The two commands that work on a fresh machine: `make up` and `make test`.
-.PHONY: up test demo bench bootstrap
+.PHONY: up test demo bench bootstrap build-aws deploy test-deploy
 
 up:        ## build, then run the whole system locally with demo data (Ctrl-C stops it)
 	scripts/up.sh $(ARGS)
@@ -15,3 +15,13 @@ bench:     ## cold start, peak RSS and arm64 zip size (release builds; slow)
 
 bootstrap: ## install the pinned Python tools into .venv
 	scripts/bootstrap.sh --dev
+
+build-aws: ## sam build with the pinned tools (cargo lambda, arm64); ARGS=<FunctionLogicalId> builds one
+	scripts/sam.sh build $(ARGS)
+
+deploy:    ## sam build, then sam deploy (ARGS=--guided the first time)
+	scripts/sam.sh build
+	scripts/sam.sh deploy $(ARGS)
+
+test-deploy: ## the README's deploy build for one function (slow: release arm64, fat LTO)
+	scripts/test-deploy.sh $(ARGS)

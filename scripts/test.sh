@@ -8,12 +8,17 @@ scripts/bootstrap.sh --dev
 echo "== build"
 cargo build --workspace --bins --tests
 
+echo "== format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "== unit and component tests"
 cargo test --workspace --exclude andes-tests
 
 echo "== template checks"
 SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --lint --template template.yaml
 .venv/bin/cfn-lint template.yaml
+.venv/bin/python local/python/template_budget.py template.yaml --budget 450
 
 echo "== end-to-end tests (local platform)"
 source scripts/lib/platform.sh
@@ -21,8 +26,10 @@ env_file="$PWD/.andes/test.env"
 log="$PWD/.andes/test-platform.log"
 trap stop_platform EXIT
 # Short visibility timeout: failed messages come back, and reach their DLQ, within seconds.
+# Stage throttling far above anything the suites send, so no test is throttled.
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
-  --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5
+  --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5 \
+  ApiThrottlingBurstLimit=100000 ApiThrottlingRateLimit=100000
 
 if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   echo "end-to-end tests failed; last lines of the platform log ($log):" >&2

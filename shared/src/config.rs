@@ -18,6 +18,19 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
     }
 }
 
+/// The value of a variable that may be unset (`None`; so is an empty one).
+pub fn optional(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// A setting a function reads at request time that its template entry must give it: a missing
+/// one is an internal error naming the variable (logged, never shown to the client).
+pub fn needed<'a, T: ?Sized>(value: Option<&'a T>, name: &str) -> Result<&'a T, crate::http::ApiError> {
+    value.ok_or_else(|| {
+        crate::http::ApiError::internal(format!("environment variable {name} is not set for this function"))
+    })
+}
+
 /// A variable parsed into `T`, or `default` when unset.
 pub fn parsed_or<T>(name: &'static str, default: T) -> Result<T, ConfigError>
 where

@@ -142,14 +142,45 @@ pub fn no_content() -> Result<Response<Body>, ApiError> {
         .map_err(ApiError::internal)
 }
 
-/// Parses the request body as JSON of type `T`, at most `MAX_JSON_BODY_BYTES`.
+/// Longest path parameter looked up: ids, slugs, plates and usernames are far shorter, and a
+/// longer one finds nothing (404) instead of reaching DynamoDB's key size limit.
+pub const MAX_PATH_PARAMETER_BYTES: usize = 256;
+
+/// Path parameter `name` of the matched route (API Gateway always sends it); empty when absent
+/// or longer than [`MAX_PATH_PARAMETER_BYTES`], so that a lookup by it finds nothing.
+pub fn path(request: &Request, name: &str) -> String {
+    let value = request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default();
+    if value.len() > MAX_PATH_PARAMETER_BYTES {
+        return String::new();
+    }
+    value.to_string()
+}
+
+/// The first value of query parameter `name`, if sent.
+pub fn query(request: &Request, name: &str) -> Option<String> {
+    request
+        .query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_string)
+}
+
+/// The request body as JSON of type `T`, at most `max_bytes`: malformed JSON is a 400,
+/// well-formed JSON of the wrong shape a 422 naming the field.
+pub fn json_body<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Result<T, ApiError> {
+    let bytes: &[u8] = request.body().as_ref();
+    parse_json_bytes(bytes, max_bytes)
+}
+
+/// [`json_body`] with the default bound, `MAX_JSON_BODY_BYTES`.
 pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    parse_json_bounded(request, MAX_JSON_BODY_BYTES)
+    json_body(request, MAX_JSON_BODY_BYTES)
 }
 
 pub fn parse_json_bounded<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Result<T, ApiError> {
-    let bytes: &[u8] = request.body().as_ref();
-    parse_json_bytes(bytes, max_bytes)
+    json_body(request, max_bytes)
 }
 
 /// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422 naming the field.

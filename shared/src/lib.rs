@@ -8,6 +8,7 @@ pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod dynamo;
+pub mod event;
 pub mod http;
 pub mod ids;
 pub mod notify;

@@ -4,6 +4,27 @@ use serde_json::{Map, Value};
 
 use crate::http::FieldError;
 
+/// Whether a character may appear in user text: no NUL or other C0/C1 control except newline
+/// and tab, and no bidirectional override or isolate (which make text display other than it
+/// reads, e.g. a file name or amount shown reversed).
+pub fn is_allowed_text_char(c: char) -> bool {
+    let bidi_control = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    (c == '\n' || c == '\t' || !c.is_control()) && !bidi_control
+}
+
+/// The message of a text field holding a refused character.
+pub const CONTROL_CHARACTERS: &str =
+    "may not contain control characters (other than newline and tab) or bidirectional overrides";
+
+/// Checks user text against [`is_allowed_text_char`].
+pub fn plain_text(value: &str) -> Result<(), String> {
+    if value.chars().all(is_allowed_text_char) {
+        Ok(())
+    } else {
+        Err(CONTROL_CHARACTERS.to_string())
+    }
+}
+
 /// Collects the problems of one request body.
 #[derive(Debug, Default)]
 pub struct FieldErrors(pub Vec<FieldError>);
@@ -16,6 +37,11 @@ impl FieldErrors {
     /// Runs a rule on a value and keeps it only if valid.
     pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result.map_err(|message| self.add(field, message)).ok()
+    }
+
+    /// Adds a problem if `value` holds a character [`plain_text`] refuses; whether it is clean.
+    pub fn plain(&mut self, field: &str, value: &str) -> bool {
+        self.check(field, plain_text(value)).is_some()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,6 +88,25 @@ impl FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_refuses_controls_and_bidi_overrides() {
+        assert!(plain_text("Olá, ainda disponível?\nObrigado\t!").is_ok());
+        for bad in [
+            "nul\0",
+            "bell\u{7}",
+            "cr\r",
+            "del\u{7f}",
+            "c1\u{85}",
+            "rlo\u{202E}gpj.exe",
+            "isolate\u{2067}",
+        ] {
+            assert!(plain_text(bad).is_err(), "{bad:?} should be refused");
+        }
+        let mut errors = FieldErrors::default();
+        assert!(!errors.plain("text", "a\u{0}"));
+        assert_eq!(errors.0[0].field, "text");
+    }
 
     #[test]
     fn collects_every_problem() {

@@ -3,8 +3,7 @@
 //! hands the function), and every sample names a real function.
 //!
 //! A sample `events/<service>/<name>.json` belongs to the function whose binary is
-//! `<service>-<name>` or `<name>` (e.g. `events/identity/signup.json` → `identity-signup`,
-//! `events/identity/notifier.json` → `notifier`).
+//! `<service>-<name>` or `<name>` (e.g. `events/identity/signup.json` → `identity-signup`).
 
 use std::path::{Path, PathBuf};
 
@@ -146,7 +145,7 @@ fn check_sample(file: &Path, function: &Function) {
                 let body = record.body.as_deref().unwrap_or_default();
                 let message: Value =
                     serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}: record body is not JSON: {e}"));
-                if function.binary.as_deref() == Some("notifier") {
+                if function.binary.as_deref() == Some("identity-notifier") {
                     for field in ["id", "template", "created"] {
                         assert!(message[field].is_string(), "{name}: notification.{field}");
                     }

@@ -643,11 +643,12 @@ impl Ctx {
 
     // -------------------------------------------------------------- queues and tables
 
-    /// Receives from the notifications dead-letter queue until a message whose body satisfies
+    /// Receives from the dead-letter queue whose URL is in stack variable `queue_variable`
+    /// (e.g. `NOTIFICATIONS_DEAD_LETTER_QUEUE_URL`) until a message whose body satisfies
     /// `matches` shows up; deletes it and returns its body. Other messages are left alone
     /// (they become visible again after a short visibility timeout).
-    pub async fn dead_letter(&self, what: &str, matches: impl Fn(&str) -> bool) -> String {
-        let queue_url = self.env.var("NOTIFICATIONS_DEAD_LETTER_QUEUE_URL");
+    pub async fn dead_letter(&self, queue_variable: &str, what: &str, matches: impl Fn(&str) -> bool) -> String {
+        let queue_url = self.env.var(queue_variable);
         let deadline = Instant::now() + DEAD_LETTER_TIMEOUT;
         loop {
             let received = self

@@ -1,11 +1,11 @@
-//! Reads `template.yaml` (the one source of truth for functions, routes and triggers) and
-//! `data/permissions.yaml`, so tests can check every declared route and function without
-//! listing them a second time.
+//! `template.yaml` (the one source of truth for functions, routes and triggers), read by the
+//! local platform's own reader, and `data/permissions.yaml`, so tests can check every declared
+//! route and function without listing them a second time.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use serde_yaml::Value;
+use andes_local::template::{EventSource, Stack, StackOptions};
 
 use crate::support::project_dir;
 
@@ -86,7 +86,6 @@ pub enum Trigger {
     S3,
     DynamoDb,
     Schedule,
-    Other(String),
 }
 
 /// One `AWS::Serverless::Function`.
@@ -112,114 +111,58 @@ impl Function {
     }
 }
 
-/// The parsed template.
+/// The template as the local platform reads it: the tests use `andes-local`'s reader (the one
+/// that runs the stack), so what they check is what the platform serves.
 pub struct Template {
-    doc: Value,
+    stack: Stack,
 }
 
 impl Template {
     pub fn load() -> Template {
         let path = template_path();
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        let doc = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
-        Template { doc }
-    }
-
-    fn resources(&self) -> Vec<(String, &Value)> {
-        self.doc
-            .get("Resources")
-            .and_then(Value::as_mapping)
-            .map(|resources| {
-                resources
-                    .iter()
-                    .filter_map(|(id, resource)| Some((id.as_str()?.to_string(), resource)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn resource(&self, logical_id: &str) -> Option<&Value> {
-        self.doc.get("Resources")?.get(logical_id)
-    }
-
-    fn of_type(&self, kind: &str) -> Vec<(String, &Value)> {
-        self.resources()
-            .into_iter()
-            .filter(|(_, resource)| resource.get("Type").and_then(Value::as_str) == Some(kind))
-            .collect()
-    }
-
-    /// Logical ids of the functions that HTTP APIs use as Lambda authorizers.
-    fn authorizer_functions(&self) -> BTreeSet<String> {
-        let mut ids = BTreeSet::new();
-        for (_, api) in self.of_type("AWS::Serverless::HttpApi") {
-            let Some(authorizers) = path(api, &["Properties", "Auth", "Authorizers"]).and_then(Value::as_mapping)
-            else {
-                continue;
-            };
-            for (_, authorizer) in authorizers {
-                if let Some(id) = authorizer.get("FunctionArn").and_then(get_att_target) {
-                    ids.insert(id);
-                }
-            }
-        }
-        ids
-    }
-
-    /// The default authorizer of the API an event names in `ApiId`.
-    fn default_authorizer(&self, api_id: Option<&Value>) -> Option<String> {
-        let api = self.resource(&api_id.and_then(ref_target)?)?;
-        path(api, &["Properties", "Auth", "DefaultAuthorizer"])
-            .and_then(Value::as_str)
-            .map(str::to_string)
+        let options = StackOptions {
+            stack_name: "andes-tests".into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            endpoint: "http://127.0.0.1:9".into(),
+            parameter_overrides: BTreeMap::new(),
+        };
+        let stack =
+            andes_local::template::load(&path, &options).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        Template { stack }
     }
 
     pub fn functions(&self) -> Vec<Function> {
-        let authorizers = self.authorizer_functions();
-        self.of_type("AWS::Serverless::Function")
-            .into_iter()
-            .map(|(logical_id, resource)| {
-                let binary = path(resource, &["Metadata", "BuildProperties", "Binary"])
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let mut triggers = Vec::new();
-                if let Some(events) = path(resource, &["Properties", "Events"]).and_then(Value::as_mapping) {
-                    for (_, event) in events {
-                        let kind = event.get("Type").and_then(Value::as_str).unwrap_or_default();
-                        let properties = event.get("Properties");
-                        let prop = |name: &str| properties.and_then(|p| p.get(name));
-                        triggers.push(match kind {
-                            "HttpApi" => {
-                                let method = prop("Method").and_then(Value::as_str).unwrap_or("ANY").to_uppercase();
-                                let route_path =
-                                    prop("Path").and_then(Value::as_str).unwrap_or("/$default").to_string();
-                                let authorizer = prop("Auth")
-                                    .and_then(|auth| auth.get("Authorizer"))
-                                    .and_then(Value::as_str)
-                                    .map(str::to_string)
-                                    .or_else(|| self.default_authorizer(prop("ApiId")));
-                                Trigger::Http(HttpRoute {
-                                    function: logical_id.clone(),
-                                    method,
-                                    path: route_path,
-                                    authorizer,
-                                })
-                            }
-                            "SQS" => Trigger::Sqs,
-                            "S3" => Trigger::S3,
-                            "DynamoDB" => Trigger::DynamoDb,
-                            "Schedule" | "ScheduleV2" => Trigger::Schedule,
-                            other => Trigger::Other(other.to_string()),
-                        });
-                    }
-                }
-                let is_authorizer = authorizers.contains(&logical_id);
-                Function {
-                    logical_id,
-                    binary,
-                    triggers,
-                    is_authorizer,
-                }
+        let authorizers: BTreeSet<&str> = self
+            .stack
+            .apis
+            .iter()
+            .flat_map(|api| api.authorizers.values())
+            .map(|a| a.function.as_str())
+            .collect();
+        self.stack
+            .functions
+            .iter()
+            .map(|function| Function {
+                logical_id: function.logical_id.clone(),
+                binary: Some(function.binary.clone()).filter(|binary| !binary.is_empty()),
+                triggers: function
+                    .events
+                    .iter()
+                    .map(|event| match event {
+                        EventSource::HttpApi(route) => Trigger::Http(HttpRoute {
+                            function: function.logical_id.clone(),
+                            method: route.method.clone(),
+                            path: route.path.clone(),
+                            authorizer: route.authorizer.clone(),
+                        }),
+                        EventSource::Sqs(_) => Trigger::Sqs,
+                        EventSource::S3(_) => Trigger::S3,
+                        EventSource::DynamoDb(_) => Trigger::DynamoDb,
+                        EventSource::Schedule(_) => Trigger::Schedule,
+                    })
+                    .collect(),
+                is_authorizer: authorizers.contains(function.logical_id.as_str()),
             })
             .collect()
     }
@@ -243,33 +186,6 @@ pub fn load_permissions() -> BTreeMap<String, Vec<String>> {
     let permissions: Permissions = serde_yaml::from_str(&text)
         .unwrap_or_else(|e| panic!("parse {} (routes: map of route key → roles): {e}", path.display()));
     permissions.routes
-}
-
-fn path<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().try_fold(value, |value, key| value.get(*key))
-}
-
-/// `!Ref X` / `{Ref: X}` → `X`.
-fn ref_target(value: &Value) -> Option<String> {
-    match value {
-        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_string),
-        Value::Mapping(_) => value.get("Ref").and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
-}
-
-/// `!GetAtt X.Arn` / `!GetAtt [X, Arn]` / `{Fn::GetAtt: ...}` → `X`.
-fn get_att_target(value: &Value) -> Option<String> {
-    let target = match value {
-        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
-        Value::Mapping(_) => value.get("Fn::GetAtt")?,
-        _ => return None,
-    };
-    match target {
-        Value::String(text) => text.split('.').next().map(str::to_string),
-        Value::Sequence(parts) => parts.first().and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -113,25 +113,38 @@ async fn drafts_are_private_and_owner_routes_check_ownership() {
         .await
         .expect_problem(404, None);
 
+    // Another account's draft answers on every owner route exactly like a missing ad.
     let theirs = Some(other.access_token.as_str());
-    ctx.call("PATCH", &path, theirs, Some(&json!({"price": "1.00"})))
+    let missing = ctx
+        .call(
+            "PATCH",
+            &format!("{ADS}/0197a4c3-0000-7000-8000-000000000000"),
+            theirs,
+            Some(&json!({"price": "1.00"})),
+        )
         .await
-        .expect_problem(403, None);
-    ctx.call("DELETE", &path, theirs, None).await.expect_problem(403, None);
-    ctx.call("POST", &format!("{path}/publish"), theirs, None)
-        .await
-        .expect_problem(403, None);
-    ctx.call(
-        "POST",
-        &format!("{path}/images"),
-        theirs,
-        Some(&json!({"content_type": "image/jpeg", "size": 10})),
-    )
-    .await
-    .expect_problem(403, None);
-    ctx.call("DELETE", &format!("{path}/images/x"), theirs, None)
-        .await
-        .expect_problem(403, None);
+        .expect_problem(404, Some("ad not found"));
+    let hidden = |reply: andes_tests::support::Reply| {
+        assert_eq!(
+            reply.expect_problem(404, Some("ad not found")),
+            missing,
+            "{}",
+            reply.request
+        );
+    };
+    hidden(ctx.call("PATCH", &path, theirs, Some(&json!({"price": "1.00"}))).await);
+    hidden(ctx.call("DELETE", &path, theirs, None).await);
+    hidden(ctx.call("POST", &format!("{path}/publish"), theirs, None).await);
+    hidden(
+        ctx.call(
+            "POST",
+            &format!("{path}/images"),
+            theirs,
+            Some(&json!({"content_type": "image/jpeg", "size": 10})),
+        )
+        .await,
+    );
+    hidden(ctx.call("DELETE", &format!("{path}/images/x"), theirs, None).await);
     // Nothing changed.
     let unchanged = get_ad(&ctx, Some(&seller.access_token), id).await.expect(200);
     assert_eq!(unchanged["price"], "38900.00");
@@ -328,4 +341,137 @@ async fn seller_profile_shows_the_phone_on_published_ads_only_when_asked() {
     .expect(200);
     let hidden = get_ad(&ctx, None, ad["id"].as_str().unwrap()).await.expect(200);
     assert!(hidden.get("seller_phone").is_none(), "{hidden}");
+}
+
+/// A published ad is public: another account's edit of it is forbidden, not hidden.
+#[tokio::test]
+async fn another_accounts_published_ad_is_forbidden_not_hidden() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let (_, other) = ctx.new_session().await;
+    let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+    let path = format!("{ADS}/{}", ad["id"].as_str().unwrap());
+    let theirs = Some(other.access_token.as_str());
+    ctx.call("PATCH", &path, theirs, Some(&json!({"price": "1.00"})))
+        .await
+        .expect_problem(403, Some("this ad belongs to another account"));
+    ctx.call("DELETE", &path, theirs, None)
+        .await
+        .expect_problem(403, Some("this ad belongs to another account"));
+    let unchanged = get_ad(&ctx, None, ad["id"].as_str().unwrap()).await.expect(200);
+    assert_eq!(unchanged["price"], "38900.00");
+}
+
+/// Free texts refuse NUL, other control characters and bidirectional overrides (422 naming
+/// the field); newlines and tabs are text.
+#[tokio::test]
+async fn free_texts_refuse_control_characters() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    for field in ["sales_phrase", "description"] {
+        for bad in ["Revisada\u{0}", "sino\u{7}", "carro\u{202E}gpj.exe", "c1\u{85}"] {
+            let mut body = ad_body();
+            body[field] = json!(bad);
+            ctx.call("POST", ADS, token, Some(&body))
+                .await
+                .expect_invalid_field(field);
+        }
+    }
+    let ad = create_ad(&ctx, &seller, &ad_body()).await;
+    let path = format!("{ADS}/{}", ad["id"].as_str().unwrap());
+    ctx.call("PATCH", &path, token, Some(&json!({"description": "linha\u{0}"})))
+        .await
+        .expect_invalid_field("description");
+    let edited = ctx
+        .call(
+            "PATCH",
+            &path,
+            token,
+            Some(&json!({"description": "Linha 1\nLinha 2\tfim"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(edited["description"], "Linha 1\nLinha 2\tfim");
+    ctx.call(
+        "PUT",
+        "/classifieds/me/profile",
+        token,
+        Some(&json!({"phone": "+55 11 91234-5678\u{0}"})),
+    )
+    .await
+    .expect_invalid_field("phone");
+}
+
+/// A client that sends the `version` it read gets 409 when it is stale; without one the
+/// write applies to the ad as it is.
+#[tokio::test]
+async fn a_stale_client_version_is_a_conflict() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    let ad = create_ad(&ctx, &seller, &ad_body()).await;
+    let id = ad["id"].as_str().unwrap();
+    let path = format!("{ADS}/{id}");
+    let read = ad["version"].as_u64().unwrap();
+    let edited = ctx
+        .call("PATCH", &path, token, Some(&json!({"mileage": 1, "version": read})))
+        .await
+        .expect(200);
+    assert_eq!(edited["version"], read + 1);
+    let modified = "the ad was modified by another request; read it again and retry";
+    ctx.call("PATCH", &path, token, Some(&json!({"mileage": 2, "version": read})))
+        .await
+        .expect_problem(409, Some(modified));
+    ctx.call("POST", &format!("{path}/publish?version={read}"), token, None)
+        .await
+        .expect_problem(409, Some(modified));
+    ctx.call("DELETE", &format!("{path}?version={read}"), token, None)
+        .await
+        .expect_problem(409, Some(modified));
+    ctx.call("DELETE", &format!("{path}?version=latest"), token, None)
+        .await
+        .expect_invalid_field("version");
+    let unchanged = get_ad(&ctx, token, id).await.expect(200);
+    assert_eq!(unchanged["mileage"], 1);
+    assert_eq!(unchanged["status"], "draft");
+    let edited = ctx
+        .call("PATCH", &path, token, Some(&json!({"mileage": 3})))
+        .await
+        .expect(200);
+    assert_eq!(edited["version"], read + 2);
+    ctx.call("POST", ADS, token, Some(&json!({"version": 1})))
+        .await
+        .expect_invalid_field("version");
+}
+
+/// The owner's list refuses forged cursors and cursors of another owner's list.
+#[tokio::test]
+async fn my_ads_cursors_are_checked() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let (_, other) = ctx.new_session().await;
+    for _ in 0..2 {
+        create_ad(&ctx, &seller, &ad_body()).await;
+    }
+    let mine = |token: String, query: String| {
+        let ctx = &ctx;
+        async move {
+            ctx.call("GET", &format!("/classifieds/me/ads?{query}"), Some(&token), None)
+                .await
+        }
+    };
+    for forged in ["e30", "nonsense", "eyJsIjoiMCJ9"] {
+        mine(seller.access_token.clone(), format!("cursor={forged}"))
+            .await
+            .expect_invalid_field("cursor");
+    }
+    let page = mine(seller.access_token.clone(), "limit=1".into()).await.expect(200);
+    let cursor = andes_tests::support::query_escape(page["next_cursor"].as_str().expect("a second page"));
+    mine(seller.access_token.clone(), format!("limit=1&cursor={cursor}"))
+        .await
+        .expect(200);
+    mine(other.access_token.clone(), format!("limit=1&cursor={cursor}"))
+        .await
+        .expect_invalid_field("cursor");
 }

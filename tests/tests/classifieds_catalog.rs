@@ -122,3 +122,41 @@ async fn catalog_items_by_id_and_not_found() {
         .await
         .expect_invalid_field("cursor");
 }
+
+/// Every catalog list refuses a forged cursor and a cursor of another list (422 naming
+/// `cursor`, never a 500).
+#[tokio::test]
+async fn catalog_cursors_are_checked() {
+    let ctx = Ctx::new().await;
+    for list in [
+        "states",
+        "states/1/cities",
+        "brands",
+        "brands/1/models",
+        "models/1/versions",
+    ] {
+        for forged in ["e30", "eyJsIjoiMCJ9", "nonsense"] {
+            ctx.call("GET", &format!("{CATALOG}/{list}?cursor={forged}"), None, None)
+                .await
+                .expect_invalid_field("cursor");
+        }
+    }
+    let page = ctx
+        .call("GET", &format!("{CATALOG}/states/1/cities?limit=2"), None, None)
+        .await
+        .expect(200);
+    let cursor = query_escape(page["next_cursor"].as_str().expect("a second page"));
+    ctx.call(
+        "GET",
+        &format!("{CATALOG}/states/1/cities?limit=2&cursor={cursor}"),
+        None,
+        None,
+    )
+    .await
+    .expect(200);
+    for other in ["states/2/cities", "brands", "states"] {
+        ctx.call("GET", &format!("{CATALOG}/{other}?limit=2&cursor={cursor}"), None, None)
+            .await
+            .expect_invalid_field("cursor");
+    }
+}

@@ -337,3 +337,76 @@ async fn unpublished_ads_take_no_messages_and_concurrent_first_messages_make_one
         .expect(200);
     assert_eq!(buying["items"].as_array().unwrap().len(), 1);
 }
+
+/// Chat texts and an anonymous buyer's name and email refuse control characters (422 naming
+/// the field); the chat lists refuse forged cursors.
+#[tokio::test]
+async fn chat_texts_refuse_control_characters_and_cursors_are_checked() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let (_, buyer) = ctx.new_session().await;
+    let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+    let messages = format!("{ADS}/{}/messages", ad["id"].as_str().unwrap());
+    let buyer_token = Some(buyer.access_token.as_str());
+    for bad in ["Olá\u{0}", "ainda\u{1b}[31m", "pix\u{202E}", "fim\r"] {
+        ctx.call("POST", &messages, buyer_token, Some(&json!({"text": bad})))
+            .await
+            .expect_invalid_field("text");
+    }
+    let anonymous = |name: &str, email: &str| json!({"text": "Olá", "name": name, "email": email});
+    ctx.call("POST", &messages, None, Some(&anonymous("Bruna\u{0}", "b@example.com")))
+        .await
+        .expect_invalid_field("name");
+    ctx.call("POST", &messages, None, Some(&anonymous("Bruna", "b\u{0}@example.com")))
+        .await
+        .expect_invalid_field("email");
+    let first = ctx
+        .call(
+            "POST",
+            &messages,
+            buyer_token,
+            Some(&json!({"text": "Linha 1\nLinha 2"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(first["message"]["text"], "Linha 1\nLinha 2");
+    let chat = format!("/classifieds/chats/{}/messages", first["chat_id"].as_str().unwrap());
+    ctx.call(
+        "POST",
+        &chat,
+        Some(&seller.access_token),
+        Some(&json!({"text": "Sim\u{8}"})),
+    )
+    .await
+    .expect_invalid_field("text");
+
+    for path in [
+        format!("{chat}?cursor=e30"),
+        "/classifieds/me/chats?cursor=e30".to_string(),
+        "/classifieds/me/chats?side=selling&cursor=e30".to_string(),
+    ] {
+        ctx.call("GET", &path, buyer_token, None)
+            .await
+            .expect_invalid_field("cursor");
+    }
+    // A cursor of one chat's messages does not page another list.
+    ctx.call("POST", &chat, buyer_token, Some(&json!({"text": "Segunda"})))
+        .await
+        .expect(201);
+    let page = ctx
+        .call("GET", &format!("{chat}?limit=1"), buyer_token, None)
+        .await
+        .expect(200);
+    let cursor = andes_tests::support::query_escape(page["next_cursor"].as_str().expect("a second page"));
+    ctx.call("GET", &format!("{chat}?limit=1&cursor={cursor}"), buyer_token, None)
+        .await
+        .expect(200);
+    ctx.call(
+        "GET",
+        &format!("/classifieds/me/chats?cursor={cursor}"),
+        buyer_token,
+        None,
+    )
+    .await
+    .expect_invalid_field("cursor");
+}

@@ -11,35 +11,7 @@ use std::time::Instant;
 use andes_tests::support::{unique_tag, Ctx, DEAD_LETTER_TIMEOUT};
 use classifieds_support::*;
 
-/// Receives from the publication dead-letter queue until a message whose body satisfies
-/// `matches` shows up; deletes it and returns its body. Other messages are left alone.
-async fn dead_letter(ctx: &Ctx, what: &str, matches: impl Fn(&str) -> bool) -> String {
-    let dead_letters = ctx.env.var("CLASSIFIEDS_PUBLICATION_DEAD_LETTER_QUEUE_URL");
-    let deadline = Instant::now() + DEAD_LETTER_TIMEOUT;
-    loop {
-        let received = ctx
-            .sqs
-            .receive_message()
-            .queue_url(dead_letters)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .visibility_timeout(3)
-            .send()
-            .await
-            .expect("receive from the dead-letter queue");
-        if let Some(message) = received.messages().iter().find(|m| m.body().is_some_and(&matches)) {
-            ctx.sqs
-                .delete_message()
-                .queue_url(dead_letters)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .expect("delete the dead letter");
-            return message.body().unwrap().to_string();
-        }
-        assert!(Instant::now() < deadline, "{what} never reached the dead-letter queue");
-    }
-}
+const DEAD_LETTERS: &str = "CLASSIFIEDS_PUBLICATION_DEAD_LETTER_QUEUE_URL";
 
 #[tokio::test]
 async fn a_poison_message_reaches_the_dead_letter_queue_and_others_still_publish() {
@@ -62,7 +34,8 @@ async fn a_poison_message_reaches_the_dead_letter_queue_and_others_still_publish
         .await
         .expect(202);
     wait_status(&ctx, &seller, id, "published").await;
-    dead_letter(&ctx, "the poison message", |body| body == poison).await;
+    ctx.dead_letter(DEAD_LETTERS, "the poison message", |body| body == poison)
+        .await;
     // The poison message stopped nothing else: the ad stays published.
     assert_eq!(
         get_ad(&ctx, Some(&seller.access_token), id).await.expect(200)["status"],
@@ -112,7 +85,8 @@ async fn a_publication_failing_on_every_delivery_marks_the_ad_failed_then_the_ow
         .expect(202);
     let failed = wait_status_within(&ctx, &seller, &id, "failed", DEAD_LETTER_TIMEOUT).await;
     assert_eq!(failed["failure"], "publication failed after retries; publish again");
-    dead_letter(&ctx, "the failed publication job", |body| body.contains(&id)).await;
+    ctx.dead_letter(DEAD_LETTERS, "the failed publication job", |body| body.contains(&id))
+        .await;
     // Restore the template's policy (other tests' ads were never affected: the Deny names this ad).
     ctx.s3
         .put_bucket_policy()

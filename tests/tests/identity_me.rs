@@ -159,3 +159,120 @@ async fn granted_role_shows_on_the_account() {
         "roles after grant: {me}"
     );
 }
+
+/// Version-less PATCHes never answer 409 because of each other: 20 at once, alternating name
+/// and phone, each value distinct, all succeed (twice over), and the account keeps one of the
+/// sent values of each field and everything else.
+#[tokio::test]
+async fn parallel_version_less_patches_all_succeed() {
+    const PATCHES: usize = 20;
+    let ctx = Ctx::new().await;
+    let (user, session) = ctx.new_session().await;
+    let token = session.access_token.clone();
+    let tag = unique_tag();
+    for round in 0..2 {
+        let mut names = Vec::new();
+        let mut phones = Vec::new();
+        let mut patches = tokio::task::JoinSet::new();
+        for i in 0..PATCHES {
+            let patch = if i % 2 == 0 {
+                let name = format!("Parallel {tag} {round}-{i}");
+                names.push(json!(name));
+                json!({ "name": name })
+            } else {
+                let phone = format!("+1415{round}55{i:04}");
+                phones.push(json!(phone));
+                json!({ "phone": phone })
+            };
+            let (ctx, token) = (ctx.clone(), token.clone());
+            patches.spawn(async move { ctx.call("PATCH", "/identity/me", Some(&token), Some(&patch)).await });
+        }
+        while let Some(reply) = patches.join_next().await {
+            let reply = reply.expect("patch task");
+            assert!(
+                (200..300).contains(&reply.status),
+                "round {round}: a version-less PATCH answered {}: {}",
+                reply.status,
+                reply.text
+            );
+        }
+        let me = ctx.me(Some(&token)).await.expect(200);
+        assert!(
+            names.contains(&me["name"]),
+            "round {round}: final name is one sent: {me}"
+        );
+        assert!(
+            phones.contains(&me["phone"]),
+            "round {round}: final phone is one sent: {me}"
+        );
+        for field in ["id", "email", "username", "roles", "verified", "created"] {
+            assert_eq!(
+                me[field], session.account[field],
+                "round {round}: {field} unharmed: {me}"
+            );
+        }
+    }
+    // The password was not touched either.
+    ctx.login_session(&user.email, &user.password).await;
+}
+
+/// A password change racing name changes: every request succeeds, the new password works, the
+/// old one does not, and the name is one of the names sent.
+#[tokio::test]
+async fn password_change_with_concurrent_name_changes_loses_neither() {
+    let ctx = Ctx::new().await;
+    let (user, session) = ctx.new_session().await;
+    let token = session.access_token.clone();
+    let tag = unique_tag();
+    let new_password = format!("Raced-{tag}-pass9");
+    let mut names = Vec::new();
+    let mut patches = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let patch = if i == 3 {
+            json!({ "password": new_password, "current_password": user.password })
+        } else {
+            let name = format!("Racing {tag} {i}");
+            names.push(json!(name));
+            json!({ "name": name })
+        };
+        let (ctx, token) = (ctx.clone(), token.clone());
+        patches.spawn(async move { ctx.call("PATCH", "/identity/me", Some(&token), Some(&patch)).await });
+    }
+    while let Some(reply) = patches.join_next().await {
+        let reply = reply.expect("patch task");
+        reply.expect(200);
+    }
+    let me = ctx.me(Some(&token)).await.expect(200);
+    assert!(names.contains(&me["name"]), "the name change was kept: {me}");
+    ctx.login_session(&user.email, &new_password).await;
+    ctx.login(&user.email, &user.password)
+        .await
+        .expect_problem(401, Some("Invalid credentials"));
+}
+
+/// Names refuse NUL, other controls and bidirectional overrides (the shared rule) and, being
+/// one line, newline and tab; the 422 names the field and nothing is written.
+#[tokio::test]
+async fn names_refuse_control_characters() {
+    let ctx = Ctx::new().await;
+    let (_, session) = ctx.new_session().await;
+    let token = session.access_token.as_str();
+    for bad in [
+        "Ana\u{0}Pérez",
+        "Ana\u{7}",
+        "Ana\u{85}B",
+        "gpj.\u{202E}exe",
+        "Ana\u{2066}B",
+        "Ana\nPérez",
+        "Ana\tB",
+    ] {
+        ctx.call("PATCH", "/identity/me", Some(token), Some(&json!({ "name": bad })))
+            .await
+            .expect_invalid_field("name");
+        let mut body = andes_tests::support::NewUser::random().signup_body();
+        body["name"] = json!(bad);
+        ctx.signup_with(&body).await.expect_invalid_field("name");
+    }
+    let me = ctx.me(Some(token)).await.expect(200);
+    assert_eq!(me["name"], session.account["name"], "no refused name was written");
+}

@@ -3,7 +3,7 @@
 
 mod infractions_support;
 
-use andes_tests::support::{json, query_escape, unique_tag, Ctx};
+use andes_tests::support::{json, query_escape, unique_tag, Ctx, Value};
 use infractions_support::*;
 
 fn status(reply: &andes_tests::support::Reply, expected: u16) {
@@ -391,4 +391,360 @@ async fn officer_keys_and_user_tokens_cannot_administer() {
     ctx.call("GET", PERSONS, None, None)
         .await
         .expect_gateway(401, "Unauthorized");
+}
+
+/// The first `next_cursor` of a list (`?limit=1`), which has at least two items.
+async fn first_cursor(ctx: &Ctx, admin: &str, base: &str) -> String {
+    let page = ctx
+        .call("GET", &format!("{base}?limit=1"), Some(admin), None)
+        .await
+        .expect(200);
+    page["next_cursor"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| panic!("GET {base}?limit=1: no next_cursor although two items exist: {page}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn admin_lists_refuse_forged_and_foreign_cursors() {
+    let ctx = Ctx::new().await;
+    let admin = admin_token(&ctx).await;
+    let admin = admin.as_str();
+    let (owner, _, _) = new_person(&ctx, admin).await;
+    new_person(&ctx, admin).await;
+    new_vehicle(&ctx, admin, &owner, "Ford", "Rojo").await;
+    new_vehicle(&ctx, admin, &owner, "Fiat", "Azul").await;
+    new_officer(&ctx, admin).await;
+    new_officer(&ctx, admin).await;
+
+    let persons = first_cursor(&ctx, admin, PERSONS).await;
+    let vehicles = first_cursor(&ctx, admin, VEHICLES).await;
+    let officers = first_cursor(&ctx, admin, OFFICERS).await;
+    // Each list follows its own cursor.
+    for (base, cursor) in [(PERSONS, &persons), (VEHICLES, &vehicles), (OFFICERS, &officers)] {
+        ctx.call(
+            "GET",
+            &format!("{base}?limit=1&cursor={}", query_escape(cursor)),
+            Some(admin),
+            None,
+        )
+        .await
+        .expect(200);
+    }
+
+    // Forged cursors, and each list's cursor on the other lists: 422 naming `cursor`.
+    let forged = ["e30", "not-a-cursor", "%%%", "eyJwayI6eyJTIjoiUEVSU09OIzEifX0"];
+    for base in [PERSONS, VEHICLES, OFFICERS] {
+        let mut refused: Vec<&str> = forged.to_vec();
+        for (other, cursor) in [(PERSONS, &persons), (VEHICLES, &vehicles), (OFFICERS, &officers)] {
+            if other != base {
+                refused.push(cursor);
+            }
+        }
+        for cursor in refused {
+            ctx.call(
+                "GET",
+                &format!("{base}?limit=1&cursor={}", query_escape(cursor)),
+                Some(admin),
+                None,
+            )
+            .await
+            .expect_invalid_field("cursor");
+        }
+    }
+}
+
+/// Sends `bodies` as parallel PATCHes of `path`; every one must answer 200.
+async fn patch_in_parallel(ctx: &Ctx, admin: &str, path: &str, bodies: Vec<Value>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for body in bodies {
+        let (ctx, admin, path) = (ctx.clone(), admin.to_string(), path.to_string());
+        tasks.spawn(async move { ctx.call("PATCH", &path, Some(&admin), Some(&body)).await });
+    }
+    let mut failures = Vec::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.expect("request task");
+        if reply.status != 200 {
+            failures.push(format!("{} {}", reply.status, reply.text));
+        }
+    }
+    assert!(failures.is_empty(), "PATCH {path} without version: {failures:?}");
+}
+
+fn version(value: &Value) -> u64 {
+    value["version"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no version: {value}"))
+}
+
+#[tokio::test]
+async fn parallel_updates_without_version_all_apply() {
+    const N: usize = 20;
+    let ctx = Ctx::new().await;
+    let admin = admin_token(&ctx).await;
+    let admin = admin.as_str();
+
+    // A person: most requests rename it, a few change its email (which moves its guard, so
+    // those few take turns).
+    let (person_id, _, person) = new_person(&ctx, admin).await;
+    let path = format!("{PERSONS}/{person_id}");
+    let tag = unique_tag();
+    let names: Vec<String> = (0..N - 4).map(|i| format!("Nombre {i} {tag}")).collect();
+    let emails: Vec<String> = (0..4).map(|i| format!("correo.{i}.{tag}@example.com")).collect();
+    let bodies = names
+        .iter()
+        .map(|name| json!({ "name": name }))
+        .chain(emails.iter().map(|email| json!({ "email": email })))
+        .collect();
+    patch_in_parallel(&ctx, admin, &path, bodies).await;
+    let got = ctx.call("GET", &path, Some(admin), None).await.expect(200);
+    assert_eq!(
+        version(&got),
+        version(&person) + N as u64,
+        "every PATCH applied once: {got}"
+    );
+    assert!(names.iter().any(|n| got["name"] == json!(n)), "{got}");
+    let email = got["email"].as_str().unwrap().to_string();
+    assert!(emails.contains(&email), "{got}");
+    // The email guard followed: the final email is taken, the others are free.
+    ctx.call(
+        "POST",
+        PERSONS,
+        Some(admin),
+        Some(&json!({ "name": "Otra", "email": email })),
+    )
+    .await
+    .expect_problem(409, None);
+    let free = emails.iter().find(|e| **e != email).unwrap();
+    create_person(&ctx, admin, "Otra", free).await;
+
+    // A vehicle: half change the brand, half the color.
+    let plate = new_vehicle(&ctx, admin, &person_id, "Ford", "Rojo").await;
+    let path = format!("{VEHICLES}/{plate}");
+    let before = ctx.call("GET", &path, Some(admin), None).await.expect(200);
+    let brands: Vec<String> = (0..N / 2).map(|i| format!("Marca {i}")).collect();
+    let colors: Vec<String> = (0..N / 2).map(|i| format!("Color {i}")).collect();
+    let bodies = brands
+        .iter()
+        .map(|brand| json!({ "brand": brand }))
+        .chain(colors.iter().map(|color| json!({ "color": color })))
+        .collect();
+    patch_in_parallel(&ctx, admin, &path, bodies).await;
+    let got = ctx.call("GET", &path, Some(admin), None).await.expect(200);
+    assert_eq!(
+        version(&got),
+        version(&before) + N as u64,
+        "every PATCH applied once: {got}"
+    );
+    assert!(brands.iter().any(|b| got["brand"] == json!(b)), "{got}");
+    assert!(colors.iter().any(|c| got["color"] == json!(c)), "{got}");
+
+    // An officer: every request renames it.
+    let (officer_id, _, key, officer) = new_officer(&ctx, admin).await;
+    let path = format!("{OFFICERS}/{officer_id}");
+    let names: Vec<String> = (0..N).map(|i| format!("Oficial {i} {tag}")).collect();
+    patch_in_parallel(&ctx, admin, &path, names.iter().map(|n| json!({ "name": n })).collect()).await;
+    let got = ctx.call("GET", &path, Some(admin), None).await.expect(200);
+    assert_eq!(
+        version(&got),
+        version(&officer) + N as u64,
+        "every PATCH applied once: {got}"
+    );
+    assert!(names.iter().any(|n| got["name"] == json!(n)), "{got}");
+    // Its key still works.
+    cargar_ok(&ctx, &key, &plate, &minutes_ago(1), "después de renombrar").await;
+}
+
+#[tokio::test]
+async fn updates_with_a_stale_version_conflict() {
+    let ctx = Ctx::new().await;
+    let admin = admin_token(&ctx).await;
+    let admin = admin.as_str();
+    let (person_id, _, person) = new_person(&ctx, admin).await;
+    let plate = new_vehicle(&ctx, admin, &person_id, "Ford", "Rojo").await;
+    let (officer_id, _, _, officer) = new_officer(&ctx, admin).await;
+    let vehicle = ctx
+        .call("GET", &format!("{VEHICLES}/{plate}"), Some(admin), None)
+        .await
+        .expect(200);
+
+    for (path, read, change) in [
+        (format!("{PERSONS}/{person_id}"), person, json!({ "name": "Primera" })),
+        (format!("{VEHICLES}/{plate}"), vehicle, json!({ "color": "Verde" })),
+        (
+            format!("{OFFICERS}/{officer_id}"),
+            officer,
+            json!({ "name": "Oficial primero" }),
+        ),
+    ] {
+        let read_version = version(&read);
+        // With the version just read: applies.
+        let mut body = change.clone();
+        body["version"] = json!(read_version);
+        let updated = ctx.call("PATCH", &path, Some(admin), Some(&body)).await.expect(200);
+        assert_eq!(version(&updated), read_version + 1, "{updated}");
+        // The same version again is stale now: 409, nothing changes.
+        let mut stale = json!({ "version": read_version });
+        stale.as_object_mut().unwrap().extend(
+            change
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| (k.clone(), json!("Segunda"))),
+        );
+        ctx.call("PATCH", &path, Some(admin), Some(&stale))
+            .await
+            .expect_problem(409, None);
+        let got = ctx.call("GET", &path, Some(admin), None).await.expect(200);
+        assert_eq!(version(&got), read_version + 1, "a stale PATCH changed nothing: {got}");
+        // A version that is not a positive integer is refused.
+        ctx.call("PATCH", &path, Some(admin), Some(&json!({ "version": "1" })))
+            .await
+            .expect_invalid_field("version");
+    }
+}
+
+#[tokio::test]
+async fn admin_free_text_refuses_control_characters() {
+    let ctx = Ctx::new().await;
+    let admin = admin_token(&ctx).await;
+    let admin = admin.as_str();
+    let (person_id, _, _) = new_person(&ctx, admin).await;
+    let plate = new_vehicle(&ctx, admin, &person_id, "Ford", "Rojo").await;
+    let (officer_id, _, _, _) = new_officer(&ctx, admin).await;
+    let bad = [
+        "Pe\u{0}dro",
+        "Pe\u{7}dro",
+        "Pe\u{1b}[31mdro",
+        "Pe\u{85}dro",
+        "\u{202E}ordeP",
+        "Pe\u{2066}dro",
+    ];
+
+    for text in bad {
+        let email = format!("control.{}@example.com", unique_tag());
+        ctx.call(
+            "POST",
+            PERSONS,
+            Some(admin),
+            Some(&json!({ "name": text, "email": email })),
+        )
+        .await
+        .expect_invalid_field("name");
+        ctx.call(
+            "PATCH",
+            &format!("{PERSONS}/{person_id}"),
+            Some(admin),
+            Some(&json!({ "name": text })),
+        )
+        .await
+        .expect_invalid_field("name");
+        for field in ["brand", "color"] {
+            let mut body = json!({ "plate": unique_plate(), "brand": "Fiat", "color": "Azul", "owner_id": person_id });
+            body[field] = json!(text);
+            ctx.call("POST", VEHICLES, Some(admin), Some(&body))
+                .await
+                .expect_invalid_field(field);
+            ctx.call(
+                "PATCH",
+                &format!("{VEHICLES}/{plate}"),
+                Some(admin),
+                Some(&json!({ field: text })),
+            )
+            .await
+            .expect_invalid_field(field);
+        }
+        ctx.call(
+            "POST",
+            OFFICERS,
+            Some(admin),
+            Some(&json!({ "name": text, "badge": unique_badge() })),
+        )
+        .await
+        .expect_invalid_field("name");
+        ctx.call(
+            "PATCH",
+            &format!("{OFFICERS}/{officer_id}"),
+            Some(admin),
+            Some(&json!({ "name": text })),
+        )
+        .await
+        .expect_invalid_field("name");
+    }
+    // Nothing was written.
+    let vehicle = ctx
+        .call("GET", &format!("{VEHICLES}/{plate}"), Some(admin), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        (vehicle["brand"].clone(), vehicle["color"].clone()),
+        (json!("Ford"), json!("Rojo"))
+    );
+    // Accents and other letters are text, not control characters.
+    ctx.call(
+        "PATCH",
+        &format!("{PERSONS}/{person_id}"),
+        Some(admin),
+        Some(&json!({ "name": "Peña Ñandú Çelik" })),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn admin_command_rotates_an_officer_key() {
+    let ctx = Ctx::new().await;
+    let admin = admin_token(&ctx).await;
+    let (owner_id, _, _) = new_person(&ctx, &admin).await;
+    let plate = new_vehicle(&ctx, &admin, &owner_id, "Ford", "Rojo").await;
+    let (officer_id, _, old_key, officer) = new_officer(&ctx, &admin).await;
+
+    let stdout = ctx
+        .admin_ok("infractions-admin", &["issue-officer-key", "--officer-id", &officer_id])
+        .await;
+    let new_key = stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("andes_"))
+        .unwrap_or_else(|| panic!("issue-officer-key printed no key: {stdout}"))
+        .to_string();
+    assert_ne!(new_key, old_key);
+
+    // The new key records infractions; the old one is revoked.
+    cargar_ok(&ctx, &new_key, &plate, &minutes_ago(2), "con la llave nueva").await;
+    let reply = cargar(
+        &ctx,
+        Some(&old_key),
+        &infraction(&plate, &minutes_ago(1), "con la llave vieja"),
+    )
+    .await;
+    assert_eq!(
+        reply.status, 403,
+        "old key: expected 403, got {} {}",
+        reply.status, reply.text
+    );
+    // The officer was written back once, keeping what it had.
+    let got = ctx
+        .call("GET", &format!("{OFFICERS}/{officer_id}"), Some(&admin), None)
+        .await
+        .expect(200);
+    assert_eq!(version(&got), version(&officer) + 1, "{got}");
+    assert_eq!(
+        (got["name"].clone(), got["badge"].clone()),
+        (officer["name"].clone(), officer["badge"].clone())
+    );
+
+    // An officer that does not exist is an error, and nothing is printed as a key.
+    let (success, stdout, stderr) = ctx
+        .run_admin(
+            "infractions-admin",
+            &["issue-officer-key", "--officer-id", "no-such-officer"],
+        )
+        .await;
+    assert!(
+        !success && !stdout.contains("andes_"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stderr.contains("no officer"), "stderr: {stderr}");
 }

@@ -235,3 +235,30 @@ async fn fifty_concurrent_infractions_on_one_plate() {
     let comments: HashSet<Value> = items.iter().map(|i| i["comments"].clone()).collect();
     assert_eq!(comments.len(), N, "every upload kept its own comments");
 }
+
+#[tokio::test]
+async fn comentarios_refuse_control_characters() {
+    let ctx = Ctx::new().await;
+    let (email, plate, key) = fresh_vehicle_and_officer(&ctx).await;
+    for comments in [
+        "nul\u{0}",
+        "bell\u{7}",
+        "cr\r",
+        "esc\u{1b}[2J",
+        "c1\u{85}",
+        "\u{202E}gpj.exe",
+        "\u{2067}x",
+    ] {
+        cargar(&ctx, Some(&key), &infraction(&plate, &minutes_ago(3), comments))
+            .await
+            .expect_invalid_field("comentarios");
+    }
+    // Newlines, tabs and any letter are comments; empty comments too.
+    let multiline = "Semáforo en rojo.\nVelocidad:\t80 km/h — ñandú";
+    let id = cargar_ok(&ctx, &key, &plate, &minutes_ago(2), multiline).await;
+    let empty = cargar_ok(&ctx, &key, &plate, &minutes_ago(1), "").await;
+    let items = informe_with(&ctx, &email, &[id.clone(), empty]).await;
+    assert_eq!(items.len(), 2, "only the accepted infractions were recorded: {items:?}");
+    let item = items.iter().find(|i| item_id(i) == id).unwrap();
+    assert_eq!(item["comments"], json!(multiline), "{item}");
+}

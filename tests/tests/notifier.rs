@@ -75,9 +75,11 @@ async fn poison_message_goes_to_the_dead_letter_queue_and_the_rest_are_delivered
 
     let poison_id = poison["id"].as_str().unwrap().to_string();
     let dead = ctx
-        .dead_letter(&format!("notification {poison_id}"), |body| {
-            serde_json::from_str::<Value>(body).is_ok_and(|m| m["id"] == json!(poison_id))
-        })
+        .dead_letter(
+            "NOTIFICATIONS_DEAD_LETTER_QUEUE_URL",
+            &format!("notification {poison_id}"),
+            |body| serde_json::from_str::<Value>(body).is_ok_and(|m| m["id"] == json!(poison_id)),
+        )
         .await;
     assert_eq!(
         serde_json::from_str::<Value>(&dead).unwrap(),
@@ -101,7 +103,11 @@ async fn unparseable_message_goes_to_the_dead_letter_queue() {
 
     ctx.outbox_message(email_of(&good)).await;
     let dead = ctx
-        .dead_letter(&format!("message {garbage:?}"), |body| body == garbage)
+        .dead_letter(
+            "NOTIFICATIONS_DEAD_LETTER_QUEUE_URL",
+            &format!("message {garbage:?}"),
+            |body| body == garbage,
+        )
         .await;
     assert_eq!(dead, garbage);
 }

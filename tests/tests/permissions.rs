@@ -159,8 +159,8 @@ async fn gateway_enforces_every_routes_permissions() {
 
     let mut failures = Vec::new();
     let all_routes = routes();
-    for route in all_routes.iter().cloned() {
-        let method = request_method(&route, &all_routes);
+    for route in all_routes.iter() {
+        let method = request_method(route, &all_routes);
         let Some(roles) = permissions.get(&route.key()) else {
             failures.push(format!("{}: no permissions entry", route.key()));
             continue;
@@ -170,11 +170,11 @@ async fn gateway_enforces_every_routes_permissions() {
         let forged = sign_jwt(FORGED_SECRET, &access_claims(&principal, &claimed, now, now + 3600));
 
         if is_anonymous(roles) {
-            failures.extend(probe(&ctx, &route, method, "anonymous caller", None, Expect::ReachesHandler).await);
+            failures.extend(probe(&ctx, route, method, "anonymous caller", None, Expect::ReachesHandler).await);
             failures.extend(
                 probe(
                     &ctx,
-                    &route,
+                    route,
                     method,
                     "forged bearer token",
                     Some(&forged),
@@ -186,7 +186,7 @@ async fn gateway_enforces_every_routes_permissions() {
             failures.extend(
                 probe(
                     &ctx,
-                    &route,
+                    route,
                     method,
                     "anonymous caller",
                     None,
@@ -198,7 +198,7 @@ async fn gateway_enforces_every_routes_permissions() {
             failures.extend(
                 probe(
                     &ctx,
-                    &route,
+                    route,
                     method,
                     &who,
                     Some(&nobody.key),
@@ -209,7 +209,7 @@ async fn gateway_enforces_every_routes_permissions() {
             failures.extend(
                 probe(
                     &ctx,
-                    &route,
+                    route,
                     method,
                     "forged bearer token",
                     Some(&forged),
@@ -219,7 +219,7 @@ async fn gateway_enforces_every_routes_permissions() {
             );
             if let Some((role, key)) = roles.first().and_then(|role| Some((role, role_keys.get(role)?))) {
                 let who = format!("API key with allowed role {role}");
-                failures.extend(probe(&ctx, &route, method, &who, Some(&key.key), Expect::ReachesHandler).await);
+                failures.extend(probe(&ctx, route, method, &who, Some(&key.key), Expect::ReachesHandler).await);
             }
         }
     }

@@ -324,3 +324,80 @@ async fn admin_commands_verify_and_unverify_circles() {
     let (ok, _, stderr) = rides_admin(&ctx, &["verify", "no-such-circle-anywhere"]).await;
     assert!(!ok && stderr.contains("no circle"), "{stderr}");
 }
+
+#[tokio::test]
+async fn circle_lists_refuse_forged_foreign_and_overflowing_cursors() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (owner, member) = (&users[0], &users[1]);
+    let tag = unique_tag();
+    for name in ["a", "b", "c"] {
+        create_circle(&ctx, owner, &format!("{tag}-{name}"), json!({})).await;
+    }
+    let by_name = format!("/rides/circles?search={tag}&ordering=name&limit=1");
+    for cursor in FORGED_CURSORS {
+        expect_cursor_refused(&ctx, owner, &by_name, cursor).await;
+    }
+    let cursor = first_cursor(&ctx, owner, &by_name).await;
+    // Another sort order, another search, another filter: each is another list.
+    for other in [
+        format!("/rides/circles?search={tag}&ordering=-name&limit=1"),
+        format!("/rides/circles?search={tag}-a&ordering=name&limit=1"),
+        format!("/rides/circles?search={tag}&ordering=name&verified=false&limit=1"),
+    ] {
+        expect_cursor_refused(&ctx, owner, &other, &cursor).await;
+    }
+    // A cursor of another kind of list.
+    let slug = circle_with_members(&ctx, owner, std::slice::from_ref(member), json!({})).await;
+    let members = first_cursor(&ctx, owner, &format!("/rides/circles/{slug}/members?limit=1")).await;
+    expect_cursor_refused(&ctx, owner, &by_name, &members).await;
+    // Its own cursor pages on.
+    let second = ctx
+        .call(
+            "GET",
+            &format!("{by_name}&cursor={}", query_escape(&cursor)),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(second["items"][0]["slug"], json!(format!("{tag}-b")), "{second}");
+}
+
+#[tokio::test]
+async fn circle_texts_refuse_control_characters() {
+    let ctx = Ctx::new().await;
+    let owner = user(&ctx).await;
+    let slug = unique_slug("ctl");
+    for (field, bad) in [
+        ("name", "Nul \u{0} circle"),
+        ("name", "Bidi \u{202E}elcric"),
+        ("about", "bell \u{7}"),
+        ("about", "escape \u{1b}[2J"),
+        ("about", "c1 \u{9b}"),
+    ] {
+        let mut body = json!({ "name": "Fine", "slug": slug });
+        body[field] = json!(bad);
+        ctx.call("POST", "/rides/circles", owner.bearer(), Some(&body))
+            .await
+            .expect_invalid_field(field);
+    }
+    let about = "Line one\nline two\twith a tab";
+    let created = create_circle(&ctx, &owner, &slug, json!({ "about": about })).await;
+    assert_eq!(created["about"], json!(about));
+    for (field, bad) in [
+        ("name", "x\u{0}"),
+        ("about", "\u{2066}isolate"),
+        ("picture", "https://a.test/\u{0}"),
+    ] {
+        ctx.call(
+            "PATCH",
+            &circles_path(&slug),
+            owner.bearer(),
+            Some(&json!({ field: bad })),
+        )
+        .await
+        .expect_invalid_field(field);
+    }
+    assert_eq!(circle(&ctx, &owner, &slug).await["about"], json!(about));
+}

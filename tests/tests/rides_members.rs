@@ -3,7 +3,7 @@
 
 mod rides_support;
 
-use andes_tests::support::{json, Ctx};
+use andes_tests::support::{json, query_escape, Ctx, Value};
 use rides_support::*;
 
 #[tokio::test]
@@ -361,4 +361,159 @@ async fn member_pages_are_full_until_the_last_even_after_removals() {
         seen.sort();
         assert_eq!(seen, expected, "limit {limit}");
     }
+}
+
+#[tokio::test]
+async fn member_lists_refuse_forged_foreign_and_overflowing_cursors() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 4).await;
+    let (owner, a, b, other) = (&users[0], &users[1], &users[2], &users[3]);
+    let slug = circle_with_members(&ctx, owner, &[a.clone(), b.clone()], json!({})).await;
+    let elsewhere = circle_with_members(&ctx, other, &[owner.clone(), a.clone()], json!({})).await;
+    let members = format!("/rides/circles/{slug}/members?limit=1");
+    for cursor in FORGED_CURSORS {
+        expect_cursor_refused(&ctx, owner, &members, cursor).await;
+    }
+    // A cursor of the same list of another circle, and one of another list.
+    let foreign = first_cursor(&ctx, owner, &format!("/rides/circles/{elsewhere}/members?limit=1")).await;
+    expect_cursor_refused(&ctx, owner, &members, &foreign).await;
+    let tag = unique_slug("cursor");
+    create_circle(&ctx, owner, &format!("{tag}-1"), json!({})).await;
+    create_circle(&ctx, owner, &format!("{tag}-2"), json!({})).await;
+    let circles = first_cursor(&ctx, owner, &format!("/rides/circles?search={tag}&limit=1")).await;
+    expect_cursor_refused(&ctx, owner, &members, &circles).await;
+    // Its own cursor still works.
+    let own = first_cursor(&ctx, owner, &members).await;
+    let next = ctx
+        .call(
+            "GET",
+            &format!("{members}&cursor={}", query_escape(&own)),
+            owner.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(next["items"].as_array().unwrap().len(), 1, "{next}");
+    // The invitations list has no pages: any cursor is one it never handed out.
+    let invitations = format!("/rides/circles/{slug}/members/{}/invitations", owner.username);
+    for cursor in FORGED_CURSORS.iter().copied().chain([own.as_str()]) {
+        expect_cursor_refused(&ctx, owner, &invitations, cursor).await;
+    }
+}
+
+#[tokio::test]
+async fn profile_text_refuses_control_characters() {
+    let ctx = Ctx::new().await;
+    let ana = user(&ctx).await;
+    let path = format!("/rides/users/{}/profile", ana.username);
+    for bad in [
+        "nul\u{0}",
+        "escape \u{1b}[31m",
+        "bell\u{7}",
+        "c1\u{85}",
+        "rlo \u{202E}olleh",
+        "cr\r",
+    ] {
+        ctx.call("PATCH", &path, ana.bearer(), Some(&json!({ "biography": bad })))
+            .await
+            .expect_invalid_field("biography");
+    }
+    ctx.call(
+        "PATCH",
+        &path,
+        ana.bearer(),
+        Some(&json!({ "picture": "https://example.com/a\u{0}.png" })),
+    )
+    .await
+    .expect_invalid_field("picture");
+    let fine = json!({ "biography": "Line one\nline two\twith a tab" });
+    let changed = ctx.call("PATCH", &path, ana.bearer(), Some(&fine)).await.expect(200);
+    assert_eq!(changed["biography"], fine["biography"]);
+}
+
+#[tokio::test]
+async fn twenty_parallel_version_less_profile_edits_all_apply() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (ana, bob) = (users[0].clone(), users[1].clone());
+    let path = format!("/rides/users/{}/profile", ana.username);
+    let before = ctx
+        .call("PATCH", &path, ana.bearer(), Some(&json!({"biography": "start"})))
+        .await
+        .expect(200);
+    let start = before["version"].as_u64().expect("the owner sees the version");
+
+    let replies = all_at_once(20, |i| {
+        let (ctx, ana, path) = (ctx.clone(), ana.clone(), path.clone());
+        let body = if i % 2 == 0 {
+            json!({ "biography": format!("bio {i}") })
+        } else {
+            json!({ "picture": format!("https://example.com/{i}.png") })
+        };
+        async move { ctx.call("PATCH", &path, ana.bearer(), Some(&body)).await }
+    })
+    .await;
+    assert_eq!(statuses(&replies), [(200, 20)].into_iter().collect(), "{replies:#?}");
+    // Each edit applied on top of the one before: versions start+1 ..= start+20, once each.
+    let mut answers: Vec<_> = replies.iter().map(|r| r.json()).collect();
+    answers.sort_by_key(|a| a["version"].as_u64().unwrap());
+    let versions: Vec<u64> = answers.iter().map(|a| a["version"].as_u64().unwrap()).collect();
+    assert_eq!(versions, (start + 1..=start + 20).collect::<Vec<_>>());
+    // The last answer is the final state, and it kept the other field's latest value.
+    let last = answers.last().unwrap();
+    let now = profile(&ctx, &bob, &ana.username).await;
+    for field in ["biography", "picture", "rides_taken", "rides_offered", "reputation"] {
+        assert_eq!(now[field], last[field], "{field}: {now} vs {last}");
+    }
+    // No lost update: from one version to the next exactly one field changed, and every value
+    // sent was the state right after its own write.
+    for pair in answers.windows(2) {
+        let changed: Vec<&str> = ["biography", "picture"]
+            .into_iter()
+            .filter(|field| pair[0][*field] != pair[1][*field])
+            .collect();
+        assert_eq!(changed.len(), 1, "{} then {}", pair[0], pair[1]);
+    }
+    let states: Vec<(Value, Value)> = answers
+        .iter()
+        .map(|a| (a["biography"].clone(), a["picture"].clone()))
+        .collect();
+    for i in 0..20 {
+        let sent = if i % 2 == 0 {
+            states.iter().any(|(bio, _)| *bio == json!(format!("bio {i}")))
+        } else {
+            states
+                .iter()
+                .any(|(_, picture)| *picture == json!(format!("https://example.com/{i}.png")))
+        };
+        assert!(sent, "edit {i} is in no answer: {states:?}");
+    }
+    assert_eq!(
+        (now["rides_taken"].clone(), now["rides_offered"].clone()),
+        (json!(0), json!(0))
+    );
+
+    // A client that sends the version it read gets a 409 when it is stale.
+    ctx.call(
+        "PATCH",
+        &path,
+        ana.bearer(),
+        Some(&json!({"biography": "stale", "version": start})),
+    )
+    .await
+    .expect_problem(409, Some("modified by another request; read it again and retry"));
+    let current = last["version"].as_u64().unwrap();
+    let fresh = ctx
+        .call(
+            "PATCH",
+            &path,
+            ana.bearer(),
+            Some(&json!({"biography": "fresh", "version": current})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (fresh["biography"].clone(), fresh["version"].clone()),
+        (json!("fresh"), json!(current + 1))
+    );
 }

@@ -3,25 +3,8 @@
 
 mod rides_support;
 
-use andes_tests::support::{json, Ctx, Reply};
+use andes_tests::support::{json, Ctx};
 use rides_support::*;
-
-/// Sends every request at once and collects the replies.
-async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Reply> + Send + 'static,
-{
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..count {
-        tasks.spawn(request(i));
-    }
-    let mut replies = Vec::with_capacity(count);
-    while let Some(reply) = tasks.join_next().await {
-        replies.push(reply.expect("request task"));
-    }
-    replies
-}
 
 #[tokio::test]
 async fn ten_users_race_for_one_invitation_code_and_exactly_one_joins() {
@@ -310,4 +293,153 @@ async fn a_join_racing_a_lower_limit_never_leaves_the_circle_over_its_limit() {
             );
         }
     }
+}
+
+/// Sorts answers by `version` and checks they are `start + 1 ..= start + n`, once each: every
+/// write applied on top of the one before.
+fn in_version_order(replies: &[andes_tests::support::Reply], start: u64) -> Vec<andes_tests::support::Value> {
+    let mut answers: Vec<_> = replies.iter().map(|r| r.json()).collect();
+    answers.sort_by_key(|a| a["version"].as_u64().expect("answers carry their version"));
+    let versions: Vec<u64> = answers.iter().map(|a| a["version"].as_u64().unwrap()).collect();
+    assert_eq!(versions, (start + 1..=start + replies.len() as u64).collect::<Vec<_>>());
+    answers
+}
+
+/// From one answer to the next exactly one of `fields` changed (no write undid another), and
+/// every value in `sent` is the state of some answer.
+fn no_lost_update(answers: &[andes_tests::support::Value], sent: &[(&str, andes_tests::support::Value)]) {
+    let fields: Vec<&str> = {
+        let mut fields: Vec<&str> = sent.iter().map(|(field, _)| *field).collect();
+        fields.sort();
+        fields.dedup();
+        fields
+    };
+    for pair in answers.windows(2) {
+        let changed = fields
+            .iter()
+            .filter(|field| pair[0][**field] != pair[1][**field])
+            .count();
+        assert_eq!(changed, 1, "{} then {}", pair[0], pair[1]);
+    }
+    for (field, value) in sent {
+        assert!(
+            answers.iter().any(|a| a[*field] == *value),
+            "{field} = {value} is in no answer"
+        );
+    }
+}
+
+#[tokio::test]
+async fn twenty_parallel_version_less_circle_edits_all_apply_and_keep_counters() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (owner, member) = (users[0].clone(), users[1].clone());
+    let slug = circle_with_members(&ctx, &owner, std::slice::from_ref(&member), json!({})).await;
+    let start = circle(&ctx, &owner, &slug).await["version"]
+        .as_u64()
+        .expect("circles show their version");
+    let field = |i: usize| ["name", "about", "picture"][i % 3];
+    let value = |i: usize| match i % 3 {
+        0 => json!(format!("Name {i}")),
+        1 => json!(format!("about {i}")),
+        _ => json!(format!("https://example.com/{i}.png")),
+    };
+    let edits = all_at_once(20, |i| {
+        let (ctx, owner, path) = (ctx.clone(), owner.clone(), circles_path(&slug));
+        let body = json!({ field(i): value(i) });
+        async move { ctx.call("PATCH", &path, owner.bearer(), Some(&body)).await }
+    });
+    // Counters move at the same time (a ride offered: no version bump).
+    let offer = offer_ride(&ctx, &member, &slug, 2);
+    let (edits, _) = tokio::join!(edits, offer);
+    assert_eq!(statuses(&edits), [(200, 20)].into_iter().collect(), "{edits:#?}");
+    let answers = in_version_order(&edits, start);
+    let sent: Vec<(&str, _)> = (0..20).map(|i| (field(i), value(i))).collect();
+    no_lost_update(&answers, &sent);
+    let now = circle(&ctx, &owner, &slug).await;
+    let last = answers.last().unwrap();
+    for field in ["name", "about", "picture", "version"] {
+        assert_eq!(now[field], last[field], "{field}: {now} vs {last}");
+    }
+    assert_eq!(
+        (now["members_count"].clone(), now["rides_offered"].clone()),
+        (json!(2), json!(1)),
+        "{now}"
+    );
+    // A stale version sent by the client is still a 409.
+    ctx.call(
+        "PATCH",
+        &circles_path(&slug),
+        owner.bearer(),
+        Some(&json!({"about": "stale", "version": start})),
+    )
+    .await
+    .expect_problem(409, Some("modified by another request; read it again and retry"));
+    let current = now["version"].as_u64().unwrap();
+    let fresh = ctx
+        .call(
+            "PATCH",
+            &circles_path(&slug),
+            owner.bearer(),
+            Some(&json!({"about": "fresh", "version": current})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (fresh["about"].clone(), fresh["version"].clone()),
+        (json!("fresh"), json!(current + 1))
+    );
+}
+
+#[tokio::test]
+async fn twenty_parallel_version_less_ride_edits_all_apply_beside_a_join() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (driver, member) = (users[0].clone(), users[1].clone());
+    let slug = circle_with_members(&ctx, &driver, std::slice::from_ref(&member), json!({})).await;
+    let ride = offer_ride(&ctx, &driver, &slug, 3).await;
+    let path = ride_path(&slug, &id(&ride));
+    let start = ride["version"].as_u64().expect("rides show their version");
+    let field = |i: usize| ["comments", "departure_location", "arrival_location"][i % 3];
+    let value = |i: usize| json!(format!("{} {i}", field(i)));
+    let edits = all_at_once(20, |i| {
+        let (ctx, driver, path) = (ctx.clone(), driver.clone(), path.clone());
+        let body = json!({ field(i): value(i) });
+        async move { ctx.call("PATCH", &path, driver.bearer(), Some(&body)).await }
+    });
+    // A passenger takes a seat at the same time (the join moves the ride's version too).
+    let join_path = format!("{path}/join");
+    let join = ctx.call("POST", &join_path, member.bearer(), None);
+    let (edits, join) = tokio::join!(edits, join);
+    join.expect(200);
+    assert_eq!(statuses(&edits), [(200, 20)].into_iter().collect(), "{edits:#?}");
+    let mut answers: Vec<_> = edits.iter().map(|r| r.json()).collect();
+    answers.sort_by_key(|a| a["version"].as_u64().unwrap());
+    let versions: Vec<u64> = answers.iter().map(|a| a["version"].as_u64().unwrap()).collect();
+    let mut expected: Vec<u64> = (start + 1..=start + 21).collect();
+    expected.retain(|v| !versions.contains(v));
+    assert_eq!(
+        expected.len(),
+        1,
+        "20 edits and one join, each its own version: {versions:?}"
+    );
+    let sent: Vec<(&str, _)> = (0..20).map(|i| (field(i), value(i))).collect();
+    no_lost_update(&answers, &sent);
+    let now = ctx.call("GET", &path, driver.bearer(), None).await.expect(200);
+    assert_eq!(now["version"], json!(start + 21), "{now}");
+    let last = answers.last().unwrap();
+    for field in ["comments", "departure_location", "arrival_location"] {
+        assert_eq!(now[field], last[field], "{field}: {now} vs {last}");
+    }
+    assert_eq!(now["available_seats"], json!(2), "{now}");
+    assert_eq!(now["passengers"], json!([member.username]), "{now}");
+    // A stale version sent by the client is still a 409.
+    ctx.call(
+        "PATCH",
+        &path,
+        driver.bearer(),
+        Some(&json!({"comments": "stale", "version": start})),
+    )
+    .await
+    .expect_problem(409, Some("modified by another request; read it again and retry"));
 }

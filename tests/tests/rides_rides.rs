@@ -3,7 +3,7 @@
 
 mod rides_support;
 
-use andes_tests::support::{json, Ctx, Value};
+use andes_tests::support::{json, query_escape, Ctx, Value};
 use rides_support::*;
 
 async fn counters(ctx: &Ctx, viewer: &User, slug: &str, username: &str) -> (Value, Value, Value) {
@@ -358,4 +358,98 @@ async fn rides_that_left_are_closed_to_joins_and_edits_and_can_be_finished_and_r
             .all(|r| r["id"] != ride["id"]),
         "{listed}"
     );
+}
+
+#[tokio::test]
+async fn ride_lists_refuse_forged_foreign_and_overflowing_cursors() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (driver, member) = (&users[0], &users[1]);
+    let slug = circle_with_members(&ctx, driver, std::slice::from_ref(member), json!({})).await;
+    let other = circle_with_members(&ctx, driver, std::slice::from_ref(member), json!({})).await;
+    for circle in [&slug, &other] {
+        offer_ride(&ctx, driver, circle, 2).await;
+        offer_ride(&ctx, driver, circle, 3).await;
+    }
+    let list = format!("{}?limit=1", rides_path(&slug));
+    for cursor in FORGED_CURSORS {
+        expect_cursor_refused(&ctx, member, &list, cursor).await;
+    }
+    let own = first_cursor(&ctx, member, &list).await;
+    // The same list of another circle, another order, another search, another kind of list.
+    let foreign = [
+        first_cursor(&ctx, member, &format!("{}?limit=1", rides_path(&other))).await,
+        first_cursor(&ctx, member, &format!("{list}&ordering=-available_seats")).await,
+        first_cursor(&ctx, member, &format!("{list}&search=santa")).await,
+        first_cursor(&ctx, member, &format!("/rides/circles/{slug}/members?limit=1")).await,
+    ];
+    for cursor in &foreign {
+        expect_cursor_refused(&ctx, member, &list, cursor).await;
+    }
+    let second = ctx
+        .call(
+            "GET",
+            &format!("{list}&cursor={}", query_escape(&own)),
+            member.bearer(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert_eq!(second["next_cursor"], json!(null), "{second}");
+}
+
+#[tokio::test]
+async fn ride_texts_refuse_control_characters() {
+    let ctx = Ctx::new().await;
+    let users = users(&ctx, 2).await;
+    let (driver, member) = (&users[0], &users[1]);
+    let slug = circle_with_members(&ctx, driver, std::slice::from_ref(member), json!({})).await;
+    for (field, bad) in [
+        ("comments", "nul \u{0}"),
+        ("comments", "\u{202E}gnirts"),
+        ("departure_location", "bell\u{7}"),
+        ("arrival_location", "c1\u{85}"),
+    ] {
+        let mut body = ride_body(2, 30, 120);
+        body[field] = json!(bad);
+        ctx.call("POST", &rides_path(&slug), driver.bearer(), Some(&body))
+            .await
+            .expect_invalid_field(field);
+    }
+    let mut body = ride_body(2, 30, 120);
+    body["comments"] = json!("Two bags\nno pets\tthanks");
+    let ride = ctx
+        .call("POST", &rides_path(&slug), driver.bearer(), Some(&body))
+        .await
+        .expect(201);
+    assert_eq!(ride["comments"], body["comments"]);
+    let path = ride_path(&slug, &id(&ride));
+    ctx.call(
+        "PATCH",
+        &path,
+        driver.bearer(),
+        Some(&json!({"comments": "esc \u{1b}"})),
+    )
+    .await
+    .expect_invalid_field("comments");
+    ctx.call("POST", &format!("{path}/join"), member.bearer(), None)
+        .await
+        .expect(200);
+    ctx.call(
+        "POST",
+        &format!("{path}/rate"),
+        member.bearer(),
+        Some(&json!({"rating": 5, "comments": "great \u{0}"})),
+    )
+    .await
+    .expect_invalid_field("comments");
+    ctx.call(
+        "POST",
+        &format!("{path}/rate"),
+        member.bearer(),
+        Some(&json!({"rating": 5, "comments": "great\nride"})),
+    )
+    .await
+    .expect(201);
 }

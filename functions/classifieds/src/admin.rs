@@ -47,15 +47,15 @@ pub enum Command {
     },
 }
 
-pub async fn run(state: &State, identity: Option<&identity::store::Store>, command: Command) -> Result<(), String> {
+pub async fn run(state: &State, command: Command) -> Result<(), String> {
     match command {
         Command::LoadCatalog { file } => {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let entries = parse_catalog(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             let started = std::time::Instant::now();
-            let calls = state.catalog.load(&entries, |_| {}).await.map_err(|e| e.to_string())?;
+            state.catalog.load(&entries).await.map_err(|e| e.to_string())?;
             println!(
-                "catalog loaded: {} entries in {calls} BatchWriteItem calls, {:.1} s",
+                "catalog loaded: {} entries in {:.1} s",
                 entries.len(),
                 started.elapsed().as_secs_f64()
             );
@@ -66,13 +66,7 @@ pub async fn run(state: &State, identity: Option<&identity::store::Store>, comma
             dir,
             catalog,
             concurrency,
-        } => {
-            let identity = identity.ok_or("IDENTITY_TABLE is not set")?;
-            demo::load(state, identity, &dir, &catalog, accounts, concurrency.max(1)).await
-        }
-        Command::RemoveDemo { dir } => {
-            let identity = identity.ok_or("IDENTITY_TABLE is not set")?;
-            demo::remove(state, identity, &dir).await
-        }
+        } => demo::load(&state.identity, &dir, &catalog, accounts, concurrency.max(1)).await,
+        Command::RemoveDemo { dir } => demo::remove(state, &state.identity, &dir).await,
     }
 }

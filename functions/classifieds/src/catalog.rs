@@ -5,17 +5,10 @@
 //! transaction slow (see the service README). Items: `pk = {KIND}#{id}`; the lists are on
 //! `gsi1` (`gsi1pk` = the parent's list, `gsi1sk` = lower-case name, U+001F, id).
 
-use std::time::Duration;
-
-use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{decode_cursor, from_item, next_cursor, string, to_item, Item};
+use andes_shared::dynamo::{string, to_item, Item, Page, Query, Table};
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-use crate::store::Page;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -151,102 +144,40 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Entry>, String> {
         .collect()
 }
 
+/// The catalog table's access patterns.
 #[derive(Clone)]
 pub struct Catalog {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
-const GSI1: &str = "gsi1";
-const BATCH_WRITE_MAX: usize = 25;
-
 impl Catalog {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+    pub fn new(table: Table) -> Self {
+        Self { table }
     }
 
     pub async fn get<T: DeserializeOwned>(&self, kind: Kind, id: u32) -> Result<Option<T>, ApiError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", string(item_pk(kind, id)))
-            .send()
+        self.table
+            .get(Item::from([("pk".to_string(), string(item_pk(kind, id)))]))
             .await
-            .map_err(sdk_error)?;
-        output.item.map(from_item).transpose()
     }
 
-    pub async fn list<T: DeserializeOwned + Serialize>(
+    /// One page of a list, sorted by name.
+    pub async fn list<T: DeserializeOwned>(
         &self,
         kind: Kind,
         parent: Option<u32>,
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<T>, ApiError> {
-        let start = cursor.map(decode_cursor).transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI1)
-            .key_condition_expression("gsi1pk = :list")
-            .expression_attribute_values(":list", string(list_pk(kind, parent)))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<T>, _>>()?;
-        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
-        Ok(Page { items, next_cursor })
+        let query = Query::index("gsi1", list_pk(kind, parent));
+        self.table.query_page(&query, limit, cursor).await?.parse()
     }
 
-    /// Writes every entry (BatchWriteItem, 25 per call, unprocessed items retried). Puts of
-    /// identical items are idempotent.
-    pub async fn load(&self, entries: &[Entry], mut progress: impl FnMut(usize)) -> Result<usize, ApiError> {
-        let mut calls = 0;
-        for chunk in entries.chunks(BATCH_WRITE_MAX) {
-            let mut requests = chunk
-                .iter()
-                .map(|entry| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(entry.item()?))
-                        .build()
-                        .map_err(ApiError::internal)?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            let mut attempt = 0;
-            while !requests.is_empty() {
-                calls += 1;
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                attempt += 1;
-                if !requests.is_empty() {
-                    tokio::time::sleep(Duration::from_millis(50 * attempt.min(20))).await;
-                }
-            }
-            progress(chunk.len());
-        }
-        Ok(calls)
+    /// Writes every entry (batches of 25, unprocessed items resent). Puts of identical items
+    /// are idempotent.
+    pub async fn load(&self, entries: &[Entry]) -> Result<(), ApiError> {
+        let items = entries.iter().map(Entry::item).collect::<Result<Vec<_>, _>>()?;
+        self.table.batch_put(items).await
     }
 }
 

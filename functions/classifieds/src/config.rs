@@ -3,12 +3,18 @@
 
 use andes_shared::aws;
 use andes_shared::config::{parsed_or, required, ConfigError};
+use andes_shared::dynamo::Table;
+use identity::directory::Directory;
 
 use crate::catalog::Catalog;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub table: String,
+    pub catalog_table: String,
+    /// Identity's table, for the admin commands that create and remove demo accounts.
+    pub identity_table: String,
     pub uploads_bucket: String,
     pub images_bucket: String,
     pub queue_url: String,
@@ -30,6 +36,9 @@ impl Config {
             _ => required("IMAGES_PUBLIC_URL")?.trim_end_matches('/').to_string(),
         };
         Ok(Self {
+            table: required("CLASSIFIEDS_TABLE")?,
+            catalog_table: required("CLASSIFIEDS_CATALOG_TABLE")?,
+            identity_table: required("IDENTITY_TABLE")?,
             uploads_bucket: required("CLASSIFIEDS_UPLOADS_BUCKET")?,
             images_bucket,
             queue_url: required("CLASSIFIEDS_PUBLICATION_QUEUE_URL")?,
@@ -45,23 +54,24 @@ impl Config {
 
 /// What every function of the service needs.
 pub struct State {
+    pub config: Config,
     pub store: Store,
     pub catalog: Catalog,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
-    pub config: Config,
+    /// Identity's accounts (the admin commands' demo accounts).
+    pub identity: Directory,
 }
 
 impl State {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let table = required("CLASSIFIEDS_TABLE")?;
-        let catalog_table = required("CLASSIFIEDS_CATALOG_TABLE")?;
         let config = Config::from_env()?;
         let sdk = aws::sdk_config().await;
         let dynamodb = aws::dynamodb(&sdk);
         Ok(Self {
-            store: Store::new(dynamodb.clone(), table),
-            catalog: Catalog::new(dynamodb, catalog_table),
+            store: Store::new(Table::new(dynamodb.clone(), &config.table)),
+            catalog: Catalog::new(Table::new(dynamodb.clone(), &config.catalog_table)),
+            identity: Directory::new(dynamodb, &config.identity_table),
             s3: aws::s3(&sdk),
             sqs: aws::sqs(&sdk),
             config,

@@ -6,10 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use andes_shared::ids;
 use futures_util::stream::{self, StreamExt};
-use identity::account::{Account, ROLE_USER};
-use identity::store::CreateAccountError;
+use identity::account::ROLE_USER;
+use identity::directory::{Directory, NewAccount};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::IndexedRandom;
 use rand::Rng;
@@ -17,8 +16,7 @@ use serde_json::{json, Value};
 
 use crate::catalog::{parse_catalog, Entry};
 use crate::config::State;
-use crate::store::{ad_pk, chat_pk, profile_pk};
-use crate::workers::list_keys;
+use crate::jobs::list_keys;
 
 pub const ADS_PER_ACCOUNT: usize = 3;
 pub const PHOTOS_PER_AD: usize = 3;
@@ -135,38 +133,19 @@ async fn calls(client: &reqwest::Client, method: reqwest::Method) -> Option<Valu
     response.json().await.ok()
 }
 
-async fn ensure_account(identity: &identity::store::Store, demo: &DemoAccount) -> Result<(), String> {
-    if identity
-        .account_by_email(&demo.email)
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let password = demo.password.clone();
-    let hash = tokio::task::spawn_blocking(move || identity::password::hash_password(&password))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let now = ids::now_rfc3339();
-    let account = Account {
-        id: ids::new_id(),
-        email: demo.email.clone(),
-        username: identity::admin::username_from_email(&demo.email)?,
-        name: demo.name.clone(),
-        phone: None,
+/// Creates the demo account, verified, unless its email is registered.
+async fn ensure_account(identity: &Directory, demo: &DemoAccount) -> Result<(), String> {
+    let account = NewAccount {
+        email: &demo.email,
+        name: &demo.name,
+        password: &demo.password,
         roles: vec![ROLE_USER.to_string()],
-        verified: true,
-        password_hash: hash,
-        created: now.clone(),
-        updated: now,
-        version: 1,
     };
-    match identity.create_account(&account).await {
-        Ok(()) | Err(CreateAccountError::EmailTaken) => Ok(()),
-        Err(error) => Err(format!("{}: {error}", demo.email)),
-    }
+    identity
+        .create_verified_account(account)
+        .await
+        .map_err(|e| format!("{}: {e}", demo.email))?;
+    Ok(())
 }
 
 struct Choices {
@@ -341,8 +320,7 @@ async fn load_account(
 }
 
 pub async fn load(
-    state: &State,
-    identity: &identity::store::Store,
+    identity: &Directory,
     dir: &Path,
     catalog: &Path,
     limit: Option<usize>,
@@ -368,7 +346,6 @@ pub async fn load(
             .map_err(|e| e.to_string())?,
         base: base.trim_end_matches('/').to_string(),
     };
-    let _ = state;
     let started = Instant::now();
     calls(&http.client, reqwest::Method::DELETE).await;
 
@@ -434,7 +411,7 @@ fn print_calls(counted: &Value) {
 }
 
 /// Removes the demo accounts and everything they own.
-pub async fn remove(state: &State, identity: &identity::store::Store, dir: &Path) -> Result<(), String> {
+pub async fn remove(state: &State, identity: &Directory, dir: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(dir.join("accounts.csv"))
         .map_err(|e| format!("{}: {e}", dir.join("accounts.csv").display()))?;
     let accounts = parse_accounts(&text)?;
@@ -472,11 +449,7 @@ pub async fn remove(state: &State, identity: &identity::store::Store, dir: &Path
                             .map_err(|e| e.to_string())?;
                     }
                 }
-                state
-                    .store
-                    .delete_partition(&ad_pk(&ad.id))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                state.store.remove_ad_items(&ad.id).await.map_err(|e| e.to_string())?;
                 removed.1 += 1;
             }
             match page.next_cursor {
@@ -495,17 +468,13 @@ pub async fn remove(state: &State, identity: &identity::store::Store, dir: &Path
                     break;
                 }
                 for chat in &page.items {
-                    state
-                        .store
-                        .delete_partition(&chat_pk(&chat.id))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    state.store.remove_chat(&chat.id).await.map_err(|e| e.to_string())?;
                 }
             }
         }
         state
             .store
-            .delete_partition(&profile_pk(&account.id))
+            .remove_profile(&account.id)
             .await
             .map_err(|e| e.to_string())?;
         identity.delete_account(&account).await.map_err(|e| e.to_string())?;

@@ -11,5 +11,5 @@ pub mod demo;
 pub mod domain;
 pub mod handlers;
 pub mod jobs;
+pub mod messages;
 pub mod store;
-pub mod workers;

@@ -6,11 +6,15 @@
 use std::path::PathBuf;
 
 use andes_shared::auth::ANONYMOUS_ROLE;
+use andes_shared::dynamo::retry::{read_modify_write, Attempt};
+use andes_shared::http::ApiError;
 use andes_shared::ids;
 use clap::{Parser, Subcommand};
 
 use crate::account::{Account, ROLE_ADMIN, ROLE_USER};
-use crate::api_keys::{self, ApiKeyRecord};
+use crate::api_keys;
+use crate::config::State;
+use crate::directory::Directory;
 use crate::password::{generate_password, hash_password};
 use crate::permissions::Permissions;
 use crate::store::{CreateAccountError, Store};
@@ -100,7 +104,9 @@ impl Out {
     }
 }
 
-pub async fn run(store: &Store, command: Command) -> AdminResult {
+pub async fn run(state: &State, command: Command) -> AdminResult {
+    let store = &state.store;
+    let directory = state.directory();
     match command {
         Command::CreateAdmin {
             email,
@@ -125,8 +131,8 @@ pub async fn run(store: &Store, command: Command) -> AdminResult {
             principal_id,
             role,
             print_env,
-        } => issue_key(store, &principal_id, &role, print_env.as_deref()).await,
-        Command::RevokeKey { key_prefix } => revoke_key(store, &key_prefix).await,
+        } => issue_key(&directory, &principal_id, &role, print_env.as_deref()).await,
+        Command::RevokeKey { key_prefix } => revoke_key(&directory, &key_prefix).await,
         Command::LoadPermissions { file } => load_permissions(store, &file).await,
     }
 }
@@ -144,12 +150,8 @@ async fn create_admin(
     out: &Out,
 ) -> AdminResult {
     let email = field("email", normalize_email(email))?;
-    if let Some(mut account) = store.account_by_email(&email).await.map_err(|e| e.to_string())? {
-        if account.grant(ROLE_ADMIN) {
-            store
-                .update_account(&mut account, &ids::now_rfc3339())
-                .await
-                .map_err(|e| e.to_string())?;
+    if let Some((account, granted)) = change_roles(store, &email, |account| account.grant(ROLE_ADMIN)).await? {
+        if granted {
             out.say(format_args!(
                 "granted admin to existing account {email} (id {})",
                 account.id
@@ -237,16 +239,15 @@ async fn change_role(store: &Store, email: &str, role: &str, grant: bool) -> Adm
         return Err("every account has role user; it cannot be revoked".into());
     }
     let email = field("email", normalize_email(email))?;
-    let mut account = store
-        .account_by_email(&email)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no account with email {email}"))?;
-    let changed = if grant {
-        account.grant(role)
-    } else {
-        account.revoke(role)
-    };
+    let (account, changed) = change_roles(store, &email, |account| {
+        if grant {
+            account.grant(role)
+        } else {
+            account.revoke(role)
+        }
+    })
+    .await?
+    .ok_or_else(|| format!("no account with email {email}"))?;
     if !changed {
         println!(
             "{email} {} role {role}; nothing to do",
@@ -254,10 +255,6 @@ async fn change_role(store: &Store, email: &str, role: &str, grant: bool) -> Adm
         );
         return Ok(());
     }
-    store
-        .update_account(&mut account, &ids::now_rfc3339())
-        .await
-        .map_err(|e| e.to_string())?;
     println!(
         "{} role {role} {} {email}; roles now: {}",
         if grant { "granted" } else { "revoked" },
@@ -268,7 +265,33 @@ async fn change_role(store: &Store, email: &str, role: &str, grant: bool) -> Adm
     Ok(())
 }
 
-async fn issue_key(store: &Store, principal_id: &str, role: &str, print_env: Option<&str>) -> AdminResult {
+/// Applies `change` to the roles of the account registered with `email` and writes it back
+/// (read-modify-write: a concurrent change of the account is read again, never lost): the
+/// account as written and whether `change` changed anything; `None` when there is no account.
+async fn change_roles(
+    store: &Store,
+    email: &str,
+    change: impl Fn(&mut Account) -> bool,
+) -> Result<Option<(Account, bool)>, String> {
+    let change = &change;
+    read_modify_write(|| async move {
+        let Some(mut account) = store.account_by_email(email).await? else {
+            return Ok(Attempt::Done(None));
+        };
+        if !change(&mut account) {
+            return Ok(Attempt::Done(Some((account, false))));
+        }
+        if store.replace_account(&mut account, &ids::now_rfc3339()).await? {
+            Ok(Attempt::Done(Some((account, true))))
+        } else {
+            Ok::<_, ApiError>(Attempt::Stale)
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn issue_key(directory: &Directory, principal_id: &str, role: &str, print_env: Option<&str>) -> AdminResult {
     let principal_id = principal_id.trim();
     if principal_id.is_empty() || principal_id.len() > 128 || principal_id.chars().any(|c| c.is_control() || c == ',') {
         return Err("principal id must be 1 to 128 characters, without commas or control characters".into());
@@ -288,43 +311,31 @@ async fn issue_key(store: &Store, principal_id: &str, role: &str, print_env: Opt
             ));
         }
     }
-    // Prefixes are random (36^8); a collision just means drawing again.
-    for _ in 0..3 {
-        let new = api_keys::generate();
-        let record = ApiKeyRecord {
-            prefix: new.prefix.clone(),
-            key_hash: new.hash,
-            principal_id: principal_id.to_string(),
-            role: role.to_string(),
-            created: ids::now_rfc3339(),
-            revoked: false,
-        };
-        if !store.put_api_key(&record).await.map_err(|e| e.to_string())? {
-            continue;
+    let issued = directory
+        .issue_api_key(principal_id, role)
+        .await
+        .map_err(|e| e.to_string())?;
+    let out = Out {
+        env_mode: print_env.is_some(),
+    };
+    out.say(format_args!(
+        "issued API key {} for principal {principal_id} with role {role}",
+        issued.prefix
+    ));
+    match print_env {
+        Some(var) => out.env(var, &issued.key),
+        None => {
+            out.say("the key is shown only this once; store it now:");
+            out.say(&issued.key);
         }
-        let out = Out {
-            env_mode: print_env.is_some(),
-        };
-        out.say(format_args!(
-            "issued API key {} for principal {principal_id} with role {role}",
-            new.prefix
-        ));
-        match print_env {
-            Some(var) => out.env(var, &new.key),
-            None => {
-                out.say("the key is shown only this once; store it now:");
-                out.say(&new.key);
-            }
-        }
-        return Ok(());
     }
-    Err("could not find a free key prefix; try again".into())
+    Ok(())
 }
 
-async fn revoke_key(store: &Store, prefix_or_key: &str) -> AdminResult {
+async fn revoke_key(directory: &Directory, prefix_or_key: &str) -> AdminResult {
     let prefix = api_keys::prefix_of(prefix_or_key.trim())
         .ok_or("not a key prefix (8 lowercase letters/digits) or an andes_ key")?;
-    if store.revoke_api_key(prefix).await.map_err(|e| e.to_string())? {
+    if directory.revoke_api_key(prefix).await.map_err(|e| e.to_string())? {
         println!("revoked API key {prefix}");
         Ok(())
     } else {

@@ -181,10 +181,11 @@ impl<S: AuthorizerStore> Authorizer<S> {
         }))
     }
 
-    /// Handles one authorizer event and logs the decision (route, principal, reason).
+    /// Handles one authorizer event and logs the decision (route, principal, reason). Store
+    /// failures are errors: the invocation fails and API Gateway answers 500, never allows.
     pub async fn handle(
         &self,
-        event: &ApiGatewayV2CustomAuthorizerV2Request,
+        event: ApiGatewayV2CustomAuthorizerV2Request,
     ) -> Result<ApiGatewayV2CustomAuthorizerSimpleResponse, ApiError> {
         let route_key = event.route_key.as_deref().unwrap_or_default();
         // HeaderMap lookups are case-insensitive; a non-UTF-8 value is a malformed header.
@@ -391,7 +392,7 @@ mod tests {
             "requestContext": {"http": {"method": "GET", "path": "/identity/me", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test"}}
         }))
         .unwrap();
-        let response = a.handle(&event).await.unwrap();
+        let response = a.handle(event).await.unwrap();
         assert!(response.is_authorized);
         assert_eq!(response.context["principal_id"], "acc-1");
         assert_eq!(response.context["kind"], "account");

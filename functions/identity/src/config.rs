@@ -1,6 +1,16 @@
-//! Identity settings, read from the environment once per cold start.
+//! Identity settings, read from the environment once per cold start, and the state every
+//! identity function shares.
 
-use andes_shared::config::{parsed_or, required, ConfigError};
+use std::time::Duration;
+
+use andes_shared::aws;
+use andes_shared::config::{needed, optional, parsed_or, required, ConfigError};
+use andes_shared::http::ApiError;
+
+use crate::authorizer::Authorizer;
+use crate::directory::Directory;
+use crate::notifications::S3Outbox;
+use crate::store::Store;
 
 pub const MIN_JWT_SECRET_CHARS: usize = 32;
 
@@ -20,10 +30,6 @@ impl JwtSecret {
         Ok(Self(value.as_bytes().to_vec()))
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::new(&required("JWT_SECRET")?)
-    }
-
     pub fn bytes(&self) -> &[u8] {
         &self.0
     }
@@ -35,31 +41,103 @@ impl std::fmt::Debug for JwtSecret {
     }
 }
 
-pub fn table_name() -> Result<String, ConfigError> {
-    required("IDENTITY_TABLE")
+/// Identity's settings. The table name reaches every function (template.yaml `Globals`); the
+/// other variables are set only on the functions that use them, so they are `Option`s here, and
+/// a function that needs one and lacks it fails with an internal error naming the variable (the
+/// authorizer, at start).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `IDENTITY_TABLE`.
+    pub table: String,
+    /// `JWT_SECRET` (signup, login, verify, authorizer); refused at start when too short.
+    pub jwt_secret: Option<JwtSecret>,
+    /// `NOTIFICATIONS_QUEUE_URL` (signup).
+    pub notifications_queue_url: Option<String>,
+    /// `OUTBOX_BUCKET` (notifier).
+    pub outbox_bucket: Option<String>,
+    /// `ACCESS_TOKEN_TTL_SECONDS` (login), default 3600.
+    pub access_token_ttl_seconds: i64,
+    /// `PERMISSIONS_CACHE_SECONDS` (authorizer), default 30.
+    pub permissions_cache: Duration,
 }
 
-pub fn notifications_queue_url() -> Result<String, ConfigError> {
-    required("NOTIFICATIONS_QUEUE_URL")
-}
-
-pub fn outbox_bucket() -> Result<String, ConfigError> {
-    required("OUTBOX_BUCKET")
-}
-
-pub fn access_token_ttl_seconds() -> Result<i64, ConfigError> {
-    let ttl: i64 = parsed_or("ACCESS_TOKEN_TTL_SECONDS", 3600)?;
-    if ttl <= 0 {
-        return Err(ConfigError::Invalid {
-            name: "ACCESS_TOKEN_TTL_SECONDS",
-            reason: "must be positive".into(),
-        });
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let access_token_ttl_seconds: i64 = parsed_or("ACCESS_TOKEN_TTL_SECONDS", 3600)?;
+        if access_token_ttl_seconds <= 0 {
+            return Err(ConfigError::Invalid {
+                name: "ACCESS_TOKEN_TTL_SECONDS",
+                reason: "must be positive".into(),
+            });
+        }
+        Ok(Self {
+            table: required("IDENTITY_TABLE")?,
+            jwt_secret: optional("JWT_SECRET")
+                .map(|secret| JwtSecret::new(&secret))
+                .transpose()?,
+            notifications_queue_url: optional("NOTIFICATIONS_QUEUE_URL"),
+            outbox_bucket: optional("OUTBOX_BUCKET"),
+            access_token_ttl_seconds,
+            permissions_cache: Duration::from_secs(parsed_or("PERMISSIONS_CACHE_SECONDS", 30)?),
+        })
     }
-    Ok(ttl)
+
+    pub fn jwt_secret(&self) -> Result<&JwtSecret, ApiError> {
+        needed(self.jwt_secret.as_ref(), "JWT_SECRET")
+    }
+
+    pub fn notifications_queue_url(&self) -> Result<&str, ApiError> {
+        needed(self.notifications_queue_url.as_deref(), "NOTIFICATIONS_QUEUE_URL")
+    }
+
+    pub fn outbox_bucket(&self) -> Result<&str, ApiError> {
+        needed(self.outbox_bucket.as_deref(), "OUTBOX_BUCKET")
+    }
 }
 
-pub fn permissions_cache_seconds() -> Result<u64, ConfigError> {
-    parsed_or("PERMISSIONS_CACHE_SECONDS", 30)
+/// What every identity function shares, built once per cold start (building the clients
+/// makes no network call).
+pub struct State {
+    pub config: Config,
+    pub store: Store,
+    pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl State {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        let sdk = aws::sdk_config().await;
+        Ok(Self {
+            store: Store::new(aws::dynamodb(&sdk), config.table.clone()),
+            sqs: aws::sqs(&sdk),
+            s3: aws::s3(&sdk),
+            config,
+        })
+    }
+
+    /// Identity's accounts and keys as other services see them (admin commands use it too).
+    pub fn directory(&self) -> Directory {
+        Directory::from_store(self.store.clone())
+    }
+
+    /// The authorizer of every HTTP API; fails at start without a valid `JWT_SECRET`.
+    pub fn authorizer(&self) -> Result<Authorizer<Store>, ConfigError> {
+        let store = self.store.clone();
+        let secret = self
+            .config
+            .jwt_secret
+            .clone()
+            .ok_or(ConfigError::Missing("JWT_SECRET"))?;
+        Ok(Authorizer::new(store, secret, self.config.permissions_cache))
+    }
+
+    pub fn outbox(&self) -> Result<S3Outbox, ApiError> {
+        Ok(S3Outbox {
+            client: self.s3.clone(),
+            bucket: self.config.outbox_bucket()?.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]

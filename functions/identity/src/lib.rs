@@ -7,11 +7,13 @@ pub mod admin;
 pub mod api_keys;
 pub mod authorizer;
 pub mod config;
+pub mod directory;
 pub mod handlers;
+pub mod jobs;
 pub mod notifications;
 pub mod password;
 pub mod permissions;
-pub mod store;
+mod store;
 pub mod tokens;
 pub mod validation;
 

@@ -1,14 +1,14 @@
 //! The notifier: renders queued [`Notification`]s by template and delivers them.
 //!
 //! Delivery sits behind [`Outbox`] so a real email adapter (SES) can be added next to the
-//! S3 outbox without touching rendering. A message that cannot be parsed or has an unknown
-//! template fails on its own, so SQS retries it and finally dead-letters it.
+//! S3 outbox without touching rendering. A message that is not a notification (refused by
+//! `andes_shared::sqs::run`) or has an unknown template fails on its own, so SQS retries it
+//! and finally dead-letters it. The queue handler is `crate::jobs::notify`.
 
 use std::future::Future;
 
 use andes_shared::http::ApiError;
 use andes_shared::notify::Notification;
-use aws_lambda_events::event::sqs::SqsMessage;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -23,8 +23,6 @@ pub struct Rendered {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NotifyError {
-    #[error("message body is not a notification: {0}")]
-    Unparseable(String),
     #[error("unknown template {0:?}")]
     UnknownTemplate(String),
     #[error("template {template} needs a string field data.{field}")]
@@ -98,11 +96,8 @@ impl Outbox for S3Outbox {
     }
 }
 
-/// Handles one SQS record: parse, render, deliver.
-pub async fn handle_message<O: Outbox>(outbox: &O, message: SqsMessage) -> Result<(), NotifyError> {
-    let body = message.body.unwrap_or_default();
-    let notification: Notification =
-        serde_json::from_str(&body).map_err(|e| NotifyError::Unparseable(e.to_string()))?;
+/// Renders a notification and hands it to `outbox`.
+pub async fn deliver<O: Outbox>(outbox: &O, notification: Notification) -> Result<(), NotifyError> {
     let rendered = render(&notification)?;
     let outbox_message = OutboxMessage {
         id: notification.id.to_string(),
@@ -126,7 +121,8 @@ pub async fn handle_message<O: Outbox>(outbox: &O, message: SqsMessage) -> Resul
 mod tests {
     use super::*;
     use andes_shared::notify::Recipient;
-    use aws_lambda_events::event::sqs::SqsEvent;
+    use andes_shared::sqs::Received;
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -195,7 +191,7 @@ mod tests {
             record("3", &serde_json::to_string(&unknown).unwrap()),
             record("4", r#"{"id":"../../etc","template":"account_confirmation"}"#),
         ];
-        let handler = |m: SqsMessage| handle_message(&outbox, m);
+        let handler = |m: Received<Notification>| deliver(&outbox, m.body);
         let response = andes_shared::sqs::handle_batch(event, &handler).await;
         let failed: Vec<_> = response
             .batch_item_failures

@@ -1,13 +1,12 @@
-//! The identity table: the only code that knows its keys and talks to DynamoDB.
-//! The access patterns are documented in `functions/identity/README.md`.
+//! The identity table: the only code that knows its keys. Access patterns are documented in
+//! `functions/identity/README.md`; other services reach them through [`crate::directory`].
 
 use std::collections::BTreeMap;
 
-use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{self, from_item, is_condition_failed, string, to_item, Item, TransactionError};
+use andes_shared::dynamo::{self, key, keyed_item, string, Change, Condition, Item, Query, Table, TransactionError};
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
-use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::api_keys::ApiKeyRecord;
@@ -35,13 +34,33 @@ pub fn api_key_pk(prefix: &str) -> String {
     format!("APIKEY#{prefix}")
 }
 
-fn key(pk: String, sk: &str) -> Item {
-    Item::from([("pk".to_string(), string(pk)), ("sk".to_string(), string(sk))])
+fn account_key(id: &str) -> Item {
+    key(account_pk(id), ACCOUNT_SK)
 }
 
-fn with_key(mut item: Item, pk: String, sk: &str) -> Item {
-    item.extend(key(pk, sk));
-    item
+fn email_key(email: &str) -> Item {
+    key(email_pk(email), EMAIL_SK)
+}
+
+fn username_key(username: &str) -> Item {
+    key(username_pk(username), USERNAME_SK)
+}
+
+fn api_key_key(prefix: &str) -> Item {
+    key(api_key_pk(prefix), APIKEY_SK)
+}
+
+/// The `EMAIL#` and `USERNAME#` items: which account holds an email or a username.
+#[derive(Serialize, Deserialize)]
+struct Guard {
+    account_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PermissionItem {
+    sk: String,
+    #[serde(default)]
+    roles: Vec<String>,
 }
 
 /// Why an account could not be created.
@@ -64,48 +83,64 @@ impl From<CreateAccountError> for ApiError {
     }
 }
 
+/// What a profile change writes (only the attributes it names; `updated` and `version` too).
+#[derive(Default, Clone)]
+pub struct ProfileChange {
+    pub name: Option<String>,
+    /// `Some(None)` removes the phone.
+    pub phone: Option<Option<String>>,
+    pub password_hash: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
-    async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
-        dynamo::get_consistent(&self.client, &self.table, key).await
+    pub async fn get_account(&self, id: &str) -> Result<Option<Account>, ApiError> {
+        self.table.get(account_key(id)).await
+    }
+
+    /// The account registered with `email` (any case), through the email guard.
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
+        match self.table.get::<Guard>(email_key(email)).await? {
+            Some(guard) => self.get_account(&guard.account_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The id of the account holding `username` (its `USERNAME#` guard).
+    pub async fn account_id_by_username(&self, username: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .table
+            .get::<Guard>(username_key(username))
+            .await?
+            .map(|guard| guard.account_id))
     }
 
     /// Creates the account and its email and username guards in one transaction, so that
     /// concurrent signups with one email or username create exactly one account.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateAccountError> {
-        let guard =
-            |pk: String, sk: &str| with_key(Item::from([("account_id".to_string(), string(&account.id))]), pk, sk);
-        let items = [
-            with_key(to_item(account)?, account_pk(&account.id), ACCOUNT_SK),
-            guard(email_pk(&account.email), EMAIL_SK),
-            guard(username_pk(&account.username), USERNAME_SK),
+        let guard = Guard {
+            account_id: account.id.clone(),
+        };
+        let put_new = |item: Result<Item, ApiError>| self.table.put_tx(item?, Some(Condition::absent()));
+        let writes = vec![
+            put_new(keyed_item(account, account_pk(&account.id), ACCOUNT_SK))?,
+            put_new(keyed_item(&guard, email_pk(&account.email), EMAIL_SK))?,
+            put_new(keyed_item(&guard, username_pk(&account.username), USERNAME_SK))?,
         ];
-        let mut writes = Vec::with_capacity(items.len());
-        for item in items {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(ApiError::internal)?;
-            writes.push(TransactWriteItem::builder().put(put).build());
-        }
-        match dynamo::transact(&self.client, writes).await {
+        match self.table.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => Err(CreateAccountError::EmailTaken),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => Err(CreateAccountError::UsernameTaken),
+            Err(error) if error.failed(1) => Err(CreateAccountError::EmailTaken),
+            Err(error) if error.failed(2) => Err(CreateAccountError::UsernameTaken),
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("account already exists".into()).into()),
             Err(TransactionError::Other(error)) => Err(error.into()),
         }
@@ -114,229 +149,145 @@ impl Store {
     /// Undoes `create_account` for an account nobody has used yet: the account (only while
     /// unverified and unchanged) and its guards go in one transaction.
     pub async fn delete_new_account(&self, account: &Account) -> Result<(), ApiError> {
-        let delete = |pk: String, sk: &str| Delete::builder().table_name(&self.table).set_key(Some(key(pk, sk)));
-        let untouched_account = delete(account_pk(&account.id), ACCOUNT_SK)
-            .condition_expression("verified = :unverified AND version = :version")
-            .expression_attribute_values(":unverified", AttributeValue::Bool(false))
-            .expression_attribute_values(":version", AttributeValue::N(account.version.to_string()));
-        let deletes = [
-            untouched_account,
-            delete(email_pk(&account.email), EMAIL_SK),
-            delete(username_pk(&account.username), USERNAME_SK),
+        let untouched = Condition::new("verified = :unverified")
+            .value(":unverified", AttributeValue::Bool(false))
+            .and(Condition::version(account.version));
+        let writes = vec![
+            self.table.delete_tx(account_key(&account.id), Some(untouched))?,
+            self.table.delete_tx(email_key(&account.email), None)?,
+            self.table.delete_tx(username_key(&account.username), None)?,
         ];
-        let mut writes = Vec::with_capacity(deletes.len());
-        for builder in deletes {
-            writes.push(
-                TransactWriteItem::builder()
-                    .delete(builder.build().map_err(ApiError::internal)?)
-                    .build(),
-            );
-        }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
-    }
-
-    pub async fn get_account(&self, id: &str) -> Result<Option<Account>, ApiError> {
-        self.get(key(account_pk(id), ACCOUNT_SK))
-            .await?
-            .map(from_item)
-            .transpose()
+        self.transact(writes, "the new account was changed meanwhile").await
     }
 
     /// Deletes an account and its email and username guards in one transaction (admin:
     /// removal of demo data). API keys issued to it are not touched.
     pub async fn delete_account(&self, account: &Account) -> Result<(), ApiError> {
-        let mut writes = Vec::with_capacity(3);
-        for (pk, sk) in [
-            (account_pk(&account.id), ACCOUNT_SK),
-            (email_pk(&account.email), EMAIL_SK),
-            (username_pk(&account.username), USERNAME_SK),
-        ] {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(pk, sk)))
-                .build()
-                .map_err(ApiError::internal)?;
-            writes.push(TransactWriteItem::builder().delete(delete).build());
-        }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        let writes = vec![
+            self.table.delete_tx(account_key(&account.id), None)?,
+            self.table.delete_tx(email_key(&account.email), None)?,
+            self.table.delete_tx(username_key(&account.username), None)?,
+        ];
+        self.transact(writes, "unexpected condition").await
     }
 
-    /// The account registered with `email` (any case), through the email guard.
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
-        let Some(guard) = self.get(key(email_pk(email), EMAIL_SK)).await? else {
-            return Ok(None);
-        };
-        let Some(AttributeValue::S(account_id)) = guard.get("account_id") else {
-            return Err(ApiError::internal("email guard without account_id"));
-        };
-        self.get_account(account_id).await
+    async fn transact(&self, writes: Vec<TransactWriteItem>, on_condition: &str) -> Result<(), ApiError> {
+        self.table.transact(writes).await.map_err(|error| match error {
+            TransactionError::Conditions(_) => ApiError::internal(on_condition),
+            TransactionError::Other(error) => error,
+        })
     }
 
-    /// Writes `account` back if nobody changed it since it was read (same `version`);
-    /// bumps `version` and sets `updated`. A concurrent change is a 409.
-    pub async fn update_account(&self, account: &mut Account, now: &str) -> Result<(), ApiError> {
-        let expected = account.version;
-        account.version = expected + 1;
-        account.updated = now.to_string();
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(with_key(to_item(&*account)?, account_pk(&account.id), ACCOUNT_SK)))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_condition_failed(&error) => Err(ApiError::Conflict(
-                "the account was modified by another request; read it again and retry".into(),
-            )),
-            Err(error) => Err(sdk_error(error)),
+    /// Writes `account` back if nobody changed it since it was read (same `version`), with
+    /// `version` bumped and `updated` set; `false` (and `account` unchanged) when it was stale.
+    pub async fn replace_account(&self, account: &mut Account, now: &str) -> Result<bool, ApiError> {
+        let mut next = account.clone();
+        next.version += 1;
+        next.updated = now.to_string();
+        let item = keyed_item(&next, account_pk(&next.id), ACCOUNT_SK)?;
+        let written = self.table.put_if(item, Condition::version(account.version)).await?;
+        if written {
+            *account = next;
         }
+        Ok(written)
+    }
+
+    /// Writes the attributes of `change` on account `id`, bumping `version` and setting
+    /// `updated`, if the account still exists and, for a password change, still has the
+    /// password hash `expected_hash` that the current password was checked against.
+    /// `None` when that condition failed.
+    pub async fn change_profile(
+        &self,
+        id: &str,
+        change: &ProfileChange,
+        expected_hash: Option<&str>,
+        now: &str,
+    ) -> Result<Option<Account>, ApiError> {
+        let mut update = Change::new(account_key(id))
+            .set("updated", string(now))
+            .add("version", 1);
+        if let Some(name) = &change.name {
+            update = update.set("name", string(name));
+        }
+        match &change.phone {
+            Some(Some(phone)) => update = update.set("phone", string(phone)),
+            Some(None) => update = update.remove("phone"),
+            None => {}
+        }
+        if let Some(hash) = &change.password_hash {
+            update = update.set("password_hash", string(hash));
+        }
+        let condition = match expected_hash {
+            Some(hash) => Condition::exists().and(
+                Condition::new("#password_hash = :read_hash")
+                    .name("password_hash")
+                    .value(":read_hash", string(hash)),
+            ),
+            None => Condition::exists(),
+        };
+        self.table
+            .update(update.when(condition))
+            .await?
+            .map(dynamo::from_item)
+            .transpose()
     }
 
     /// Marks the account verified; `None` if there is no such account. Verifying an
     /// already verified account changes nothing and returns it.
     pub async fn mark_verified(&self, id: &str, now: &str) -> Result<Option<Account>, ApiError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(id), ACCOUNT_SK)))
-            .update_expression("SET verified = :true, updated = :now ADD #version :one")
-            .condition_expression("attribute_exists(pk) AND verified = :false")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":now", string(now))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => output.attributes.map(from_item).transpose(),
-            Err(error) if is_condition_failed(&error) => self.get_account(id).await,
-            Err(error) => Err(sdk_error(error)),
+        let change = Change::new(account_key(id))
+            .set("verified", AttributeValue::Bool(true))
+            .set("updated", string(now))
+            .add("version", 1)
+            .when(
+                Condition::exists()
+                    .and(Condition::new("verified = :false").value(":false", AttributeValue::Bool(false))),
+            );
+        match self.table.update(change).await? {
+            Some(item) => dynamo::from_item(item).map(Some),
+            None => self.get_account(id).await,
         }
     }
 
     /// Stores a new key; `false` if its prefix is already used (the caller draws again).
     pub async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<bool, ApiError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(with_key(to_item(record)?, api_key_pk(&record.prefix), APIKEY_SK)))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failed(&error) => Ok(false),
-            Err(error) => Err(sdk_error(error)),
-        }
+        self.table
+            .put_new(keyed_item(record, api_key_pk(&record.prefix), APIKEY_SK)?)
+            .await
     }
 
     /// Read consistently and never cached, so that a revocation applies to the next request.
     pub async fn get_api_key(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
-        self.get(key(api_key_pk(prefix), APIKEY_SK))
-            .await?
-            .map(from_item)
-            .transpose()
+        self.table.get(api_key_key(prefix)).await
     }
 
     /// Revokes a key; `false` if there is no key with that prefix.
     pub async fn revoke_api_key(&self, prefix: &str) -> Result<bool, ApiError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(api_key_pk(prefix), APIKEY_SK)))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failed(&error) => Ok(false),
-            Err(error) => Err(sdk_error(error)),
-        }
+        let change = Change::new(api_key_key(prefix))
+            .set("revoked", AttributeValue::Bool(true))
+            .when(Condition::exists());
+        Ok(self.table.update(change).await?.is_some())
     }
 
     /// The whole permissions table: one Query on `pk = PERMISSIONS`, all pages.
     pub async fn load_permissions(&self) -> Result<Permissions, ApiError> {
         let mut routes = BTreeMap::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", string(PERMISSIONS_PK))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in output.items.unwrap_or_default() {
-                let entry: PermissionItem = dynamo::from_item(item)?;
-                routes.insert(entry.sk, entry.roles);
-            }
-            match output.last_evaluated_key {
-                Some(last) if !last.is_empty() => start = Some(last),
-                _ => break,
-            }
+        for item in self.table.query_all(&Query::partition(PERMISSIONS_PK)).await? {
+            let entry: PermissionItem = dynamo::from_item(item)?;
+            routes.insert(entry.sk, entry.roles);
         }
         Ok(Permissions::new(routes))
     }
 
     pub async fn put_permission(&self, route: &str, roles: &[String]) -> Result<(), ApiError> {
-        let roles = AttributeValue::L(roles.iter().map(|r| string(r.as_str())).collect());
-        let item = with_key(
-            Item::from([("roles".to_string(), roles)]),
-            PERMISSIONS_PK.to_string(),
-            route,
-        );
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        let entry = PermissionItem {
+            sk: route.to_string(),
+            roles: roles.to_vec(),
+        };
+        self.table.put(keyed_item(&entry, PERMISSIONS_PK, route)?).await
     }
 
     pub async fn delete_permission(&self, route: &str) -> Result<(), ApiError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(PERMISSIONS_PK.to_string(), route)))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
+        self.table.delete(key(PERMISSIONS_PK, route)).await
     }
-}
-
-#[derive(serde::Deserialize)]
-struct PermissionItem {
-    sk: String,
-    #[serde(default)]
-    roles: Vec<String>,
 }

@@ -3,7 +3,7 @@
 //! Every rule reports into a list so that a request learns about all its bad fields at once.
 
 use andes_shared::http::FieldError;
-use andes_shared::validation::FieldErrors;
+use andes_shared::validation::{plain_text, FieldErrors};
 use serde::Deserialize;
 
 pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 4..=20;
@@ -142,7 +142,8 @@ pub fn check_password(password: String) -> Result<String, String> {
     }
 }
 
-/// Trimmed; 1–100 characters, no control characters.
+/// Trimmed; 1–100 characters of plain text (the shared rule) on one line: a name refuses
+/// newline and tab too.
 pub fn normalize_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
     if !NAME_CHARS.contains(&name.chars().count()) {
@@ -152,11 +153,15 @@ pub fn normalize_name(raw: &str) -> Result<String, String> {
             NAME_CHARS.end()
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err("may not contain control characters".into());
+    plain_text(name)?;
+    if name.contains(['\n', '\t']) {
+        return Err(SINGLE_LINE.into());
     }
     Ok(name.to_string())
 }
+
+/// The message of a name holding a newline or a tab (allowed in longer text, not in a name).
+pub const SINGLE_LINE: &str = "must be a single line (no newline or tab)";
 
 /// Optional; `^\+?1?\d{9,15}$` (cride). An empty value means no phone.
 pub fn normalize_phone(raw: Option<&str>) -> Result<Option<String>, String> {
@@ -298,6 +303,17 @@ mod tests {
         assert!(normalize_name(&"n".repeat(101)).is_err());
         assert!(normalize_name("").is_err());
         assert!(normalize_name("a\u{0}b").is_err());
+        assert_eq!(
+            normalize_name("a\u{202E}b").unwrap_err(),
+            andes_shared::validation::CONTROL_CHARACTERS
+        );
+        assert_eq!(
+            normalize_name("a\u{85}b").unwrap_err(),
+            andes_shared::validation::CONTROL_CHARACTERS
+        );
+        assert_eq!(normalize_name("Ana\nPérez").unwrap_err(), SINGLE_LINE);
+        assert_eq!(normalize_name("Ana\tPérez").unwrap_err(), SINGLE_LINE);
+        assert_eq!(normalize_name(" Ana Pérez\n").unwrap(), "Ana Pérez");
     }
 
     #[test]

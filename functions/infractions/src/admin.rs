@@ -3,14 +3,15 @@
 //! With `--print-env`, stdout carries only `KEY=VALUE` lines (for the local platform's
 //! `.andes/local.env`) and the human lines go to stderr.
 
+use andes_shared::dynamo::retry::{self, Attempt};
 use andes_shared::http::ApiError;
 use andes_shared::ids;
 use clap::{Parser, Subcommand};
-use identity::store::Store as IdentityStore;
+use identity::directory::IssuedKey;
 
+use crate::config::State;
 use crate::domain::{normalize_id, Infraction, Officer, Person, Vehicle};
-use crate::keys::{self, IssuedKey};
-use crate::store::Store;
+use crate::keys;
 
 pub const FIXTURE_PERSON_ID: &str = "fixture-person-pedro";
 pub const FIXTURE_EMAIL: &str = "pedro@gmail.com";
@@ -58,16 +59,14 @@ fn text(error: ApiError) -> String {
     }
 }
 
-pub async fn run(store: &Store, identity: &IdentityStore, command: Command) -> AdminResult {
+pub async fn run(state: &State, command: Command) -> AdminResult {
     match command {
         Command::IssueOfficerKey { officer_id } => {
             let id = normalize_id(&officer_id).map_err(|m| format!("officer id {m}"))?;
-            let officer = store
-                .get_officer(&id)
-                .await
-                .map_err(text)?
-                .ok_or_else(|| format!("no officer with id {id}"))?;
-            let issued = rotate_key(store, identity, officer).await.map_err(text)?;
+            if state.store.get_officer(&id).await.map_err(text)?.is_none() {
+                return Err(format!("no officer with id {id}"));
+            }
+            let issued = rotate_key(state, &id).await.map_err(text)?;
             println!(
                 "issued API key {} for officer {id}; the key is shown only this once:",
                 issued.prefix
@@ -75,24 +74,45 @@ pub async fn run(store: &Store, identity: &IdentityStore, command: Command) -> A
             println!("{}", issued.key);
             Ok(())
         }
-        Command::LoadFixtures { print_env } => load_fixtures(store, identity, print_env).await.map_err(text),
+        Command::LoadFixtures { print_env } => load_fixtures(state, print_env).await.map_err(text),
     }
 }
 
-/// Issues a new key, points the officer at it, then revokes the previous one.
-pub async fn rotate_key(store: &Store, identity: &IdentityStore, mut officer: Officer) -> Result<IssuedKey, ApiError> {
-    let issued = keys::issue_officer_key(identity, &officer.id).await?;
-    let old = officer.key_prefix.replace(issued.prefix.clone());
-    let badge = officer.badge;
-    if let Err(error) = store.update_officer(&mut officer, badge, &ids::now_rfc3339()).await {
-        keys::revoke(identity, Some(&issued.prefix)).await?;
-        return Err(error);
+/// Issues a new key, points the officer at it (whatever else changed on the officer
+/// meanwhile), then revokes the previous one.
+pub async fn rotate_key(state: &State, officer_id: &str) -> Result<IssuedKey, ApiError> {
+    let directory = &state.directory;
+    let issued = keys::issue_officer_key(directory, officer_id).await?;
+    let prefix = issued.prefix.as_str();
+    let pointed = retry::read_modify_write(|| async move {
+        let Some(officer) = state.store.get_officer(officer_id).await? else {
+            return Err(ApiError::NotFound(format!("no officer with id {officer_id}")));
+        };
+        let written = state
+            .store
+            .set_officer_key(&officer, prefix, &ids::now_rfc3339())
+            .await?;
+        Ok(if written {
+            Attempt::Done(officer.key_prefix)
+        } else {
+            Attempt::Stale
+        })
+    })
+    .await;
+    match pointed {
+        Ok(old) => {
+            keys::revoke(directory, old.as_deref()).await?;
+            Ok(issued)
+        }
+        Err(error) => {
+            keys::revoke(directory, Some(prefix)).await?;
+            Err(error)
+        }
     }
-    keys::revoke(identity, old.as_deref()).await?;
-    Ok(issued)
 }
 
-async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool) -> Result<(), ApiError> {
+async fn load_fixtures(state: &State, print_env: bool) -> Result<(), ApiError> {
+    let store = &state.store;
     let say = |line: String| {
         if print_env {
             eprintln!("{line}")
@@ -175,7 +195,7 @@ async fn load_fixtures(store: &Store, identity: &IdentityStore, print_env: bool)
     say(format!("{} infractions on {FIXTURE_PLATE}", FIXTURE_INFRACTIONS.len()));
 
     let officer_id = officer.id.clone();
-    let issued = rotate_key(store, identity, officer).await?;
+    let issued = rotate_key(state, &officer_id).await?;
     say(format!(
         "issued officer API key {} (previous key revoked)",
         issued.prefix

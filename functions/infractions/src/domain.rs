@@ -2,7 +2,7 @@
 
 use andes_shared::http::FieldError;
 use andes_shared::ids;
-use andes_shared::validation::FieldErrors;
+use andes_shared::validation::{plain_text, FieldErrors};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -147,16 +147,44 @@ pub fn normalize_plate(raw: &str) -> Result<String, String> {
     Ok(plate)
 }
 
-/// Trimmed; 1..=max characters, no control characters.
+/// Trimmed; 1..=max characters on one line, no control characters or bidirectional overrides.
 pub fn normalize_text(raw: &str, max: usize) -> Result<String, String> {
     let text = raw.trim();
     if text.is_empty() || text.chars().count() > max {
         return Err(format!("must be 1 to {max} characters"));
     }
-    if text.chars().any(char::is_control) {
-        return Err("may not contain control characters".into());
+    plain_text(text)?;
+    if text.contains(['\n', '\t']) {
+        return Err("must be a single line (no newline or tab)".into());
     }
     Ok(text.to_string())
+}
+
+/// Free text of up to `max` characters (empty allowed, newlines allowed), no other control
+/// characters and no bidirectional overrides.
+pub fn check_comments(raw: &str, max: usize) -> Result<String, String> {
+    if raw.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    plain_text(raw)?;
+    Ok(raw.to_string())
+}
+
+/// The `version` a PATCH may carry: the version the client read. With it a stale write is a
+/// 409; without it the change applies to whatever version is current.
+pub fn parse_version(value: &Value) -> Result<u64, String> {
+    match value.as_u64() {
+        Some(version) if version >= 1 => Ok(version),
+        _ => Err("must be a positive integer (the version you read)".into()),
+    }
+}
+
+/// The optional `version` of a PATCH body (a create body has none).
+fn client_version(errors: &mut FieldErrors, body: &Map<String, Value>, partial: bool) -> Option<u64> {
+    match body.get("version") {
+        Some(value) if partial && !value.is_null() => errors.check("version", parse_version(value)),
+        _ => None,
+    }
 }
 
 pub fn normalize_email(raw: &str) -> Result<String, String> {
@@ -222,17 +250,9 @@ pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Res
     let timestamp = errors
         .required_text(body, "timestamp")
         .and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
-    let comments = errors.required_text(body, "comentarios").and_then(|c| {
-        let count = c.chars().count();
-        errors.check(
-            "comentarios",
-            if count > COMMENTS_MAX_CHARS {
-                Err(format!("must be at most {COMMENTS_MAX_CHARS} characters"))
-            } else {
-                Ok(c.to_string())
-            },
-        )
-    });
+    let comments = errors
+        .required_text(body, "comentarios")
+        .and_then(|c| errors.check("comentarios", check_comments(c, COMMENTS_MAX_CHARS)));
     errors.finish(|| NewInfraction {
         plate: plate.unwrap_or_default(),
         timestamp: timestamp.unwrap_or_default(),
@@ -245,11 +265,20 @@ pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Res
 pub struct PersonInput {
     pub name: Option<String>,
     pub email: Option<String>,
+    /// PATCH only: the version the client read.
+    pub version: Option<u64>,
 }
 
 pub fn validate_person(body: &Map<String, Value>, partial: bool) -> Result<PersonInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
-    errors.unknown(body, &["name", "email"]);
+    errors.unknown(
+        body,
+        if partial {
+            &["name", "email", "version"]
+        } else {
+            &["name", "email"]
+        },
+    );
     let get = |errors: &mut FieldErrors, field: &str| {
         if partial {
             errors.text(body, field)
@@ -259,7 +288,8 @@ pub fn validate_person(body: &Map<String, Value>, partial: bool) -> Result<Perso
     };
     let name = get(&mut errors, "name").and_then(|n| errors.check("name", normalize_text(n, NAME_MAX_CHARS)));
     let email = get(&mut errors, "email").and_then(|e| errors.check("email", normalize_email(e)));
-    errors.finish(|| PersonInput { name, email })
+    let version = client_version(&mut errors, body, partial);
+    errors.finish(|| PersonInput { name, email, version })
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -268,12 +298,14 @@ pub struct VehicleInput {
     pub brand: Option<String>,
     pub color: Option<String>,
     pub owner_id: Option<String>,
+    /// PATCH only: the version the client read.
+    pub version: Option<u64>,
 }
 
 pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<VehicleInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     if partial {
-        errors.unknown(body, &["brand", "color", "owner_id"]);
+        errors.unknown(body, &["brand", "color", "owner_id", "version"]);
     } else {
         errors.unknown(body, &["plate", "brand", "color", "owner_id"]);
     }
@@ -292,11 +324,13 @@ pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<Vehi
     let brand = get(&mut errors, "brand").and_then(|b| errors.check("brand", normalize_text(b, TEXT_MAX_CHARS)));
     let color = get(&mut errors, "color").and_then(|c| errors.check("color", normalize_text(c, TEXT_MAX_CHARS)));
     let owner_id = get(&mut errors, "owner_id").and_then(|o| errors.check("owner_id", normalize_id(o)));
+    let version = client_version(&mut errors, body, partial);
     errors.finish(|| VehicleInput {
         plate,
         brand,
         color,
         owner_id,
+        version,
     })
 }
 
@@ -304,11 +338,20 @@ pub fn validate_vehicle(body: &Map<String, Value>, partial: bool) -> Result<Vehi
 pub struct OfficerInput {
     pub name: Option<String>,
     pub badge: Option<u64>,
+    /// PATCH only: the version the client read.
+    pub version: Option<u64>,
 }
 
 pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<OfficerInput, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
-    errors.unknown(body, &["name", "badge"]);
+    errors.unknown(
+        body,
+        if partial {
+            &["name", "badge", "version"]
+        } else {
+            &["name", "badge"]
+        },
+    );
     let name = if partial {
         errors.text(body, "name")
     } else {
@@ -323,7 +366,8 @@ pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<Offi
         }
         Some(value) => errors.check("badge", parse_badge(value)),
     };
-    errors.finish(|| OfficerInput { name, badge })
+    let version = client_version(&mut errors, body, partial);
+    errors.finish(|| OfficerInput { name, badge, version })
 }
 
 /// An id given in a body or path: 1–128 characters without `#` or control characters.
@@ -423,7 +467,8 @@ mod tests {
             ok,
             PersonInput {
                 name: Some("Pedro".into()),
-                email: Some("pedro@gmail.com".into())
+                email: Some("pedro@gmail.com".into()),
+                version: None
             }
         );
         assert_eq!(
@@ -440,6 +485,56 @@ mod tests {
             fields(validate_person(&body(json!({"id": "x"})), true).unwrap_err()),
             ["id"]
         );
+        // Only a PATCH may carry the version it read.
+        assert_eq!(
+            validate_person(&body(json!({"name": "P", "version": 3})), true)
+                .unwrap()
+                .version,
+            Some(3)
+        );
+        assert_eq!(
+            fields(validate_person(&body(json!({"version": 0})), true).unwrap_err()),
+            ["version"]
+        );
+        assert_eq!(
+            fields(validate_person(&body(json!({"version": "3"})), true).unwrap_err()),
+            ["version"]
+        );
+        assert_eq!(
+            fields(validate_person(&body(json!({"name": "P", "email": "a@b.co", "version": 1})), false).unwrap_err()),
+            ["version"]
+        );
+    }
+
+    #[test]
+    fn free_text_refuses_control_characters() {
+        for bad in [
+            "Pe\u{0}dro",
+            "Pe\u{7}dro",
+            "Pe\u{85}dro",
+            "\u{202E}ordeP",
+            "Pe\ndro",
+            "Pe\tdro",
+        ] {
+            assert!(normalize_text(bad, NAME_MAX_CHARS).is_err(), "{bad:?}");
+        }
+        assert_eq!(normalize_text("  Pedro Pérez ", NAME_MAX_CHARS).unwrap(), "Pedro Pérez");
+        assert_eq!(
+            fields(validate_vehicle(&body(json!({"brand": "Fo\u{0}rd", "color": "Ro\u{202E}jo"})), true).unwrap_err()),
+            ["brand", "color"]
+        );
+        assert_eq!(
+            fields(validate_officer(&body(json!({"name": "O\u{1b}[31m"})), true).unwrap_err()),
+            ["name"]
+        );
+        let infraction = |comments: &str| json!({"placa_patente": "A1", "timestamp": "2024-05-01T10:00:00Z", "comentarios": comments});
+        assert!(validate_infraction(&body(infraction("línea 1\nlínea 2\tfin")), now()).is_ok());
+        for bad in ["nul\u{0}", "cr\r", "\u{202D}x", "esc\u{1b}"] {
+            assert_eq!(
+                fields(validate_infraction(&body(infraction(bad)), now()).unwrap_err()),
+                ["comentarios"]
+            );
+        }
     }
 
     #[test]
@@ -450,6 +545,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.plate.as_deref(), Some("GPZ402"));
+        assert_eq!(ok.version, None);
         assert_eq!(
             fields(validate_vehicle(&body(json!({"brand": ""})), false).unwrap_err()),
             ["plate", "brand", "color", "owner_id"]

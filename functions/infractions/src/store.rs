@@ -1,32 +1,27 @@
-//! The infractions table: the only code that knows its keys and talks to DynamoDB.
-//! The access patterns are documented in `functions/infractions/README.md`.
+//! The infractions table: its keys and access patterns (documented in
+//! `functions/infractions/README.md`), on the shared table layer.
 
-use std::time::Duration;
-
-use andes_shared::aws::sdk_error;
 use andes_shared::dynamo::{
-    self, decode_cursor, from_item, is_condition_failed, next_cursor, string, to_item, Item, TransactionError,
+    from_item, key, keyed_item, number, string, to_item, Change, Condition, Item, Page, Query, Table, TransactionError,
 };
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest,
-};
-use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{Infraction, Officer, Person, Vehicle};
+use crate::domain::{Infraction, Officer, OfficerInput, Person, PersonInput, Vehicle, VehicleInput};
 
-pub const PERSON_SK: &str = "PERSON";
-pub const EMAIL_SK: &str = "EMAIL";
-pub const VEHICLE_SK: &str = "VEHICLE";
-pub const OFFICER_SK: &str = "OFFICER";
-pub const BADGE_SK: &str = "BADGE";
+pub const GSI1: &str = "gsi1";
+/// The admin lists (`gsi1pk`).
 pub const PERSONS: &str = "PERSONS";
 pub const VEHICLES: &str = "VEHICLES";
 pub const OFFICERS: &str = "OFFICERS";
-pub const GSI1: &str = "gsi1";
-const BATCH_WRITE_MAX: usize = 25;
+const PERSON_SK: &str = "PERSON";
+const EMAIL_SK: &str = "EMAIL";
+const VEHICLE_SK: &str = "VEHICLE";
+const OFFICER_SK: &str = "OFFICER";
+const BADGE_SK: &str = "BADGE";
+const MODIFIED: &str = "modified by another request; read it again and retry";
 
 pub fn person_pk(id: &str) -> String {
     format!("PERSON#{id}")
@@ -58,271 +53,332 @@ pub fn infraction_sk(timestamp: &str, id: &str) -> String {
     format!("INFRACTION#{timestamp}#{id}")
 }
 
-pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
-    Item::from([("pk".to_string(), string(pk)), ("sk".to_string(), string(sk))])
+fn person_key(id: &str) -> Item {
+    key(person_pk(id), PERSON_SK)
 }
 
-fn entity_item<T: Serialize>(value: &T, pk: String, sk: &str, list: &str, list_sk: &str) -> Result<Item, ApiError> {
+fn email_key(email: &str) -> Item {
+    key(email_pk(email), EMAIL_SK)
+}
+
+fn vehicle_key(plate: &str) -> Item {
+    key(vehicle_pk(plate), VEHICLE_SK)
+}
+
+fn link_key(owner_id: &str, plate: &str) -> Item {
+    key(person_pk(owner_id), link_sk(plate))
+}
+
+fn officer_key(id: &str) -> Item {
+    key(officer_pk(id), OFFICER_SK)
+}
+
+fn badge_key(badge: u64) -> Item {
+    key(badge_pk(badge), BADGE_SK)
+}
+
+/// `EMAIL#` item: which person holds an email.
+#[derive(Serialize, Deserialize)]
+struct EmailGuard {
+    person_id: String,
+}
+
+/// `BADGE#` item: which officer holds a badge.
+#[derive(Serialize, Deserialize)]
+struct BadgeGuard {
+    officer_id: String,
+}
+
+/// `PERSON#{owner}` / `VEHICLE#{plate}`: one vehicle of a person.
+#[derive(Serialize, Deserialize)]
+struct Link {
+    plate: String,
+}
+
+/// An entity with its key and its place in an admin list (`gsi1`).
+fn listed_item<T: Serialize>(value: &T, key: Item, list: &str, list_sk: &str) -> Result<Item, ApiError> {
     let mut item = to_item(value)?;
-    item.extend(key(pk, sk));
+    item.extend(key);
     item.insert("gsi1pk".into(), string(list));
     item.insert("gsi1sk".into(), string(list_sk));
     Ok(item)
 }
 
 pub fn person_item(person: &Person) -> Result<Item, ApiError> {
-    entity_item(person, person_pk(&person.id), PERSON_SK, PERSONS, &person.id)
+    listed_item(person, person_key(&person.id), PERSONS, &person.id)
 }
 
 pub fn vehicle_item(vehicle: &Vehicle) -> Result<Item, ApiError> {
-    entity_item(
-        vehicle,
-        vehicle_pk(&vehicle.plate),
-        VEHICLE_SK,
-        VEHICLES,
-        &vehicle.plate,
-    )
+    listed_item(vehicle, vehicle_key(&vehicle.plate), VEHICLES, &vehicle.plate)
 }
 
 pub fn officer_item(officer: &Officer) -> Result<Item, ApiError> {
-    entity_item(officer, officer_pk(&officer.id), OFFICER_SK, OFFICERS, &officer.id)
+    listed_item(officer, officer_key(&officer.id), OFFICERS, &officer.id)
 }
 
 pub fn infraction_item(infraction: &Infraction) -> Result<Item, ApiError> {
-    let mut item = to_item(infraction)?;
-    item.extend(key(
+    keyed_item(
+        infraction,
         vehicle_pk(&infraction.plate),
         infraction_sk(&infraction.timestamp, &infraction.id),
-    ));
-    Ok(item)
+    )
 }
 
-fn guard_item(pk: String, sk: &str, attribute: &str, id: &str) -> Item {
-    let mut item = key(pk, sk);
-    item.insert(attribute.into(), string(id));
-    item
+fn email_guard_item(person: &Person) -> Result<Item, ApiError> {
+    keyed_item(
+        &EmailGuard {
+            person_id: person.id.clone(),
+        },
+        email_pk(&person.email),
+        EMAIL_SK,
+    )
 }
 
-fn link_item(owner_id: &str, plate: &str) -> Item {
-    let mut item = key(person_pk(owner_id), link_sk(plate));
-    item.insert("plate".into(), string(plate));
-    item
+fn badge_guard_item(officer: &Officer) -> Result<Item, ApiError> {
+    keyed_item(
+        &BadgeGuard {
+            officer_id: officer.id.clone(),
+        },
+        badge_pk(officer.badge),
+        BADGE_SK,
+    )
 }
 
-const MODIFIED: &str = "modified by another request; read it again and retry";
+fn link_item(owner_id: &str, plate: &str) -> Result<Item, ApiError> {
+    keyed_item(
+        &Link {
+            plate: plate.to_string(),
+        },
+        person_pk(owner_id),
+        link_sk(plate),
+    )
+}
 
-pub use andes_shared::dynamo::Page;
+/// The links of a person's vehicles.
+fn links_of(person_id: &str) -> Query {
+    Query::partition(person_pk(person_id)).begins_with(link_sk(""))
+}
+
+/// A PATCH's change of an entity: `updated` set, `version` bumped, on condition that the
+/// entity exists and, when the client sent one, that its version is the client's.
+fn revision(key: Item, client_version: Option<u64>, now: &str) -> Change {
+    let condition = client_version.map_or_else(Condition::exists, Condition::version);
+    Change::new(key)
+        .set("updated", string(now))
+        .add("version", 1)
+        .when(condition)
+}
+
+/// [`revision`]'s condition, plus: `attribute` still holds the value read (what a guard or
+/// link move depends on).
+fn unchanged(client_version: Option<u64>, attribute: &str, read: AttributeValue) -> Condition {
+    let condition = client_version.map_or_else(Condition::exists, Condition::version);
+    let placeholder = format!(":read_{attribute}");
+    condition.and(
+        Condition::new(format!("#{attribute} = {placeholder}"))
+            .name(attribute)
+            .value(&placeholder, read),
+    )
+}
+
+fn owner_missing() -> ApiError {
+    ApiError::invalid("owner_id", "owner does not exist")
+}
 
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
-    fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, ApiError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+    /// One page of an admin list (`PERSONS`, `VEHICLES`, `OFFICERS`), in `gsi1sk` order; a
+    /// cursor of another list, or a forged one, is a 422 naming `cursor`.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        list: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<T>, ApiError> {
+        self.table
+            .query_page(&Query::index(GSI1, list), limit, cursor)
+            .await?
+            .parse()
     }
-
-    /// A put of an entity that must still have `expected` as its version.
-    fn put_versioned(&self, item: Item, expected: u64) -> Result<TransactWriteItem, ApiError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    fn delete(&self, key: Item, condition: Option<&str>) -> Result<TransactWriteItem, ApiError> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .set_condition_expression(condition.map(str::to_string))
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
-    }
-
-    fn exists(&self, key: Item) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
-    }
-
-    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TransactionError> {
-        dynamo::transact(&self.client, writes).await
-    }
-
-    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, ApiError> {
-        self.get_raw(key).await?.map(from_item).transpose()
-    }
-
-    async fn get_raw(&self, key: Item) -> Result<Option<Item>, ApiError> {
-        dynamo::get_consistent(&self.client, &self.table, key).await
-    }
-
-    // ------------------------------------------------------------------ persons
 
     pub async fn get_person(&self, id: &str) -> Result<Option<Person>, ApiError> {
-        self.get(key(person_pk(id), PERSON_SK)).await
+        self.table.get(person_key(id)).await
     }
 
-    /// The person registered with `email` (already lower-case), through the email guard.
+    /// The person registered with `email` (any case), through the email guard.
     pub async fn person_id_by_email(&self, email: &str) -> Result<Option<String>, ApiError> {
-        let guard = self.get_raw(key(email_pk(email), EMAIL_SK)).await?;
-        match guard.as_ref().and_then(|g| g.get("person_id")) {
-            None if guard.is_none() => Ok(None),
-            Some(AttributeValue::S(id)) => Ok(Some(id.clone())),
-            _ => Err(ApiError::internal("email guard without person_id")),
-        }
+        Ok(self
+            .table
+            .get::<EmailGuard>(email_key(email))
+            .await?
+            .map(|guard| guard.person_id))
     }
 
     pub async fn create_person(&self, person: &Person) -> Result<(), ApiError> {
         let writes = vec![
-            self.put(person_item(person)?, "attribute_not_exists(pk)")?,
-            self.put(
-                guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id),
-                "attribute_not_exists(pk)",
-            )?,
+            self.table.put_tx(person_item(person)?, Some(Condition::absent()))?,
+            self.table
+                .put_tx(email_guard_item(person)?, Some(Condition::absent()))?,
         ];
-        match self.transact(writes).await {
+        match self.table.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => {
-                Err(ApiError::Conflict("email already registered".into()))
-            }
+            Err(error) if error.failed(1) => Err(ApiError::Conflict("email already registered".into())),
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("person already exists".into())),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
-    /// Writes back a person read with version `person.version` (bumped here); a changed
-    /// email moves its guard in the same transaction.
-    pub async fn update_person(&self, person: &mut Person, old_email: &str, now: &str) -> Result<(), ApiError> {
-        let expected = person.version;
-        person.version = expected + 1;
-        person.updated = now.to_string();
-        let mut writes = vec![self.put_versioned(person_item(person)?, expected)?];
-        let email_changed = email_pk(old_email) != email_pk(&person.email);
-        if email_changed {
-            writes.push(self.delete(key(email_pk(old_email), EMAIL_SK), None)?);
-            writes.push(self.put(
-                guard_item(email_pk(&person.email), EMAIL_SK, "person_id", &person.id),
-                "attribute_not_exists(pk)",
-            )?);
+    /// Applies a PATCH to the person read as `read`: SETs only the attributes the PATCH
+    /// names and ADDs 1 to the version, so concurrent PATCHes of other attributes never
+    /// conflict. A new email moves its guard in the same transaction, on condition that the
+    /// email is still the one read. `None` when the person changed in a way this PATCH depends
+    /// on (or went): read it again.
+    pub async fn update_person(
+        &self,
+        read: &Person,
+        input: &PersonInput,
+        now: &str,
+    ) -> Result<Option<Person>, ApiError> {
+        let mut change = revision(person_key(&read.id), input.version, now);
+        if let Some(name) = &input.name {
+            change = change.set("name", string(name));
         }
-        match self.transact(writes).await {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => {
-                Err(ApiError::Conflict("email already registered".into()))
-            }
-            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the person was {MODIFIED}"))),
+        let Some(email) = input
+            .email
+            .as_ref()
+            .filter(|email| email_pk(email) != email_pk(&read.email))
+        else {
+            return self.table.update(change).await?.map(from_item).transpose();
+        };
+        let moved = Person {
+            email: email.clone(),
+            ..read.clone()
+        };
+        let writes = vec![
+            self.table.change_tx(change.set("email", string(email)).when(unchanged(
+                input.version,
+                "email",
+                string(&read.email),
+            )))?,
+            self.table.delete_tx(email_key(&read.email), None)?,
+            self.table
+                .put_tx(email_guard_item(&moved)?, Some(Condition::absent()))?,
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => self
+                .get_person(&read.id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("person not found".into()))
+                .map(Some),
+            Err(error) if error.failed(0) => Ok(None),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("email already registered".into())),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
-    /// Plates of the person's vehicles (all of them, or at most `limit`).
-    pub async fn plates_of(&self, person_id: &str, limit: Option<i32>) -> Result<Vec<String>, ApiError> {
-        let mut plates = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", string(person_pk(person_id)))
-                .expression_attribute_values(":prefix", string(link_sk("")))
-                .consistent_read(true)
-                .set_limit(limit)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in output.items.unwrap_or_default() {
-                if let Some(AttributeValue::S(sk)) = item.get("sk") {
-                    if let Some(plate) = sk.strip_prefix("VEHICLE#") {
-                        plates.push(plate.to_string());
-                    }
-                }
-            }
-            match output.last_evaluated_key {
-                Some(last) if !last.is_empty() && limit.is_none() => start = Some(last),
-                _ => break,
-            }
-        }
-        Ok(plates)
+    /// Plates of every vehicle of the person.
+    pub async fn plates_of(&self, person_id: &str) -> Result<Vec<String>, ApiError> {
+        let links = self.table.query_all(&links_of(person_id)).await?;
+        links
+            .into_iter()
+            .map(|item| Ok(from_item::<Link>(item)?.plate))
+            .collect()
+    }
+
+    pub async fn has_vehicles(&self, person_id: &str) -> Result<bool, ApiError> {
+        Ok(!self
+            .table
+            .query_page(&links_of(person_id), 1, None)
+            .await?
+            .items
+            .is_empty())
     }
 
     pub async fn delete_person(&self, person: &Person) -> Result<(), ApiError> {
         let writes = vec![
-            self.delete(key(person_pk(&person.id), PERSON_SK), Some("attribute_exists(pk)"))?,
-            self.delete(key(email_pk(&person.email), EMAIL_SK), None)?,
+            self.table
+                .delete_tx(person_key(&person.id), Some(Condition::exists()))?,
+            self.table.delete_tx(email_key(&person.email), None)?,
         ];
-        match self.transact(writes).await {
+        match self.table.transact(writes).await {
             Ok(()) => Ok(()),
             Err(TransactionError::Conditions(_)) => Err(ApiError::NotFound("person not found".into())),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
-    // ----------------------------------------------------------------- vehicles
-
     pub async fn get_vehicle(&self, plate: &str) -> Result<Option<Vehicle>, ApiError> {
-        self.get(key(vehicle_pk(plate), VEHICLE_SK)).await
+        self.table.get(vehicle_key(plate)).await
     }
 
     pub async fn create_vehicle(&self, vehicle: &Vehicle) -> Result<(), ApiError> {
         let writes = vec![
-            self.put(vehicle_item(vehicle)?, "attribute_not_exists(pk)")?,
-            self.put(link_item(&vehicle.owner_id, &vehicle.plate), "attribute_not_exists(pk)")?,
-            self.exists(key(person_pk(&vehicle.owner_id), PERSON_SK))?,
+            self.table.put_tx(vehicle_item(vehicle)?, Some(Condition::absent()))?,
+            self.table
+                .put_tx(link_item(&vehicle.owner_id, &vehicle.plate)?, Some(Condition::absent()))?,
+            self.table
+                .check_tx(person_key(&vehicle.owner_id), Condition::exists())?,
         ];
-        match self.transact(writes).await {
+        match self.table.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&0) || failed.contains(&1) => Err(
-                ApiError::Conflict("a vehicle with this plate is already registered".into()),
-            ),
+            Err(error) if error.failed(0) || error.failed(1) => Err(ApiError::Conflict(
+                "a vehicle with this plate is already registered".into(),
+            )),
             Err(TransactionError::Conditions(_)) => Err(owner_missing()),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
 
-    /// Writes back a vehicle read with version `vehicle.version`; a new owner (who must
-    /// exist) gets the link in the same transaction.
-    pub async fn update_vehicle(&self, vehicle: &mut Vehicle, old_owner: &str, now: &str) -> Result<(), ApiError> {
-        let expected = vehicle.version;
-        vehicle.version = expected + 1;
-        vehicle.updated = now.to_string();
-        let mut writes = vec![self.put_versioned(vehicle_item(vehicle)?, expected)?];
-        if old_owner != vehicle.owner_id {
-            writes.push(self.delete(key(person_pk(old_owner), link_sk(&vehicle.plate)), None)?);
-            writes.push(self.put(link_item(&vehicle.owner_id, &vehicle.plate), "attribute_not_exists(pk)")?);
-            writes.push(self.exists(key(person_pk(&vehicle.owner_id), PERSON_SK))?);
+    /// Applies a PATCH to the vehicle read as `read`, like [`Store::update_person`]: a new
+    /// owner (who must exist) gets the link in the same transaction, on condition that the
+    /// owner is still the one read. `None` when the vehicle changed in a way this PATCH
+    /// depends on (or went).
+    pub async fn update_vehicle(
+        &self,
+        read: &Vehicle,
+        input: &VehicleInput,
+        now: &str,
+    ) -> Result<Option<Vehicle>, ApiError> {
+        let mut change = revision(vehicle_key(&read.plate), input.version, now);
+        if let Some(brand) = &input.brand {
+            change = change.set("brand", string(brand));
         }
-        match self.transact(writes).await {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&3) => Err(owner_missing()),
+        if let Some(color) = &input.color {
+            change = change.set("color", string(color));
+        }
+        let Some(owner_id) = input.owner_id.as_ref().filter(|owner| **owner != read.owner_id) else {
+            return self.table.update(change).await?.map(from_item).transpose();
+        };
+        let writes = vec![
+            self.table
+                .change_tx(change.set("owner_id", string(owner_id)).when(unchanged(
+                    input.version,
+                    "owner_id",
+                    string(&read.owner_id),
+                )))?,
+            self.table.delete_tx(link_key(&read.owner_id, &read.plate), None)?,
+            self.table
+                .put_tx(link_item(owner_id, &read.plate)?, Some(Condition::absent()))?,
+            self.table.check_tx(person_key(owner_id), Condition::exists())?,
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => self
+                .get_vehicle(&read.plate)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("vehicle not found".into()))
+                .map(Some),
+            Err(error) if error.failed(0) => Ok(None),
+            Err(error) if error.failed(3) => Err(owner_missing()),
             Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the vehicle was {MODIFIED}"))),
             Err(TransactionError::Other(error)) => Err(error),
         }
@@ -331,284 +387,148 @@ impl Store {
     /// Deletes the vehicle and its owner link in one transaction, then its infractions.
     pub async fn delete_vehicle(&self, vehicle: &Vehicle) -> Result<(), ApiError> {
         let writes = vec![
-            self.delete(
-                key(vehicle_pk(&vehicle.plate), VEHICLE_SK),
-                Some("attribute_exists(pk)"),
-            )?,
-            self.delete(key(person_pk(&vehicle.owner_id), link_sk(&vehicle.plate)), None)?,
+            self.table
+                .delete_tx(vehicle_key(&vehicle.plate), Some(Condition::exists()))?,
+            self.table
+                .delete_tx(link_key(&vehicle.owner_id, &vehicle.plate), None)?,
         ];
-        match self.transact(writes).await {
+        match self.table.transact(writes).await {
             Ok(()) => {}
             Err(TransactionError::Conditions(_)) => return Err(ApiError::NotFound("vehicle not found".into())),
             Err(TransactionError::Other(error)) => return Err(error),
         }
-        let keys = self.keys_under(&vehicle_pk(&vehicle.plate)).await?;
-        self.batch_delete(keys).await
-    }
-
-    /// The vehicle and all its infractions, oldest first: one Query (paginated).
-    pub async fn vehicle_with_infractions(&self, plate: &str) -> Result<Option<(Vehicle, Vec<Infraction>)>, ApiError> {
-        let mut vehicle = None;
-        let mut infractions = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", string(vehicle_pk(plate)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in output.items.unwrap_or_default() {
-                match item.get("sk") {
-                    Some(AttributeValue::S(sk)) if sk == VEHICLE_SK => vehicle = Some(from_item::<Vehicle>(item)?),
-                    Some(AttributeValue::S(sk)) if sk.starts_with("INFRACTION#") => {
-                        infractions.push(from_item::<Infraction>(item)?)
-                    }
-                    _ => {}
-                }
-            }
-            match output.last_evaluated_key {
-                Some(last) if !last.is_empty() => start = Some(last),
-                _ => break,
-            }
-        }
-        Ok(vehicle.map(|vehicle| (vehicle, infractions)))
-    }
-
-    // ----------------------------------------------------------------- officers
-
-    pub async fn get_officer(&self, id: &str) -> Result<Option<Officer>, ApiError> {
-        self.get(key(officer_pk(id), OFFICER_SK)).await
-    }
-
-    pub async fn officer_id_by_badge(&self, badge: u64) -> Result<Option<String>, ApiError> {
-        let guard = self.get_raw(key(badge_pk(badge), BADGE_SK)).await?;
-        Ok(guard.and_then(|g| match g.get("officer_id") {
-            Some(AttributeValue::S(id)) => Some(id.clone()),
-            _ => None,
-        }))
-    }
-
-    pub async fn create_officer(&self, officer: &Officer) -> Result<(), ApiError> {
-        let writes = vec![
-            self.put(officer_item(officer)?, "attribute_not_exists(pk)")?,
-            self.put(
-                guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id),
-                "attribute_not_exists(pk)",
-            )?,
-        ];
-        match self.transact(writes).await {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&1) => {
-                Err(ApiError::Conflict("badge already registered".into()))
-            }
-            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("officer already exists".into())),
-            Err(TransactionError::Other(error)) => Err(error),
-        }
-    }
-
-    pub async fn update_officer(&self, officer: &mut Officer, old_badge: u64, now: &str) -> Result<(), ApiError> {
-        let expected = officer.version;
-        officer.version = expected + 1;
-        officer.updated = now.to_string();
-        let mut writes = vec![self.put_versioned(officer_item(officer)?, expected)?];
-        if old_badge != officer.badge {
-            writes.push(self.delete(key(badge_pk(old_badge), BADGE_SK), None)?);
-            writes.push(self.put(
-                guard_item(badge_pk(officer.badge), BADGE_SK, "officer_id", &officer.id),
-                "attribute_not_exists(pk)",
-            )?);
-        }
-        match self.transact(writes).await {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(failed)) if failed.contains(&2) => {
-                Err(ApiError::Conflict("badge already registered".into()))
-            }
-            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the officer was {MODIFIED}"))),
-            Err(TransactionError::Other(error)) => Err(error),
-        }
-    }
-
-    pub async fn delete_officer(&self, officer: &Officer) -> Result<(), ApiError> {
-        let writes = vec![
-            self.delete(key(officer_pk(&officer.id), OFFICER_SK), Some("attribute_exists(pk)"))?,
-            self.delete(key(badge_pk(officer.badge), BADGE_SK), None)?,
-        ];
-        match self.transact(writes).await {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Conditions(_)) => Err(ApiError::NotFound("officer not found".into())),
-            Err(TransactionError::Other(error)) => Err(error),
-        }
-    }
-
-    // -------------------------------------------------------------- infractions
-
-    /// Records an infraction; ids are unique, so concurrent infractions never collide.
-    pub async fn put_infraction(&self, infraction: &Infraction) -> Result<(), ApiError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(infraction_item(infraction)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_condition_failed(&error) => Err(ApiError::Conflict("infraction already recorded".into())),
-            Err(error) => Err(sdk_error(error)),
-        }
-    }
-
-    /// Same as `put_infraction` but overwrites (fixtures with fixed ids).
-    pub async fn upsert_infraction(&self, infraction: &Infraction) -> Result<(), ApiError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(infraction_item(infraction)?))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
-    }
-
-    // -------------------------------------------------------------------- lists
-
-    /// One page of `gsi1pk = list`, in `gsi1sk` order.
-    pub async fn list<T: DeserializeOwned>(
-        &self,
-        list: &str,
-        limit: i32,
-        cursor: Option<&str>,
-    ) -> Result<Page<T>, ApiError> {
-        let start = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(cursor) => {
-                let start = decode_cursor(cursor)?;
-                let valid = start.len() == 4
-                    && ["pk", "sk", "gsi1sk"]
-                        .iter()
-                        .all(|k| matches!(start.get(*k), Some(AttributeValue::S(_))))
-                    && start.get("gsi1pk") == Some(&string(list));
-                if !valid {
-                    return Err(ApiError::invalid("cursor", "is not a cursor returned by this list"));
-                }
-                Some(start)
-            }
-        };
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI1)
-            .key_condition_expression("gsi1pk = :list")
-            .expression_attribute_values(":list", string(list))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(dynamo::from_item)
-            .collect::<Result<Vec<T>, _>>()?;
-        let next_cursor = next_cursor(output.last_evaluated_key.as_ref());
-        Ok(Page { items, next_cursor })
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    /// Keys of every item under one partition key.
-    async fn keys_under(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
-        let mut keys = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", string(pk))
-                .projection_expression("pk, sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            keys.extend(output.items.unwrap_or_default());
-            match output.last_evaluated_key {
-                Some(last) if !last.is_empty() => start = Some(last),
-                _ => break,
-            }
-        }
-        Ok(keys)
-    }
-
-    /// BatchWriteItem in chunks of 25, retrying unprocessed items with backoff.
-    async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), ApiError> {
-        for chunk in keys.chunks(BATCH_WRITE_MAX) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|k| {
-                    DeleteRequest::builder()
-                        .set_key(Some(k.clone()))
-                        .build()
-                        .map(|d| WriteRequest::builder().delete_request(d).build())
-                })
-                .collect::<Result<_, _>>()
-                .map_err(ApiError::internal)?;
-            let mut attempt = 0u64;
-            while !requests.is_empty() {
-                if attempt > 8 {
-                    return Err(ApiError::Unavailable("could not delete every item; try again".into()));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-                }
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                attempt += 1;
-            }
-        }
+        self.table.delete_partition(&vehicle_pk(&vehicle.plate)).await?;
         Ok(())
     }
 
     /// Deletes every vehicle of a person (vehicle, link, infractions).
     pub async fn delete_vehicles_of(&self, person_id: &str) -> Result<(), ApiError> {
-        for plate in self.plates_of(person_id, None).await? {
+        for plate in self.plates_of(person_id).await? {
             match self.get_vehicle(&plate).await? {
                 Some(vehicle) => match self.delete_vehicle(&vehicle).await {
                     Ok(()) | Err(ApiError::NotFound(_)) => {}
                     Err(error) => return Err(error),
                 },
                 None => {
-                    let mut keys = self.keys_under(&vehicle_pk(&plate)).await?;
-                    keys.push(key(person_pk(person_id), link_sk(&plate)));
-                    self.batch_delete(keys).await?;
+                    self.table.delete_partition(&vehicle_pk(&plate)).await?;
+                    self.table.delete(link_key(person_id, &plate)).await?;
                 }
             }
         }
         Ok(())
     }
-}
 
-fn owner_missing() -> ApiError {
-    ApiError::invalid("owner_id", "owner does not exist")
+    /// The vehicle and all its infractions, oldest first: one Query (every page).
+    pub async fn vehicle_with_infractions(&self, plate: &str) -> Result<Option<(Vehicle, Vec<Infraction>)>, ApiError> {
+        let mut vehicle = None;
+        let mut infractions = Vec::new();
+        for item in self.table.query_all(&Query::partition(vehicle_pk(plate))).await? {
+            match item.get("sk") {
+                Some(AttributeValue::S(sk)) if sk == VEHICLE_SK => vehicle = Some(from_item::<Vehicle>(item)?),
+                Some(AttributeValue::S(sk)) if sk.starts_with("INFRACTION#") => infractions.push(from_item(item)?),
+                _ => {}
+            }
+        }
+        Ok(vehicle.map(|vehicle| (vehicle, infractions)))
+    }
+
+    pub async fn get_officer(&self, id: &str) -> Result<Option<Officer>, ApiError> {
+        self.table.get(officer_key(id)).await
+    }
+
+    pub async fn officer_id_by_badge(&self, badge: u64) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .table
+            .get::<BadgeGuard>(badge_key(badge))
+            .await?
+            .map(|guard| guard.officer_id))
+    }
+
+    pub async fn create_officer(&self, officer: &Officer) -> Result<(), ApiError> {
+        let writes = vec![
+            self.table.put_tx(officer_item(officer)?, Some(Condition::absent()))?,
+            self.table
+                .put_tx(badge_guard_item(officer)?, Some(Condition::absent()))?,
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.failed(1) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("officer already exists".into())),
+            Err(TransactionError::Other(error)) => Err(error),
+        }
+    }
+
+    /// Applies a PATCH to the officer read as `read`, like [`Store::update_person`]: a new
+    /// badge moves its guard in the same transaction, on condition that the badge is still the
+    /// one read. `None` when the officer changed in a way this PATCH depends on (or went).
+    pub async fn update_officer(
+        &self,
+        read: &Officer,
+        input: &OfficerInput,
+        now: &str,
+    ) -> Result<Option<Officer>, ApiError> {
+        let mut change = revision(officer_key(&read.id), input.version, now);
+        if let Some(name) = &input.name {
+            change = change.set("name", string(name));
+        }
+        let Some(badge) = input.badge.filter(|badge| *badge != read.badge) else {
+            return self.table.update(change).await?.map(from_item).transpose();
+        };
+        let moved = Officer { badge, ..read.clone() };
+        let writes = vec![
+            self.table
+                .change_tx(change.set("badge", number(badge as i64)).when(unchanged(
+                    input.version,
+                    "badge",
+                    number(read.badge as i64),
+                )))?,
+            self.table.delete_tx(badge_key(read.badge), None)?,
+            self.table
+                .put_tx(badge_guard_item(&moved)?, Some(Condition::absent()))?,
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => self
+                .get_officer(&read.id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("officer not found".into()))
+                .map(Some),
+            Err(error) if error.failed(0) => Ok(None),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict("badge already registered".into())),
+            Err(TransactionError::Other(error)) => Err(error),
+        }
+    }
+
+    /// Points the officer read as `read` at a new key; `false` when the officer changed since.
+    pub async fn set_officer_key(&self, read: &Officer, prefix: &str, now: &str) -> Result<bool, ApiError> {
+        let change = revision(officer_key(&read.id), Some(read.version), now).set("key_prefix", string(prefix));
+        Ok(self.table.update(change).await?.is_some())
+    }
+
+    pub async fn delete_officer(&self, officer: &Officer) -> Result<(), ApiError> {
+        let writes = vec![
+            self.table
+                .delete_tx(officer_key(&officer.id), Some(Condition::exists()))?,
+            self.table.delete_tx(badge_key(officer.badge), None)?,
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Conditions(_)) => Err(ApiError::NotFound("officer not found".into())),
+            Err(TransactionError::Other(error)) => Err(error),
+        }
+    }
+
+    /// Records an infraction; ids are unique, so concurrent infractions never collide.
+    pub async fn put_infraction(&self, infraction: &Infraction) -> Result<(), ApiError> {
+        if !self.table.put_new(infraction_item(infraction)?).await? {
+            return Err(ApiError::Conflict("infraction already recorded".into()));
+        }
+        Ok(())
+    }
+
+    /// Same as `put_infraction` but overwrites (fixtures with fixed ids).
+    pub async fn upsert_infraction(&self, infraction: &Infraction) -> Result<(), ApiError> {
+        self.table.put(infraction_item(infraction)?).await
+    }
 }
 
 #[cfg(test)]
@@ -645,6 +565,9 @@ mod tests {
         assert_eq!(item["gsi1pk"], string("PERSONS"));
         assert_eq!(item["gsi1sk"], string("p1"));
         assert_eq!(from_item::<Person>(item).unwrap(), person);
+        let guard = email_guard_item(&person).unwrap();
+        assert_eq!(guard["pk"], string("EMAIL#pedro@gmail.com"));
+        assert_eq!(guard["person_id"], string("p1"));
         let infraction = Infraction {
             id: "i1".into(),
             plate: "GPZ402".into(),
@@ -657,8 +580,9 @@ mod tests {
         let item = infraction_item(&infraction).unwrap();
         assert_eq!(item["pk"], string("VEHICLE#GPZ402"));
         assert!(!item.contains_key("gsi1pk"));
-        let link = link_item("p1", "GPZ402");
+        let link = link_item("p1", "GPZ402").unwrap();
         assert_eq!(link["pk"], string("PERSON#p1"));
         assert_eq!(link["sk"], string("VEHICLE#GPZ402"));
+        assert_eq!(link["plate"], string("GPZ402"));
     }
 }

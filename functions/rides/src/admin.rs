@@ -9,15 +9,15 @@ use andes_shared::ids;
 use aws_sdk_s3::primitives::ByteStream;
 use clap::{Parser, Subcommand};
 
-use crate::domain::validate_slug;
+use crate::config::State;
+use crate::domain::{validate_code, validate_slug, Caller, Membership, Profile, CREATOR_INVITATIONS};
 use crate::invitations;
 use crate::jobs::{self, IMPORT_PREFIX, REPORT_SUFFIX};
-use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "rides-admin",
-    about = "Andes rides admin commands (reads RIDES_TABLE, RIDES_IMPORTS_BUCKET, RIDES_EXPORTS_BUCKET and the AWS_* environment)"
+    about = "Andes rides admin commands (reads RIDES_TABLE, IDENTITY_TABLE, RIDES_IMPORTS_BUCKET, RIDES_EXPORTS_BUCKET and the AWS_* environment)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -63,12 +63,6 @@ pub enum Command {
     },
 }
 
-pub struct Clients {
-    pub store: Store,
-    pub s3: aws_sdk_s3::Client,
-    pub identity: Option<crate::config::Identity>,
-}
-
 type AdminResult = Result<(), String>;
 
 fn text(error: ApiError) -> String {
@@ -78,43 +72,32 @@ fn text(error: ApiError) -> String {
     }
 }
 
-pub async fn run(clients: &Clients, command: Command) -> AdminResult {
+pub async fn run(state: &State, command: Command) -> AdminResult {
     match command {
-        Command::Verify { slug } => set_verified(clients, &slug, true).await,
-        Command::Unverify { slug } => set_verified(clients, &slug, false).await,
-        Command::ImportCircles { file, timeout } => import(clients, &file, Duration::from_secs(timeout)).await,
+        Command::Verify { slug } => set_verified(state, &slug, true).await,
+        Command::Unverify { slug } => set_verified(state, &slug, false).await,
+        Command::ImportCircles { file, timeout } => import(state, &file, Duration::from_secs(timeout)).await,
         Command::ExportRides => {
-            let bucket = crate::config::exports_bucket().map_err(|e| e.to_string())?;
-            let ttl = crate::config::export_url_ttl_seconds().map_err(|e| e.to_string())?;
-            let result = jobs::export_rides(
-                &clients.store,
-                &clients.s3,
-                &bucket,
-                chrono::Utc::now(),
-                Duration::from_secs(ttl),
-            )
-            .await
-            .map_err(text)?;
+            let result = jobs::export_rides(state, chrono::Utc::now()).await.map_err(text)?;
             println!("{result}");
             Ok(())
         }
-        Command::AddCircleAdmin { circle, username } => add_circle_admin(clients, &circle, &username).await,
+        Command::AddCircleAdmin { circle, username } => add_circle_admin(state, &circle, &username).await,
         Command::IssueInvitations { circle, member, codes } => {
             let codes = codes
                 .iter()
                 .map(|code| {
-                    crate::domain::validate_code(code)
-                        .map_err(|_| format!("{code:?} is not 10 characters of A-Z, 0-9, '.' and '-'"))
+                    validate_code(code).map_err(|_| format!("{code:?} is not 10 characters of A-Z, 0-9, '.' and '-'"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let membership = clients
+            let membership = state
                 .store
                 .get_membership(&circle, &member.to_lowercase())
                 .await
                 .map_err(text)?
                 .filter(|m| m.is_active)
                 .ok_or_else(|| format!("{member} is not an active member of {circle}"))?;
-            let issued = invitations::top_up(&clients.store, membership, codes)
+            let issued = invitations::top_up(&state.store, membership, codes)
                 .await
                 .map_err(text)?;
             for code in issued {
@@ -125,33 +108,33 @@ pub async fn run(clients: &Clients, command: Command) -> AdminResult {
     }
 }
 
-async fn add_circle_admin(clients: &Clients, slug: &str, username: &str) -> AdminResult {
-    let identity = clients.identity.as_ref().ok_or("IDENTITY_TABLE is not set")?;
+async fn add_circle_admin(state: &State, slug: &str, username: &str) -> AdminResult {
     let username = username.trim().to_lowercase();
     let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
-    clients
+    state
         .store
         .get_circle(&slug)
         .await
         .map_err(text)?
         .ok_or_else(|| format!("no circle with slug {slug}"))?;
-    let account_id = identity
-        .account_id_of(&username)
+    let account_id = state
+        .directory
+        .account_id_by_username(&username)
         .await
         .map_err(text)?
         .ok_or_else(|| format!("no account with username {username}"))?;
-    let caller = crate::domain::Caller {
+    let caller = Caller {
         account_id,
         username: username.clone(),
     };
     let now = ids::now_rfc3339();
-    clients
+    state
         .store
-        .create_caller(&caller, &crate::domain::Profile::new(&caller, &now))
+        .create_caller(&caller, &Profile::new(&caller, &now))
         .await
         .map_err(text)?;
-    let member = crate::domain::Membership::new(&slug, &username, true, crate::domain::CREATOR_INVITATIONS, None, &now);
-    if !clients.store.add_admin(&member).await.map_err(text)? {
+    let member = Membership::new(&slug, &username, true, CREATOR_INVITATIONS, None, &now);
+    if !state.store.add_admin(&member).await.map_err(text)? {
         return Err(format!(
             "{username} cannot be added to {slug}: the circle is full, or they left it"
         ));
@@ -160,9 +143,9 @@ async fn add_circle_admin(clients: &Clients, slug: &str, username: &str) -> Admi
     Ok(())
 }
 
-async fn set_verified(clients: &Clients, slug: &str, verified: bool) -> AdminResult {
+async fn set_verified(state: &State, slug: &str, verified: bool) -> AdminResult {
     let slug = validate_slug(slug).map_err(|m| format!("slug {m}"))?;
-    match clients
+    match state
         .store
         .set_verified(&slug, verified, &ids::now_rfc3339())
         .await
@@ -179,8 +162,8 @@ async fn set_verified(clients: &Clients, slug: &str, verified: bool) -> AdminRes
     }
 }
 
-async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminResult {
-    let bucket = crate::config::imports_bucket().map_err(|e| e.to_string())?;
+async fn import(state: &State, file: &PathBuf, timeout: Duration) -> AdminResult {
+    let bucket = state.config.imports_bucket().map_err(text)?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("circles.csv");
     let name = if name.ends_with(".csv") {
@@ -191,18 +174,18 @@ async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminRe
     let key = format!("{IMPORT_PREFIX}{name}");
     let report_key = format!("{key}{REPORT_SUFFIX}");
     // A report left by an earlier upload of the same name must not be taken for this one's.
-    clients
+    state
         .s3
         .delete_object()
-        .bucket(&bucket)
+        .bucket(bucket)
         .key(&report_key)
         .send()
         .await
         .map_err(|e| text(sdk_error(e)))?;
-    clients
+    state
         .s3
         .put_object()
-        .bucket(&bucket)
+        .bucket(bucket)
         .key(&key)
         .content_type("text/csv")
         .body(ByteStream::from(bytes))
@@ -212,7 +195,7 @@ async fn import(clients: &Clients, file: &PathBuf, timeout: Duration) -> AdminRe
     eprintln!("uploaded s3://{bucket}/{key}; waiting for the import report");
     let deadline = Instant::now() + timeout;
     loop {
-        if let Ok(object) = clients.s3.get_object().bucket(&bucket).key(&report_key).send().await {
+        if let Ok(object) = state.s3.get_object().bucket(bucket).key(&report_key).send().await {
             let body = object.body.collect().await.map_err(|e| e.to_string())?.into_bytes();
             println!("{}", String::from_utf8_lossy(&body));
             return Ok(());

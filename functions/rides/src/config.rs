@@ -1,74 +1,72 @@
-//! Settings, read from the environment once per cold start.
+//! Rides settings, read from the environment once per cold start, and the state every rides
+//! function shares.
+
+use std::time::Duration;
 
 use andes_shared::aws;
-use andes_shared::config::{parsed_or, required, ConfigError};
-use andes_shared::dynamo::{self, string, Item};
+use andes_shared::config::{needed, optional, parsed_or, required, ConfigError};
+use andes_shared::dynamo::Table;
 use andes_shared::http::ApiError;
-use aws_sdk_dynamodb::types::AttributeValue;
-use identity::account::Account;
+use identity::directory::Directory;
 
 use crate::store::Store;
 
-pub fn table_name() -> Result<String, ConfigError> {
-    required("RIDES_TABLE")
+/// Rides' settings. Every function gets `RIDES_TABLE` and `IDENTITY_TABLE` (template.yaml's
+/// `Globals`); the buckets are set only where they are used, so they are `Option`s here and a
+/// function that needs one and lacks it fails with an error naming the variable.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    /// Identity's table, read through [`Directory`] only.
+    pub identity_table: String,
+    /// `RIDES_EXPORTS_BUCKET` (export function, admin command).
+    pub exports_bucket: Option<String>,
+    /// `RIDES_IMPORTS_BUCKET` (admin command; the import function reads the bucket of its event).
+    pub imports_bucket: Option<String>,
+    /// `EXPORT_URL_TTL_SECONDS`: lifetime of export download links, default 1 h.
+    pub export_url_ttl: Duration,
 }
 
-pub fn identity_table_name() -> Result<String, ConfigError> {
-    required("IDENTITY_TABLE")
-}
-
-pub fn exports_bucket() -> Result<String, ConfigError> {
-    required("RIDES_EXPORTS_BUCKET")
-}
-
-pub fn imports_bucket() -> Result<String, ConfigError> {
-    required("RIDES_IMPORTS_BUCKET")
-}
-
-/// Lifetime of export download links.
-pub fn export_url_ttl_seconds() -> Result<u64, ConfigError> {
-    parsed_or("EXPORT_URL_TTL_SECONDS", 3600)
-}
-
-/// Read access to identity's accounts: by id, and username → account id.
-#[derive(Clone)]
-pub struct Identity {
-    store: identity::store::Store,
-    client: aws_sdk_dynamodb::Client,
-    table: String,
-}
-
-impl Identity {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Self {
-            store: identity::store::Store::new(client.clone(), table.clone()),
-            client,
-            table,
-        }
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: required("RIDES_TABLE")?,
+            identity_table: required("IDENTITY_TABLE")?,
+            exports_bucket: optional("RIDES_EXPORTS_BUCKET"),
+            imports_bucket: optional("RIDES_IMPORTS_BUCKET"),
+            export_url_ttl: Duration::from_secs(parsed_or("EXPORT_URL_TTL_SECONDS", 3600)?),
+        })
     }
 
-    pub async fn account(&self, id: &str) -> Result<Option<Account>, ApiError> {
-        self.store.get_account(id).await
+    pub fn exports_bucket(&self) -> Result<&str, ApiError> {
+        needed(self.exports_bucket.as_deref(), "RIDES_EXPORTS_BUCKET")
     }
 
-    /// The account id behind a username, through identity's `USERNAME#` guard item.
-    pub async fn account_id_of(&self, username: &str) -> Result<Option<String>, ApiError> {
-        let key = Item::from([
-            ("pk".to_string(), string(identity::store::username_pk(username))),
-            ("sk".to_string(), string("USERNAME")),
-        ]);
-        let item = dynamo::get_consistent(&self.client, &self.table, key).await?;
-        Ok(item.and_then(|mut item| match item.remove("account_id") {
-            Some(AttributeValue::S(id)) => Some(id),
-            _ => None,
-        }))
+    pub fn imports_bucket(&self) -> Result<&str, ApiError> {
+        needed(self.imports_bucket.as_deref(), "RIDES_IMPORTS_BUCKET")
     }
 }
 
-/// The rides store and identity access, from the environment.
-pub async fn stores() -> Result<(Store, Identity), ConfigError> {
-    let table = table_name()?;
-    let identity_table = identity_table_name()?;
-    let client = aws::dynamodb(&aws::sdk_config().await);
-    Ok((Store::new(client.clone(), table), Identity::new(client, identity_table)))
+/// What every rides function shares, built once per cold start (building the clients makes
+/// no network call).
+pub struct State {
+    pub config: Config,
+    pub store: Store,
+    /// Identity's accounts (the caller's account, usernames).
+    pub directory: Directory,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl State {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        let sdk = aws::sdk_config().await;
+        let dynamodb = aws::dynamodb(&sdk);
+        Ok(Self {
+            store: Store::new(Table::new(dynamodb.clone(), config.table.clone())),
+            directory: Directory::new(dynamodb, config.identity_table.clone()),
+            s3: aws::s3(&sdk),
+            config,
+        })
+    }
 }

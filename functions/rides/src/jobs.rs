@@ -1,8 +1,6 @@
 //! Background work: deactivating finished rides (schedule), importing circles from CSV
 //! (imports bucket), exporting today's rides (schedule or admin command).
 
-use std::time::Duration;
-
 use andes_shared::aws::sdk_error;
 use andes_shared::http::ApiError;
 use andes_shared::ids;
@@ -13,6 +11,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::config::State;
 use crate::domain::{self, LineError, DEACTIVATE_WINDOW_MINUTES};
 use crate::store::Store;
 
@@ -111,13 +110,13 @@ pub async fn import_circles(
 }
 
 /// Today's (UTC) rides as CSV in the exports bucket, with a presigned download URL.
-pub async fn export_rides(
-    store: &Store,
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    now: DateTime<Utc>,
-    ttl: Duration,
-) -> Result<Value, ApiError> {
+pub async fn export_rides(state: &State, now: DateTime<Utc>) -> Result<Value, ApiError> {
+    let (store, s3, bucket, ttl) = (
+        &state.store,
+        &state.s3,
+        state.config.exports_bucket()?,
+        state.config.export_url_ttl,
+    );
     let day = now.format("%Y-%m-%d").to_string();
     let mut rides = store.rides_departing_on(&day).await?;
     rides.sort_by(|a, b| (&a.departure_date, &a.id).cmp(&(&b.departure_date, &b.id)));
@@ -149,11 +148,7 @@ pub async fn export_rides(
 
 /// Handles each record of an S3 event; keys outside `imports/circles/*.csv` are ignored.
 /// A failure is returned so that Lambda retries the event (imports are idempotent).
-pub async fn handle_s3_event(
-    store: &Store,
-    s3: &aws_sdk_s3::Client,
-    event: aws_lambda_events::event::s3::S3Event,
-) -> Result<Value, ApiError> {
+pub async fn handle_s3_event(state: &State, event: aws_lambda_events::event::s3::S3Event) -> Result<Value, ApiError> {
     let mut reports = Vec::new();
     for record in event.records {
         let bucket = record.s3.bucket.name.clone().unwrap_or_default();
@@ -162,7 +157,7 @@ pub async fn handle_s3_event(
             tracing::warn!(key = %key, "not a circles import; ignored");
             continue;
         }
-        let report = import_circles(store, s3, &bucket, &key).await?;
+        let report = import_circles(&state.store, &state.s3, &bucket, &key).await?;
         reports.push(json!({ "key": key, "imported": report.imported.len(), "skipped": report.skipped.len(), "errors": report.errors.len() }));
     }
     Ok(json!({ "reports": reports }))

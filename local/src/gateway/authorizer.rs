@@ -128,7 +128,7 @@ mod tests {
     fn authorizer(headers: &[&str], query: &[&str], ttl: u64) -> Authorizer {
         Authorizer {
             name: "Required".into(),
-            function: "AuthorizerFunction".into(),
+            function: "IdentityAuthorizerFunction".into(),
             identity_headers: headers.iter().map(|s| s.to_string()).collect(),
             identity_query_strings: query.iter().map(|s| s.to_string()).collect(),
             simple_responses: true,

@@ -1,13 +1,15 @@
 //! API Gateway (HTTP API, payload format 2.0) for the local platform: every route of every
 //! API on one port, the Lambda authorizer first, the function's result mapped back to HTTP,
-//! and API Gateway's own answers (404, 401, 403, 413, 500, 503) where it gives them. Requests
-//! under `/_local` are the platform's own ([`local`]).
+//! and API Gateway's own answers (404, 401, 403, 413, 429, 500, 503) where it gives them, stage
+//! throttling included ([`throttle`]). Requests under `/_local` are the platform's own
+//! ([`local`]) and never throttled.
 
 mod authorizer;
 mod events;
 mod local;
 mod response;
 mod routing;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
@@ -29,6 +31,7 @@ use authorizer::Decision;
 use events::{Incoming, Target};
 use response::{internal_error, message};
 use routing::{Matched, RouteTable};
+use throttle::Throttle;
 
 /// API Gateway's payload limit for HTTP APIs.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -45,6 +48,7 @@ pub type StatsFn = Arc<dyn Fn() -> Value + Send + Sync>;
 struct Shared {
     stack: Arc<Stack>,
     routes: RouteTable,
+    throttle: Throttle,
     invoker: Arc<dyn Invoker>,
     schedules: Arc<dyn ScheduleFirer>,
     ready: Arc<AtomicBool>,
@@ -68,9 +72,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
     let routes = RouteTable::new(&stack);
+    let throttle = Throttle::new(&stack);
     let shared = Arc::new(Shared {
         stack,
         routes,
+        throttle,
         invoker,
         schedules,
         ready,
@@ -133,6 +139,13 @@ async fn route(shared: &Shared, peer: SocketAddr, request: Request, request_id: 
     let Some(matched) = shared.routes.find(method.as_str(), parts.uri.path()) else {
         return message(StatusCode::NOT_FOUND, "Not Found");
     };
+    // Stage throttling answers before the authorizer or the function is invoked.
+    if !shared
+        .throttle
+        .admit(&matched.route.api, &matched.route.route_key, Instant::now())
+    {
+        return message(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+    }
     let incoming = Incoming {
         method,
         raw_path: parts.uri.path().to_string(),

@@ -129,6 +129,8 @@ fn stack() -> Stack {
             .into_iter()
             .map(|(name, a)| (name.to_string(), a))
             .collect(),
+            default_throttling: Default::default(),
+            route_throttling: BTreeMap::new(),
         }],
     }
 }

@@ -151,9 +151,9 @@ mod tests {
 
     fn function() -> Function {
         Function {
-            logical_id: "SignupFunction".into(),
-            name: "andes-SignupFunction".into(),
-            arn: "arn:aws:lambda:us-east-1:000000000000:function:andes-SignupFunction".into(),
+            logical_id: "IdentitySignupFunction".into(),
+            name: "andes-IdentitySignupFunction".into(),
+            arn: "arn:aws:lambda:us-east-1:000000000000:function:andes-IdentitySignupFunction".into(),
             binary: "identity-signup".into(),
             timeout: Duration::from_secs(10),
             memory_mb: 256,
@@ -177,19 +177,25 @@ mod tests {
             &function(),
             "eu-west-1",
             &base,
-            "http://127.0.0.1:9/SignupFunction/3",
+            "http://127.0.0.1:9/IdentitySignupFunction/3",
             Path::new("/t"),
             3,
         );
         assert_eq!(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:4566");
         assert_eq!(env["TABLE"], "andes-IdentityTable");
-        assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "andes-SignupFunction");
+        assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "andes-IdentitySignupFunction");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
-        assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/andes-SignupFunction");
+        assert_eq!(
+            env["AWS_LAMBDA_LOG_GROUP_NAME"],
+            "/aws/lambda/andes-IdentitySignupFunction"
+        );
         assert_eq!(env["AWS_REGION"], "eu-west-1");
         assert_eq!(env["_HANDLER"], "bootstrap");
-        assert_eq!(env["AWS_LAMBDA_RUNTIME_API"], "http://127.0.0.1:9/SignupFunction/3");
+        assert_eq!(
+            env["AWS_LAMBDA_RUNTIME_API"],
+            "http://127.0.0.1:9/IdentitySignupFunction/3"
+        );
         assert!(env["AWS_LAMBDA_LOG_STREAM_NAME"].contains("/[$LATEST]"));
         assert!(
             !env.contains_key("AWS_LAMBDA_LOG_FORMAT"),

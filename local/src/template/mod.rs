@@ -141,6 +141,8 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
             logical_id: events::IMPLICIT_HTTP_API.to_string(),
             default_authorizer: None,
             authorizers: BTreeMap::new(),
+            default_throttling: Throttling::default(),
+            route_throttling: BTreeMap::new(),
         });
     }
     events::apply_default_authorizers(&mut stack);
@@ -483,10 +485,63 @@ fn http_api(logical_id: &str, raw: &Yaml, resolver: &Resolver) -> Result<HttpApi
             );
         }
     }
+    let default_throttling = match raw.get("DefaultRouteSettings") {
+        Some(settings) => throttling(logical_id, "DefaultRouteSettings", &resolver.resolve(settings)?)?,
+        None => Throttling::default(),
+    };
+    let mut route_throttling = BTreeMap::new();
+    if let Some(settings) = raw.get("RouteSettings") {
+        let resolved = resolver.resolve(settings)?;
+        let routes = resolved.as_object().ok_or_else(|| {
+            TemplateError::Invalid(format!(
+                "{logical_id}: RouteSettings must map route keys (\"GET /path\") to settings"
+            ))
+        })?;
+        for (route_key, settings) in routes {
+            let what = format!("RouteSettings.{route_key}");
+            let throttling = throttling(logical_id, &what, settings)?;
+            if throttling.is_set() {
+                route_throttling.insert(route_key.clone(), throttling);
+            }
+        }
+    }
     Ok(HttpApi {
         logical_id: logical_id.to_string(),
         default_authorizer,
         authorizers,
+        default_throttling,
+        route_throttling,
+    })
+}
+
+/// The throttling limits of one route settings object (other settings, such as
+/// `DetailedMetricsEnabled`, mean nothing locally). Burst is an integer and rate a number, both
+/// non-negative, as API Gateway accepts them; `!Ref` parameters arrive as text.
+fn throttling(logical_id: &str, what: &str, settings: &Value) -> Result<Throttling, TemplateError> {
+    let invalid =
+        |key: &str, expected: &str| TemplateError::Invalid(format!("{logical_id}: {what}.{key} must be {expected}"));
+    let burst_limit = match settings.get("ThrottlingBurstLimit") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(
+            number(settings, "ThrottlingBurstLimit")
+                .ok_or_else(|| invalid("ThrottlingBurstLimit", "a non-negative integer"))?,
+        ),
+    };
+    let rate_limit = match settings.get("ThrottlingRateLimit") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            match value {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            }
+            .filter(|rate| rate.is_finite() && *rate >= 0.0)
+            .ok_or_else(|| invalid("ThrottlingRateLimit", "a non-negative number"))?,
+        ),
+    };
+    Ok(Throttling {
+        burst_limit,
+        rate_limit,
     })
 }
 
@@ -506,6 +561,18 @@ fn validate_references(stack: &Stack) -> Result<(), TemplateError> {
             stack
                 .function(&authorizer.function)
                 .ok_or_else(|| missing("authorizer function", &authorizer.function))?;
+        }
+        // CloudFormation refuses a stage whose RouteSettings name a route the API lacks.
+        for route_key in api.route_throttling.keys() {
+            if !stack
+                .routes()
+                .any(|(_, route)| route.api == api.logical_id && &route.route_key() == route_key)
+            {
+                return Err(TemplateError::Invalid(format!(
+                    "{}: RouteSettings names route {route_key}, which no function declares on this API",
+                    api.logical_id
+                )));
+            }
         }
     }
     for function in &stack.functions {

@@ -170,6 +170,35 @@ pub struct HttpApi {
     pub logical_id: String,
     pub default_authorizer: Option<String>,
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// Stage throttling of every route (`DefaultRouteSettings`).
+    pub default_throttling: Throttling,
+    /// Throttling of single routes by route key (`RouteSettings`, `"GET /items/{id}"`): each
+    /// limit it sets overrides the default's.
+    pub route_throttling: BTreeMap<String, Throttling>,
+}
+
+/// `ThrottlingBurstLimit` and `ThrottlingRateLimit` of a stage's route settings; `None` where
+/// the template sets no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Throttling {
+    /// Requests at once: the size of the token bucket.
+    pub burst_limit: Option<u64>,
+    /// Steady requests per second: the bucket's refill rate.
+    pub rate_limit: Option<f64>,
+}
+
+impl Throttling {
+    /// `self`'s limits where it sets them, `default`'s elsewhere.
+    pub fn or(self, default: Throttling) -> Throttling {
+        Throttling {
+            burst_limit: self.burst_limit.or(default.burst_limit),
+            rate_limit: self.rate_limit.or(default.rate_limit),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.burst_limit.is_some() || self.rate_limit.is_some()
+    }
 }
 
 #[derive(Debug, Clone)]

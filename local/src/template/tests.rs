@@ -35,7 +35,7 @@ fn project_template_resolves_names_and_overrides() {
 #[test]
 fn functions_get_globals_environment_and_events() {
     let stack = project_stack();
-    let signup = stack.function("SignupFunction").unwrap();
+    let signup = stack.function("IdentitySignupFunction").unwrap();
     assert_eq!(signup.binary, "identity-signup");
     assert_eq!(signup.timeout, Duration::from_secs(10));
     assert_eq!(signup.environment["IDENTITY_TABLE"], "andes-local-IdentityTable");
@@ -43,7 +43,7 @@ fn functions_get_globals_environment_and_events() {
         signup.environment["JWT_SECRET"].len() >= 32,
         "NoEcho secret is generated"
     );
-    let notifier = stack.function("NotifierFunction").unwrap();
+    let notifier = stack.function("IdentityNotifierFunction").unwrap();
     assert_eq!(notifier.timeout, Duration::from_secs(5));
     match &notifier.events[0] {
         EventSource::Sqs(source) => {
@@ -144,4 +144,102 @@ fn bucket_policies_attach_to_their_bucket() {
         stack.bucket("ClassifiedsUploadsBucket").unwrap().name,
         "andes-local-classifieds-uploads-123456789012"
     );
+}
+
+const THROTTLED: &str = r#"
+Parameters:
+  Burst: { Type: Number, Default: 200 }
+  Rate: { Type: Number, Default: 100 }
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefaultRouteSettings:
+        ThrottlingBurstLimit: !Ref Burst
+        ThrottlingRateLimit: !Ref Rate
+      RouteSettings:
+        "POST /login": { ThrottlingBurstLimit: 5, ThrottlingRateLimit: 0.5 }
+        "GET /items/{id}": { ThrottlingRateLimit: 3 }
+        "GET /open": { DetailedMetricsEnabled: true }
+  Handler:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: handler } }
+    Properties:
+      Events:
+        Login: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /login, Method: post } }
+        Item: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: "/items/{id}", Method: get } }
+        Open: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /open, Method: get } }
+"#;
+
+#[test]
+fn http_api_throttling_resolves_parameters_and_route_settings() {
+    let mut options = options();
+    options.parameter_overrides = BTreeMap::from([("Burst".into(), "100000".into())]);
+    let stack = parse(THROTTLED, &options).unwrap();
+    let api = stack.api("Api").unwrap();
+    assert_eq!(
+        api.default_throttling,
+        Throttling {
+            burst_limit: Some(100_000),
+            rate_limit: Some(100.0)
+        }
+    );
+    assert_eq!(
+        api.route_throttling["POST /login"],
+        Throttling {
+            burst_limit: Some(5),
+            rate_limit: Some(0.5)
+        }
+    );
+    assert_eq!(
+        api.route_throttling["GET /items/{id}"],
+        Throttling {
+            burst_limit: None,
+            rate_limit: Some(3.0)
+        }
+    );
+    assert!(
+        !api.route_throttling.contains_key("GET /open"),
+        "settings without limits do not throttle"
+    );
+}
+
+#[test]
+fn http_api_throttling_is_checked() {
+    let options = || {
+        let mut options = options();
+        options.parameter_overrides = BTreeMap::new();
+        options
+    };
+    let unknown_route = THROTTLED.replace("\"POST /login\"", "\"POST /nope\"");
+    assert!(matches!(parse(&unknown_route, &options()), Err(TemplateError::Invalid(m)) if m.contains("POST /nope")));
+    let mut negative = options();
+    negative.parameter_overrides.insert("Rate".into(), "-1".into());
+    assert!(matches!(parse(THROTTLED, &negative), Err(TemplateError::Invalid(m)) if m.contains("ThrottlingRateLimit")));
+    let mut fractional = options();
+    fractional.parameter_overrides.insert("Burst".into(), "2.5".into());
+    assert!(
+        matches!(parse(THROTTLED, &fractional), Err(TemplateError::Invalid(m)) if m.contains("ThrottlingBurstLimit"))
+    );
+}
+
+#[test]
+fn every_project_api_declares_stage_throttling() {
+    let stack = project_stack();
+    let burst = stack.parameters["ApiThrottlingBurstLimit"]
+        .value
+        .parse::<u64>()
+        .unwrap();
+    let rate = stack.parameters["ApiThrottlingRateLimit"].value.parse::<f64>().unwrap();
+    for id in ["IdentityApi", "InfractionsApi", "ClassifiedsApi", "RidesApi"] {
+        let api = stack.api(id).unwrap();
+        assert_eq!(
+            api.default_throttling,
+            Throttling {
+                burst_limit: Some(burst),
+                rate_limit: Some(rate)
+            },
+            "{id}"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Counters per event source, e.g. `{"NotifierFunction.Notifications": {"kind": "sqs",
+//! Counters per event source, e.g. `{"IdentityNotifierFunction.Notifications": {"kind": "sqs",
 //! "batches": 3, "records": 12, "failed_batches": 1, ...}}`.
 
 use std::collections::BTreeMap;

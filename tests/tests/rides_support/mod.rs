@@ -272,3 +272,43 @@ pub async fn backdate_departure(ctx: &Ctx, slug: &str, ride_id: &str, minutes: i
         .await
         .unwrap_or_else(|e| panic!("backdate ride {ride_id}: {e:?}"));
 }
+
+/// Cursors no rides list hands out: empty JSON, an offset past u64 in the old
+/// `offset:N` format, and text that is not base64 JSON.
+pub const FORGED_CURSORS: [&str; 3] = ["e30", "b2Zmc2V0OjE4NDQ2NzQ0MDczNzA5NTUxNjE1", "not-a-cursor"];
+
+/// Asserts that `list` (a list path, with or without a query) answers `cursor` with a 422
+/// naming `cursor`, never a 500.
+pub async fn expect_cursor_refused(ctx: &Ctx, viewer: &User, list: &str, cursor: &str) {
+    let separator = if list.contains('?') { '&' } else { '?' };
+    let path = format!("{list}{separator}cursor={}", andes_tests::support::query_escape(cursor));
+    ctx.call("GET", &path, viewer.bearer(), None)
+        .await
+        .expect_invalid_field("cursor");
+}
+
+/// The `next_cursor` of the first page of `list` (which must have one).
+pub async fn first_cursor(ctx: &Ctx, viewer: &User, list: &str) -> String {
+    let page = ctx.call("GET", list, viewer.bearer(), None).await.expect(200);
+    page["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{list}: no next page: {page}"))
+        .to_string()
+}
+
+/// Sends every request at once and collects the replies.
+pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Reply> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        tasks.spawn(request(i));
+    }
+    let mut replies = Vec::with_capacity(count);
+    while let Some(reply) = tasks.join_next().await {
+        replies.push(reply.expect("request task"));
+    }
+    replies
+}

@@ -6,5 +6,5 @@ use classifieds::{config::State, handlers};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = State::from_env().await?;
-    http::run(|request| handlers::get_city(&state, request)).await
+    http::run(|request| handlers::catalog::get_city(&state, request)).await
 }

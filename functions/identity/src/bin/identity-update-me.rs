@@ -1,11 +1,10 @@
 //! PATCH /identity/me
-use andes_shared::{aws, http, telemetry};
-use identity::{config, handlers::update_me, store::Store};
+use andes_shared::{http, telemetry};
+use identity::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let table = config::table_name()?;
-    let store = Store::new(aws::dynamodb(&aws::sdk_config().await), table);
-    http::run(|request| update_me(&store, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::me::update(&state, request)).await
 }

@@ -1,17 +1,10 @@
 //! POST /identity/verify
-use andes_shared::{aws, http, telemetry};
-use identity::config::{self, JwtSecret};
-use identity::handlers::{verify, VerifyState};
-use identity::store::Store;
+use andes_shared::{http, telemetry};
+use identity::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let (table, secret) = (config::table_name()?, JwtSecret::from_env()?);
-    let sdk = aws::sdk_config().await;
-    let state = VerifyState {
-        store: Store::new(aws::dynamodb(&sdk), table),
-        secret,
-    };
-    http::run(|request| verify(&state, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::verify::verify(&state, request)).await
 }

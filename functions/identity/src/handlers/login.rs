@@ -1,6 +1,6 @@
 //! `POST /identity/login`: email + password → access token.
 
-use andes_shared::http::{ok, parse_json_bounded, ApiError};
+use andes_shared::http::{json_body, ok, ApiError};
 use andes_shared::ids;
 use chrono::Utc;
 use lambda_http::{Body, Request, Response};
@@ -8,19 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{blocking, MAX_BODY_BYTES};
 use crate::account::AccountView;
-use crate::config::JwtSecret;
+use crate::config::State;
 use crate::password::{verify_dummy, verify_password};
-use crate::store::Store;
 use crate::tokens::issue_access_token;
 
 pub const INVALID_CREDENTIALS: &str = "Invalid credentials";
 pub const NOT_ACTIVE: &str = "Account is not active yet";
-
-pub struct LoginState {
-    pub store: Store,
-    pub secret: JwtSecret,
-    pub access_token_ttl_seconds: i64,
-}
 
 #[derive(Deserialize)]
 struct LoginInput {
@@ -36,13 +29,14 @@ struct LoginOutput {
     expires_at: String,
 }
 
-pub async fn login(state: &LoginState, request: Request) -> Result<Response<Body>, ApiError> {
-    let LoginInput { email, password } = parse_json_bounded(&request, MAX_BODY_BYTES)?;
+pub async fn login(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
+    let (store, secret) = (&state.store, state.config.jwt_secret()?);
+    let LoginInput { email, password } = json_body(&request, MAX_BODY_BYTES)?;
     let email = email.trim().to_lowercase();
     let account = if email.is_empty() {
         None
     } else {
-        state.store.account_by_email(&email).await?
+        store.account_by_email(&email).await?
     };
     let Some(account) = account else {
         // Same Argon2 cost as a real check: timing does not tell which emails exist.
@@ -57,11 +51,11 @@ pub async fn login(state: &LoginState, request: Request) -> Result<Response<Body
         return Err(ApiError::Forbidden(NOT_ACTIVE.into()));
     }
     let issued = issue_access_token(
-        state.secret.bytes(),
+        secret.bytes(),
         &account.id,
         &account.roles,
         Utc::now(),
-        state.access_token_ttl_seconds,
+        state.config.access_token_ttl_seconds,
     );
     ok(&LoginOutput {
         account: account.view(),

@@ -1,53 +1,103 @@
 //! `GET /identity/me` and `PATCH /identity/me`: the caller's own account.
 
 use andes_shared::auth::Principal;
-use andes_shared::http::{ok, parse_json_bounded, ApiError, FieldError};
+use andes_shared::dynamo::retry::{read_modify_write, Attempt};
+use andes_shared::http::{json_body, ok, ApiError, FieldError};
 use andes_shared::ids;
 use andes_shared::validation::FieldErrors;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
+use tokio::sync::Mutex;
 
 use super::{blocking, MAX_BODY_BYTES};
-use crate::account::Account;
+use crate::config::State;
 use crate::password::{hash_password, verify_password};
-use crate::store::Store;
+use crate::store::ProfileChange;
 use crate::validation::{check_password, normalize_name, normalize_phone};
 
-async fn caller_account(store: &Store, request: &Request) -> Result<Account, ApiError> {
-    let principal = Principal::require_account(request)?;
-    store
-        .get_account(&principal.id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("account not found".into()))
+fn not_found() -> ApiError {
+    ApiError::NotFound("account not found".into())
 }
 
-pub async fn get_me(store: &Store, request: Request) -> Result<Response<Body>, ApiError> {
-    let account = caller_account(store, &request).await?;
+pub async fn get(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
+    let (store, principal) = (&state.store, Principal::require_account(&request)?);
+    let account = store.get_account(&principal.id).await?.ok_or_else(not_found)?;
     ok(&account.view())
 }
 
-pub async fn update_me(store: &Store, request: Request) -> Result<Response<Body>, ApiError> {
-    let body: Map<String, Value> = parse_json_bounded(&request, MAX_BODY_BYTES)?;
+/// Writes only the fields the patch names, so concurrent patches of different fields all land
+/// and none of them is a 409 (the route takes no client `version`). A password change is
+/// read-modify-write: the current password is checked against the hash read, and the write
+/// applies only while that hash is unchanged; after a concurrent password change the attempt
+/// is stale and the current password is checked again, against the new hash.
+pub async fn update(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
+    let body: Map<String, Value> = json_body(&request, MAX_BODY_BYTES)?;
     let patch = parse_patch(&body).map_err(ApiError::Validation)?;
-    let mut account = caller_account(store, &request).await?;
-    if let Some(change) = &patch.password {
-        let (current, hash) = (change.current.clone(), account.password_hash.clone());
-        if !blocking(move || verify_password(&current, &hash)).await? {
-            return Err(ApiError::invalid("current_password", "is incorrect"));
+    let (store, principal) = (&state.store, Principal::require_account(&request)?);
+    let change = ProfileChange {
+        name: patch.name,
+        phone: patch.phone,
+        password_hash: None,
+    };
+    let Some(password) = patch.password else {
+        let account = store
+            .change_profile(&principal.id, &change, None, &ids::now_rfc3339())
+            .await?;
+        return ok(&account.ok_or_else(not_found)?.view());
+    };
+    let work = Mutex::new(PasswordWork::default());
+    let account = read_modify_write(|| async {
+        let account = store.get_account(&principal.id).await?.ok_or_else(not_found)?;
+        let password_hash = work.lock().await.new_hash(&password, &account.password_hash).await?;
+        let change = ProfileChange {
+            password_hash: Some(password_hash),
+            ..change.clone()
+        };
+        let written = store
+            .change_profile(
+                &principal.id,
+                &change,
+                Some(&account.password_hash),
+                &ids::now_rfc3339(),
+            )
+            .await?;
+        Ok(match written {
+            Some(account) => Attempt::Done(account),
+            None => Attempt::Stale,
+        })
+    })
+    .await?;
+    ok(&account.view())
+}
+
+/// The Argon2 work of a password change, kept across attempts: the current password is checked
+/// again only when the stored hash changed in between, and the new password is hashed once.
+#[derive(Default)]
+struct PasswordWork {
+    checked_against: Option<String>,
+    new_hash: Option<String>,
+}
+
+impl PasswordWork {
+    /// The new password's hash, once the current password matches `stored`.
+    async fn new_hash(&mut self, change: &PasswordChange, stored: &str) -> Result<String, ApiError> {
+        if self.checked_against.as_deref() != Some(stored) {
+            let (current, hash) = (change.current.clone(), stored.to_string());
+            if !blocking(move || verify_password(&current, &hash)).await? {
+                return Err(ApiError::invalid("current_password", "is incorrect"));
+            }
+            self.checked_against = Some(stored.to_string());
+        }
+        if let Some(hash) = &self.new_hash {
+            return Ok(hash.clone());
         }
         let new = change.new.clone();
-        account.password_hash = blocking(move || hash_password(&new))
+        let hash = blocking(move || hash_password(&new))
             .await?
             .map_err(ApiError::internal)?;
+        self.new_hash = Some(hash.clone());
+        Ok(hash)
     }
-    if let Some(name) = patch.name {
-        account.name = name;
-    }
-    if let Some(phone) = patch.phone {
-        account.phone = phone;
-    }
-    store.update_account(&mut account, &ids::now_rfc3339()).await?;
-    ok(&account.view())
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

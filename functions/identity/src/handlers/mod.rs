@@ -1,14 +1,9 @@
 //! HTTP handlers of the identity API. Each binary in `src/bin` runs one of them.
 
-mod login;
-mod me;
-mod signup;
-mod verify;
-
-pub use login::{login, LoginState};
-pub use me::{get_me, update_me};
-pub use signup::{signup, SignupState};
-pub use verify::{verify, VerifyState};
+pub mod login;
+pub mod me;
+pub mod signup;
+pub mod verify;
 
 use andes_shared::http::ApiError;
 

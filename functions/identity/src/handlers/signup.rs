@@ -1,6 +1,6 @@
 //! `POST /identity/signup`: create an unverified account and queue its confirmation email.
 
-use andes_shared::http::{created, parse_json_bounded, ApiError};
+use andes_shared::http::{created, json_body, ApiError};
 use andes_shared::ids;
 use andes_shared::notify::{self, Notification, Recipient};
 use chrono::Utc;
@@ -8,43 +8,40 @@ use lambda_http::{Body, Request, Response};
 
 use super::{blocking, MAX_BODY_BYTES};
 use crate::account::{Account, ROLE_USER};
-use crate::config::JwtSecret;
+use crate::config::State;
 use crate::notifications::ACCOUNT_CONFIRMATION;
 use crate::password::hash_password;
-use crate::store::Store;
 use crate::tokens::issue_verification_token;
 use crate::validation::{validate_signup, SignupInput, ValidSignup};
 
-pub struct SignupState {
-    pub store: Store,
-    pub sqs: aws_sdk_sqs::Client,
-    pub queue_url: String,
-    pub secret: JwtSecret,
-}
-
-pub async fn signup(state: &SignupState, request: Request) -> Result<Response<Body>, ApiError> {
-    let input: SignupInput = parse_json_bounded(&request, MAX_BODY_BYTES)?;
+pub async fn signup(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
+    let (store, secret, queue_url) = (
+        &state.store,
+        state.config.jwt_secret()?,
+        state.config.notifications_queue_url()?,
+    );
+    let input: SignupInput = json_body(&request, MAX_BODY_BYTES)?;
     let valid = validate_signup(input).map_err(ApiError::Validation)?;
     let password = valid.password.clone();
     let password_hash = blocking(move || hash_password(&password))
         .await?
         .map_err(ApiError::internal)?;
     let account = new_account(valid, password_hash, &ids::now_rfc3339());
-    state.store.create_account(&account).await?;
+    store.create_account(&account).await?;
 
     // An account without its confirmation email could never be verified, and a retried
     // signup would be a 409: if the email cannot be queued, the account goes too and the
     // client is told to retry.
-    let token = issue_verification_token(state.secret.bytes(), &account.id, Utc::now());
+    let token = issue_verification_token(secret.bytes(), &account.id, Utc::now());
     let to = Recipient {
         email: account.email.clone(),
         name: Some(account.name.clone()),
     };
     let data = serde_json::json!({ "username": account.username, "token": token });
     let notification = Notification::new(ACCOUNT_CONFIRMATION, to, data);
-    if let Err(error) = notify::enqueue(&state.sqs, &state.queue_url, &notification).await {
+    if let Err(error) = notify::enqueue(&state.sqs, queue_url, &notification).await {
         tracing::error!(account_id = %account.id, error = %error, "confirmation not queued; removing the new account");
-        if let Err(cleanup) = state.store.delete_new_account(&account).await {
+        if let Err(cleanup) = store.delete_new_account(&account).await {
             tracing::error!(account_id = %account.id, error = %cleanup, "new account could not be removed");
         }
         return Err(ApiError::Unavailable(

@@ -3,23 +3,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use infractions::admin::{self, Cli};
-use infractions::config;
+use infractions::config::State;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (store, identity) = match config::stores(true).await {
-        Ok((store, Some(identity))) => (store, identity),
-        Ok((_, None)) => {
-            eprintln!("error: IDENTITY_TABLE is not set");
-            return ExitCode::FAILURE;
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+    let result = match State::from_env().await {
+        Ok(state) => admin::run(&state, cli.command).await,
+        Err(error) => Err(error.to_string()),
     };
-    match admin::run(&store, &identity, cli.command).await {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

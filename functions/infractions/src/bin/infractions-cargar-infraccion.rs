@@ -1,10 +1,10 @@
 //! POST (and any other method: 405) /infractions/cargar_infraccion
 use andes_shared::{http, telemetry};
-use infractions::handlers::{self, State};
+use infractions::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = State::from_env(false).await?;
-    http::run(|request| handlers::cargar_infraccion(&state, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::infractions::cargar_infraccion(&state, request)).await
 }

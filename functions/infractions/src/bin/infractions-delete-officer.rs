@@ -1,10 +1,10 @@
 //! DELETE /infractions/admin/officers/{id}
 use andes_shared::{http, telemetry};
-use infractions::handlers::{self, State};
+use infractions::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = State::from_env(true).await?;
-    http::run(|request| handlers::delete_officer(&state, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::officers::delete(&state, request)).await
 }

@@ -1,10 +1,10 @@
 //! GET /infractions/admin/vehicles/{plate}
 use andes_shared::{http, telemetry};
-use infractions::handlers::{self, State};
+use infractions::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = State::from_env(false).await?;
-    http::run(|request| handlers::get_vehicle(&state, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::vehicles::get(&state, request)).await
 }

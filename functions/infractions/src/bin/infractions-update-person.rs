@@ -1,10 +1,10 @@
 //! PATCH /infractions/admin/persons/{id}
 use andes_shared::{http, telemetry};
-use infractions::handlers::{self, State};
+use infractions::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = State::from_env(false).await?;
-    http::run(|request| handlers::update_person(&state, request)).await
+    let state = State::from_env().await?;
+    http::run(|request| handlers::persons::update(&state, request)).await
 }

@@ -1,10 +1,10 @@
 //! POST /rides/circles/{slug}/members
 use andes_shared::{http, telemetry};
-use rides::handlers::{self, State};
+use rides::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = State::from_env().await?;
-    http::run(|request| handlers::join_circle(&state, request)).await
+    http::run(|request| handlers::members::join(&state, request)).await
 }

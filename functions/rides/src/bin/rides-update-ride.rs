@@ -1,10 +1,10 @@
 //! PATCH /rides/circles/{slug}/rides/{id}
 use andes_shared::{http, telemetry};
-use rides::handlers::{self, State};
+use rides::{config::State, handlers};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = State::from_env().await?;
-    http::run(|request| handlers::update_ride(&state, request)).await
+    http::run(|request| handlers::rides::update(&state, request)).await
 }

@@ -1,9 +1,11 @@
-//! Classifieds rules as plain functions: ad fields and their validation, money, statuses,
-//! upload keys and image types. No AWS here.
+//! Ads: the fields an owner writes and their validation, money, statuses, catalog facts, and
+//! the ad as stored.
 
 use andes_shared::http::FieldError;
 use andes_shared::validation::FieldErrors;
 use serde::{Deserialize, Deserializer, Serialize};
+
+use super::images::Image;
 
 pub const TYPES: &[&str] = &[
     "naked", "sport", "touring", "offroad", "scooter", "motoneta", "custom", "street", "bigtrail",
@@ -17,13 +19,10 @@ pub const COOLINGS: &[&str] = &["air", "liquid"];
 
 pub const MAX_SALES_PHRASE: usize = 500;
 pub const MAX_DESCRIPTION: usize = 4000;
-pub const MAX_IMAGES: usize = 10;
-pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 pub const MAX_MILEAGE: u32 = 10_000_000;
 pub const MIN_YEAR: i32 = 1900;
 /// Largest price: 999,999,999.99.
 pub const MAX_PRICE_CENTS: i64 = 99_999_999_999;
-pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// Ad statuses. `draft` → `pending` (publish asked) → `published`; `published` → `pending`
 /// on edit; `failed` when publication failed after retries (the owner can publish again);
@@ -140,6 +139,9 @@ pub struct AdInput {
     pub top_offer: Option<bool>,
     /// Edit only: the new order of the ad's images (a subset drops the others).
     pub images: Option<Vec<String>>,
+    /// Edit only: the version the client read; a stale one is a 409. Without it the edit
+    /// applies to the ad as it is.
+    pub version: Option<u64>,
 }
 
 fn one_of(errors: &mut FieldErrors, field: &str, value: Option<String>, allowed: &[&str]) -> Option<String> {
@@ -206,6 +208,9 @@ fn plate(value: &str) -> Result<String, String> {
 
 fn bounded_text(errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize) -> Option<String> {
     let value = value?;
+    if !errors.plain(field, &value) {
+        return None;
+    }
     let value = value.trim().to_string();
     if value.chars().count() > max {
         errors.add(field, format!("must be at most {max} characters"));
@@ -226,6 +231,9 @@ pub fn build_fields(
     let creating = base.is_none();
     if creating && input.images.is_some() {
         e.add("images", "images are added with POST /ads/{id}/images");
+    }
+    if creating && input.version.is_some() {
+        e.add("version", "is set by the service");
     }
     macro_rules! pick {
         ($field:ident) => {
@@ -347,203 +355,26 @@ pub struct Placement {
     pub city_name: String,
 }
 
-/// Image of an ad: uploaded (in the temporary bucket) until the publisher copies it.
+/// An ad as stored: the owner's fields, the catalog facts, images and lifecycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Image {
+pub struct Ad {
     pub id: String,
-    pub content_type: String,
-    pub size: u64,
-    /// Key in the temporary bucket.
-    pub upload_key: String,
-    /// Key in the permanent bucket once published.
-    #[serde(default)]
-    pub key: Option<String>,
-    #[serde(default)]
-    pub url: Option<String>,
-    pub status: ImageStatus,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImageStatus {
-    Uploaded,
-    Published,
-}
-
-/// The three image types accepted, by content type and magic bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageType {
-    Jpeg,
-    Png,
-    Webp,
-}
-
-impl ImageType {
-    pub fn from_content_type(value: &str) -> Option<Self> {
-        match value.trim().to_lowercase().as_str() {
-            "image/jpeg" => Some(Self::Jpeg),
-            "image/png" => Some(Self::Png),
-            "image/webp" => Some(Self::Webp),
-            _ => None,
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Webp => "image/webp",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Jpeg => "jpg",
-            Self::Png => "png",
-            Self::Webp => "webp",
-        }
-    }
-
-    pub fn from_extension(value: &str) -> Option<Self> {
-        match value {
-            "jpg" => Some(Self::Jpeg),
-            "png" => Some(Self::Png),
-            "webp" => Some(Self::Webp),
-            _ => None,
-        }
-    }
-
-    /// Bytes needed from the start of a file to recognise it.
-    pub const SNIFF_BYTES: usize = 12;
-
-    /// The type whose signature the first bytes carry.
-    pub fn sniff(head: &[u8]) -> Option<Self> {
-        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Self::Jpeg)
-        } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-            Some(Self::Png)
-        } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
-            Some(Self::Webp)
-        } else {
-            None
-        }
-    }
-}
-
-/// Validates `POST /ads/{id}/images`: `{content_type, size}`.
-pub fn check_upload(content_type: &str, size: u64) -> Result<ImageType, Vec<FieldError>> {
-    let mut e = FieldErrors::default();
-    let kind = ImageType::from_content_type(content_type);
-    if kind.is_none() {
-        e.add("content_type", "must be image/jpeg, image/png or image/webp");
-    }
-    if size == 0 || size > MAX_IMAGE_BYTES {
-        e.add("size", format!("must be from 1 to {MAX_IMAGE_BYTES} bytes (5 MiB)"));
-    }
-    e.finish(|| kind.expect("checked"))
-}
-
-/// Key of an upload in the temporary bucket: it names the ad and the uploader, so the
-/// upload handler can prove ownership from the key alone.
-pub fn upload_key(ad_id: &str, owner: &str, image_id: &str, kind: ImageType) -> String {
-    format!("uploads/{ad_id}/{owner}/{image_id}.{}", kind.extension())
-}
-
-/// The parts of an upload key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadKey {
-    pub ad_id: String,
     pub owner: String,
-    pub image_id: String,
-    pub kind: ImageType,
-}
-
-pub fn parse_upload_key(key: &str) -> Option<UploadKey> {
-    let mut parts = key.split('/');
-    let (prefix, ad_id, owner, file) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if prefix != "uploads" || parts.next().is_some() {
-        return None;
-    }
-    let (image_id, extension) = file.rsplit_once('.')?;
-    let valid_id = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !valid_id(ad_id) || !valid_id(owner) || !valid_id(image_id) {
-        return None;
-    }
-    Some(UploadKey {
-        ad_id: ad_id.to_string(),
-        owner: owner.to_string(),
-        image_id: image_id.to_string(),
-        kind: ImageType::from_extension(extension)?,
-    })
-}
-
-/// Key of a published image in the permanent bucket.
-pub fn image_key(ad_id: &str, image_id: &str, kind: ImageType) -> String {
-    format!("ads/{ad_id}/{image_id}.{}", kind.extension())
-}
-
-/// Applies an edit's image order: the ids kept, in the new order, and the images dropped.
-pub fn reorder_images(images: &[Image], order: &[String]) -> Result<(Vec<Image>, Vec<Image>), String> {
-    let mut kept = Vec::with_capacity(order.len());
-    for id in order {
-        let Some(image) = images.iter().find(|i| &i.id == id) else {
-            return Err(format!("{id} is not an image of this ad"));
-        };
-        if kept.iter().any(|k: &Image| &k.id == id) {
-            return Err(format!("{id} is listed twice"));
-        }
-        kept.push(image.clone());
-    }
-    let dropped = images.iter().filter(|i| !order.contains(&i.id)).cloned().collect();
-    Ok((kept, dropped))
-}
-
-/// Validates a chat message's text.
-pub fn check_message(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(format!("must be at most {MAX_MESSAGE_CHARS} characters"));
-    }
-    Ok(text.to_string())
-}
-
-/// A loose email check for anonymous chat senders.
-pub fn check_email(value: &str) -> Result<String, String> {
-    let email = value.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.contains(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err("must be an email address".into())
-    }
-}
-
-pub fn check_phone(value: &str) -> Result<String, String> {
-    let phone = value.trim().to_string();
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if (8..=15).contains(&digits)
-        && phone.len() <= 25
-        && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
-    {
-        Ok(phone)
-    } else {
-        Err("must be a phone number (8 to 15 digits)".into())
-    }
-}
-
-pub fn check_name(value: &str) -> Result<String, String> {
-    let name = value.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err("must be 1 to 100 characters".into());
-    }
-    Ok(name)
+    pub status: Status,
+    pub details: AdFields,
+    pub price_cents: i64,
+    pub placement: Placement,
+    pub images: Vec<Image>,
+    /// Permanent keys of images dropped by edits, deleted by the next publication.
+    #[serde(default)]
+    pub dropped: Vec<String>,
+    pub created: String,
+    pub updated: String,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub failure: Option<String>,
+    pub version: u64,
 }
 
 #[cfg(test)]
@@ -625,6 +456,18 @@ mod tests {
     }
 
     #[test]
+    fn free_texts_refuse_control_characters() {
+        for field in ["sales_phrase", "description"] {
+            let mut body = full();
+            body[field] = json!("Revisada\u{0}");
+            let errors = build_fields(None, &input(body.clone()), 2026).unwrap_err();
+            assert_eq!(errors[0].field, field);
+            body[field] = json!("linha 1\nlinha 2\tfim");
+            assert!(build_fields(None, &input(body), 2026).is_ok());
+        }
+    }
+
+    #[test]
     fn edits_merge_and_clear() {
         let mut body = full();
         body["version_id"] = json!(3);
@@ -659,81 +502,10 @@ mod tests {
     }
 
     #[test]
-    fn magic_bytes() {
-        assert_eq!(ImageType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(ImageType::Jpeg));
-        assert_eq!(ImageType::sniff(b"\x89PNG\r\n\x1a\n...."), Some(ImageType::Png));
-        assert_eq!(ImageType::sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(ImageType::Webp));
-        assert_eq!(ImageType::sniff(b"hello, this is text"), None);
-        assert_eq!(ImageType::sniff(b""), None);
-    }
-
-    #[test]
-    fn uploads_are_limited() {
-        assert_eq!(check_upload("image/png", 10).unwrap(), ImageType::Png);
-        assert!(check_upload("image/gif", 10).is_err());
-        assert!(check_upload("image/jpeg", MAX_IMAGE_BYTES + 1).is_err());
-        assert!(check_upload("image/jpeg", 0).is_err());
-    }
-
-    #[test]
-    fn upload_keys_round_trip() {
-        let key = upload_key("ad-1", "owner-2", "img-3", ImageType::Webp);
-        assert_eq!(key, "uploads/ad-1/owner-2/img-3.webp");
-        assert_eq!(
-            parse_upload_key(&key).unwrap(),
-            UploadKey {
-                ad_id: "ad-1".into(),
-                owner: "owner-2".into(),
-                image_id: "img-3".into(),
-                kind: ImageType::Webp
-            }
-        );
-        for bad in [
-            "uploads/a/b/c.gif",
-            "uploads/a/b.jpg",
-            "other/a/b/c.jpg",
-            "uploads/a/b/c/d.jpg",
-            "uploads/a/../c.jpg",
-            "uploads/a/b/c",
-        ] {
-            assert!(parse_upload_key(bad).is_none(), "{bad}");
-        }
-    }
-
-    #[test]
     fn statuses() {
         assert_eq!(Status::Published.after_edit(), Status::Pending);
         assert_eq!(Status::Draft.after_edit(), Status::Draft);
         assert!(!Status::Deleted.can_publish());
         assert!(Status::Failed.can_publish());
-    }
-
-    #[test]
-    fn image_order() {
-        let image = |id: &str| Image {
-            id: id.into(),
-            content_type: "image/jpeg".into(),
-            size: 1,
-            upload_key: format!("u/{id}"),
-            key: None,
-            url: None,
-            status: ImageStatus::Uploaded,
-        };
-        let images = vec![image("a"), image("b"), image("c")];
-        let (kept, dropped) = reorder_images(&images, &["c".into(), "a".into()]).unwrap();
-        assert_eq!(kept.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["c", "a"]);
-        assert_eq!(dropped[0].id, "b");
-        assert!(reorder_images(&images, &["z".into()]).is_err());
-        assert!(reorder_images(&images, &["a".into(), "a".into()]).is_err());
-    }
-
-    #[test]
-    fn contacts() {
-        assert!(check_email("Ana@Example.com").is_ok());
-        assert!(check_email("ana@").is_err());
-        assert!(check_phone("+55 (11) 91234-5678").is_ok());
-        assert!(check_phone("12").is_err());
-        assert!(check_message("  ").is_err());
-        assert!(check_message(&"x".repeat(2001)).is_err());
     }
 }

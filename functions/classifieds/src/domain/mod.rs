@@ -1,0 +1,15 @@
+//! Classifieds rules as plain types and functions: ads and their validation, money and
+//! statuses (`ad`), photos, upload keys and image types (`images`), chats and contacts
+//! (`chat`), seller profiles (`profile`), the public list's filters (`search`). No AWS here.
+
+mod ad;
+mod chat;
+mod images;
+mod profile;
+mod search;
+
+pub use ad::*;
+pub use chat::*;
+pub use images::*;
+pub use profile::*;
+pub use search::*;

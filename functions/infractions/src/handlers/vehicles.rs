@@ -1,0 +1,92 @@
+//! `/infractions/admin/vehicles`: vehicles by plate, each owned by a person.
+
+use andes_shared::dynamo::retry::{self, Attempt};
+use andes_shared::http::{self, created, no_content, ok, ApiError};
+use andes_shared::ids;
+use lambda_http::Request;
+
+use super::{admin_body, HttpResult, MODIFIED};
+use crate::config::State;
+use crate::domain::{self, normalize_plate, Vehicle};
+use crate::store::VEHICLES;
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("vehicle not found".into())
+}
+
+async fn find(state: &State, plate: &str) -> Result<Vehicle, ApiError> {
+    state.store.get_vehicle(plate).await?.ok_or_else(not_found)
+}
+
+/// The `{plate}` of the path, normalised (a plate that cannot exist finds nothing).
+fn plate(request: &Request) -> Result<String, ApiError> {
+    normalize_plate(&http::path(request, "plate")).map_err(|_| not_found())
+}
+
+pub async fn list(state: &State, request: Request) -> HttpResult {
+    super::list::<Vehicle>(state, &request, VEHICLES).await
+}
+
+pub async fn create(state: &State, request: Request) -> HttpResult {
+    let input = domain::validate_vehicle(&admin_body(&request)?, false).map_err(ApiError::Validation)?;
+    let now = ids::now_rfc3339();
+    let vehicle = Vehicle {
+        plate: input.plate.unwrap_or_default(),
+        brand: input.brand.unwrap_or_default(),
+        color: input.color.unwrap_or_default(),
+        owner_id: input.owner_id.unwrap_or_default(),
+        created: now.clone(),
+        updated: now,
+        version: 1,
+    };
+    state.store.create_vehicle(&vehicle).await?;
+    created(&vehicle)
+}
+
+pub async fn get(state: &State, request: Request) -> HttpResult {
+    ok(&find(state, &plate(&request)?).await?)
+}
+
+/// A partial change (the plate is the key and stays). With `version` a stale write is a 409;
+/// without it the change applies to the current vehicle, re-read and re-applied if another
+/// request wrote in between.
+pub async fn update(state: &State, request: Request) -> HttpResult {
+    let input = &domain::validate_vehicle(&admin_body(&request)?, true).map_err(ApiError::Validation)?;
+    let plate = &plate(&request)?;
+    let vehicle = retry::with_client_version(input.version, &format!("the vehicle was {MODIFIED}"), || async move {
+        let read = find(state, plate).await?;
+        if input.version.is_some_and(|version| version != read.version) {
+            return Ok(Attempt::Stale);
+        }
+        let written = state.store.update_vehicle(&read, input, &ids::now_rfc3339()).await?;
+        Ok(written.map_or(Attempt::Stale, Attempt::Done))
+    })
+    .await?;
+    ok(&vehicle)
+}
+
+/// Deletes the vehicle, its owner link and its infractions.
+pub async fn delete(state: &State, request: Request) -> HttpResult {
+    let vehicle = find(state, &plate(&request)?).await?;
+    state.store.delete_vehicle(&vehicle).await?;
+    no_content()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::tests::{request, state};
+    use lambda_http::http::{Method, StatusCode};
+
+    #[tokio::test]
+    async fn bodies_are_validated_before_any_read() {
+        let error = create(&state(), request(Method::POST, r#"{"plate":"??"}"#))
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let error = update(&state(), request(Method::PATCH, r#"{"color":"Rojo\u202e"}"#))
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -1,0 +1,87 @@
+//! Transactions: conflict retries, and which items' conditions failed.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use crate::http::ApiError;
+
+/// Why a transaction did not apply.
+#[derive(Debug)]
+pub enum TransactionError {
+    /// These items (in request order) failed their condition.
+    Conditions(Vec<usize>),
+    Other(ApiError),
+}
+
+impl From<ApiError> for TransactionError {
+    fn from(error: ApiError) -> Self {
+        Self::Other(error)
+    }
+}
+
+impl TransactionError {
+    /// Whether item `index` (in request order) failed its condition.
+    pub fn failed(&self, index: usize) -> bool {
+        matches!(self, Self::Conditions(failed) if failed.contains(&index))
+    }
+}
+
+/// For a cancelled transaction, the cancellation code of each item in request order
+/// (`None` where that item did not fail). `None` if the error is not a cancellation.
+pub fn cancellation_codes(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<Option<String>>> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|reason| reason.code().filter(|code| *code != "None").map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Which items of a cancelled transaction failed their condition.
+pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize> {
+    cancellation_codes(error)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| code.as_deref() == Some("ConditionalCheckFailed"))
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// Attempts of a transaction that DynamoDB cancels because a concurrent transaction touched
+/// the same items (as opposed to a failed condition, which is final).
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// Runs `TransactWriteItems`, retrying with back-off only cancellations caused by
+/// conflicting concurrent transactions.
+pub async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<TransactWriteItem>,
+) -> Result<(), TransactionError> {
+    for attempt in 1..=TRANSACTION_ATTEMPTS {
+        let result = client
+            .transact_write_items()
+            .set_transact_items(Some(writes.clone()))
+            .send()
+            .await;
+        let Err(error) = result else { return Ok(()) };
+        let failed = failed_conditions(&error);
+        if !failed.is_empty() {
+            return Err(TransactionError::Conditions(failed));
+        }
+        let conflicted = cancellation_codes(&error)
+            .is_some_and(|codes| codes.iter().flatten().any(|code| code == "TransactionConflict"));
+        if !conflicted || attempt == TRANSACTION_ATTEMPTS {
+            return Err(TransactionError::Other(crate::aws::sdk_error(error)));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt))).await;
+    }
+    Err(TransactionError::Other(ApiError::internal(
+        "transaction attempts exhausted",
+    )))
+}
