@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use andes_shared::aws;
+use andes_shared::dynamo::Table;
 use andes_shared::config::{needed, optional, parsed_or, required, ConfigError};
 use andes_shared::http::ApiError;
 
@@ -109,7 +110,7 @@ impl State {
         let config = Config::from_env()?;
         let sdk = aws::sdk_config().await;
         Ok(Self {
-            store: Store::new(aws::dynamodb(&sdk), config.table.clone()),
+            store: Store::new(Table::new(aws::dynamodb(&sdk), config.table.clone())),
             sqs: aws::sqs(&sdk),
             s3: aws::s3(&sdk),
             config,

@@ -2,6 +2,7 @@
 //! email or username, verified accounts created by admin processes, and API keys issued and
 //! revoked. Identity's keys and table layout stay private to its store.
 
+use andes_shared::dynamo::Table;
 use andes_shared::http::ApiError;
 use andes_shared::ids;
 
@@ -31,7 +32,7 @@ pub struct IssuedKey {
 
 impl Directory {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self::from_store(Store::new(client, table))
+        Self::from_store(Store::new(Table::new(client, table)))
     }
 
     pub(crate) fn from_store(store: Store) -> Self {

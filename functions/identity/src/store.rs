@@ -98,10 +98,8 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            table: Table::new(client, table),
-        }
+    pub fn new(table: Table) -> Self {
+        Self { table }
     }
 
     pub async fn get_account(&self, id: &str) -> Result<Option<Account>, ApiError> {

@@ -2,6 +2,7 @@
 //! function shares.
 
 use andes_shared::aws;
+use andes_shared::dynamo::Table;
 use andes_shared::config::{required, ConfigError};
 use identity::directory::Directory;
 
@@ -44,7 +45,7 @@ impl State {
 
     pub fn new(config: Config, client: aws_sdk_dynamodb::Client) -> Self {
         Self {
-            store: Store::new(client.clone(), config.table.clone()),
+            store: Store::new(Table::new(client.clone(), config.table.clone())),
             directory: Directory::new(client, config.identity_table.clone()),
             config,
         }

@@ -191,10 +191,8 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            table: Table::new(client, table),
-        }
+    pub fn new(table: Table) -> Self {
+        Self { table }
     }
 
     /// One page of an admin list (`PERSONS`, `VEHICLES`, `OFFICERS`), in `gsi1sk` order; a
