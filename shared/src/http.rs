@@ -174,15 +174,6 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Re
     parse_json_bytes(bytes, max_bytes)
 }
 
-/// [`json_body`] with the default bound, `MAX_JSON_BODY_BYTES`.
-pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    json_body(request, MAX_JSON_BODY_BYTES)
-}
-
-pub fn parse_json_bounded<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Result<T, ApiError> {
-    json_body(request, max_bytes)
-}
-
 /// Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422 naming the field.
 pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8], max_bytes: usize) -> Result<T, ApiError> {
     if bytes.len() > max_bytes {

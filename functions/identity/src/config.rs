@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use andes_shared::aws;
-use andes_shared::dynamo::Table;
 use andes_shared::config::{needed, optional, parsed_or, required, ConfigError};
+use andes_shared::dynamo::Table;
 use andes_shared::http::ApiError;
 
 use crate::authorizer::Authorizer;

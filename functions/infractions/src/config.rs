@@ -2,8 +2,8 @@
 //! function shares.
 
 use andes_shared::aws;
-use andes_shared::dynamo::Table;
 use andes_shared::config::{required, ConfigError};
+use andes_shared::dynamo::Table;
 use identity::directory::Directory;
 
 use crate::store::Store;

@@ -21,7 +21,6 @@ const EMAIL_SK: &str = "EMAIL";
 const VEHICLE_SK: &str = "VEHICLE";
 const OFFICER_SK: &str = "OFFICER";
 const BADGE_SK: &str = "BADGE";
-const MODIFIED: &str = "modified by another request; read it again and retry";
 
 pub fn person_pk(id: &str) -> String {
     format!("PERSON#{id}")
@@ -377,7 +376,8 @@ impl Store {
                 .map(Some),
             Err(error) if error.failed(0) => Ok(None),
             Err(error) if error.failed(3) => Err(owner_missing()),
-            Err(TransactionError::Conditions(_)) => Err(ApiError::Conflict(format!("the vehicle was {MODIFIED}"))),
+            // A link changed under us: read again (the caller's retry), never a 409 by itself.
+            Err(TransactionError::Conditions(_)) => Ok(None),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }

@@ -199,6 +199,9 @@ pub enum RateOutcome {
     NotPassenger,
 }
 
+/// Rounds of filtered reads (each up to ten DynamoDB pages) to fill one page of members.
+const MEMBER_PAGE_ROUNDS: usize = 10;
+
 /// The rides table's access patterns.
 #[derive(Clone)]
 pub struct Store {
@@ -331,7 +334,8 @@ impl Store {
     /// Active members of a circle, a page at a time (the circle's partition, filtered on
     /// `is_active`). `Limit` applies before the filter and removed members stay in the
     /// partition, so this reads on until the page holds `limit` members or the partition
-    /// ends: a page with a cursor is never short.
+    /// ends: a page with a cursor is never short, unless a circle has had more removed members
+    /// than `MEMBER_PAGE_ROUNDS` rounds read (then the page is short, with its cursor).
     pub async fn list_members(
         &self,
         slug: &str,
@@ -340,7 +344,11 @@ impl Store {
     ) -> Result<Page<Membership>, ApiError> {
         let query = Query::partition(circle_pk(slug)).begins_with(MEMBERS).filter(active());
         let mut page = self.table.query_page(&query, limit, cursor).await?;
-        while page.items.len() < limit as usize {
+        // Bounded: each round already reads up to ten DynamoDB pages.
+        for _ in 0..MEMBER_PAGE_ROUNDS {
+            if page.items.len() >= limit as usize {
+                break;
+            }
             let Some(cursor) = page.next_cursor.take() else { break };
             let more = self
                 .table

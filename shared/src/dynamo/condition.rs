@@ -41,17 +41,26 @@ impl Condition {
 
     /// Declares `#name` for attribute `name`.
     pub fn name(mut self, name: &str) -> Self {
-        self.names.insert(format!("#{name}"), name.to_string());
+        let placeholder = format!("#{name}");
+        debug_assert!(
+            !is_reserved(&placeholder),
+            "{placeholder} is reserved for generated expressions"
+        );
+        self.names.insert(placeholder, name.to_string());
         self
     }
 
-    /// Declares `placeholder` (e.g. `#kp`) for an attribute whose name is not a valid placeholder.
+    /// Declares a generated `placeholder` (e.g. `#kp`) for an attribute.
     pub(crate) fn alias(mut self, placeholder: &str, attribute: &str) -> Self {
         self.names.insert(placeholder.to_string(), attribute.to_string());
         self
     }
 
     pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        debug_assert!(
+            !is_reserved(placeholder),
+            "{placeholder} is reserved for generated expressions"
+        );
         self.values.insert(placeholder.to_string(), value);
         self
     }
@@ -61,6 +70,12 @@ impl Condition {
         self.expression = format!("({}) AND ({})", self.expression, other.expression);
         self.names.extend(other.names);
         self.values.extend(other.values);
+        self
+    }
+
+    /// A generated value (the key condition's), exempt from the reserved-placeholder check.
+    pub(crate) fn generated_value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_string(), value);
         self
     }
 
@@ -79,6 +94,28 @@ impl Condition {
     pub(crate) fn expression(&self) -> String {
         self.expression.clone()
     }
+}
+
+/// Placeholders that [`super::Change`] and [`super::Query`] generate: the key condition's
+/// `#kp #ks :kp :ks :kh`, and `#s0 :s0`, `#a0 :a0`, `#r0` for SET, ADD and REMOVE. A condition
+/// or filter that declared one would be overwritten by the generated expression.
+pub(crate) fn is_reserved(placeholder: &str) -> bool {
+    let key_condition = ["#kp", "#ks", ":kp", ":ks", ":kh"].contains(&placeholder);
+    let generated = ["#s", ":s", "#a", ":a", "#r"].iter().any(|prefix| {
+        placeholder
+            .strip_prefix(prefix)
+            .is_some_and(|index| !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
+    });
+    key_condition || generated
+}
+
+/// Fingerprint text of a condition: expression, names and values, sorted.
+pub(crate) fn describe(condition: &Condition) -> String {
+    let mut names: Vec<_> = condition.names.iter().collect();
+    names.sort();
+    let mut values: Vec<_> = condition.values.iter().map(|(k, v)| (k, format!("{v:?}"))).collect();
+    values.sort();
+    format!("{}|{names:?}|{values:?}", condition.expression)
 }
 
 #[cfg(test)]
@@ -102,5 +139,15 @@ mod tests {
             AttributeValue::N("3".into())
         );
         assert!(Condition::absent().names().is_none());
+    }
+
+    #[test]
+    fn generated_placeholders_are_reserved() {
+        for reserved in ["#kp", ":kh", "#s0", ":a12", "#r3"] {
+            assert!(is_reserved(reserved), "{reserved}");
+        }
+        for free in ["#status", ":s", ":since", "#sk", ":expected_version", "#a"] {
+            assert!(!is_reserved(free), "{free}");
+        }
     }
 }

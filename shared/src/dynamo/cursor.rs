@@ -58,19 +58,25 @@ fn decode(scope: &str, cursor: &str) -> Result<Wire, ApiError> {
     Ok(wire)
 }
 
-/// The cursor resuming a list after `key` (string key attributes only, as every Andes key).
-/// `None` when there is no key (the last page).
-pub(crate) fn encode_key(scope: &str, key: Option<&Item>) -> Option<String> {
-    let key = key.filter(|key| !key.is_empty())?;
+/// The cursor resuming a list after `key`, `None` when there is no key (the last page). Every
+/// Andes key attribute is a string; any other type is a bug, refused rather than ending the
+/// list early.
+pub(crate) fn encode_key(scope: &str, key: Option<&Item>) -> Result<Option<String>, ApiError> {
+    let Some(key) = key.filter(|key| !key.is_empty()) else {
+        return Ok(None);
+    };
     let mut plain = BTreeMap::new();
     for (name, value) in key {
-        plain.insert(name.clone(), value.as_s().ok()?.clone());
+        let value = value
+            .as_s()
+            .map_err(|_| ApiError::internal(format!("key attribute {name} is not a string; cursors hold strings")))?;
+        plain.insert(name.clone(), value.clone());
     }
-    Some(encode(&Wire {
+    Ok(Some(encode(&Wire {
         list: fingerprint(scope),
         key: Some(plain),
         offset: None,
-    }))
+    })))
 }
 
 /// The `ExclusiveStartKey` of a cursor of this list: only `allowed` attributes, and
@@ -122,7 +128,7 @@ mod tests {
 
     #[test]
     fn key_cursor_round_trips_within_its_list() {
-        let cursor = encode_key("list-a", Some(&key())).unwrap();
+        let cursor = encode_key("list-a", Some(&key())).unwrap().unwrap();
         assert_eq!(
             decode_key("list-a", &cursor, &["pk", "sk"], ("pk", "A#1")).unwrap(),
             key()
@@ -131,7 +137,7 @@ mod tests {
 
     #[test]
     fn foreign_forged_and_mismatched_cursors_are_refused() {
-        let cursor = encode_key("list-a", Some(&key())).unwrap();
+        let cursor = encode_key("list-a", Some(&key())).unwrap().unwrap();
         let refused = |result: Result<Item, ApiError>| matches!(result, Err(ApiError::Validation(_)));
         assert!(refused(decode_key("list-b", &cursor, &["pk", "sk"], ("pk", "A#1"))));
         assert!(refused(decode_key("list-a", &cursor, &["pk", "sk"], ("pk", "A#2"))));
@@ -144,8 +150,10 @@ mod tests {
 
     #[test]
     fn last_page_has_no_cursor() {
-        assert!(encode_key("l", None).is_none());
-        assert!(encode_key("l", Some(&Item::new())).is_none());
+        assert!(encode_key("l", None).unwrap().is_none());
+        assert!(encode_key("l", Some(&Item::new())).unwrap().is_none());
+        let numeric = Item::from([("n".into(), crate::dynamo::number(1))]);
+        assert!(encode_key("l", Some(&numeric)).is_err());
     }
 
     #[test]

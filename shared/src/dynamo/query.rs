@@ -76,8 +76,8 @@ impl Query {
         self
     }
 
-    /// A filter applied after the key condition (its names and values must not start with
-    /// `#k` or `:k`, used by the key condition).
+    /// A filter applied after the key condition (its expression, names and values are part of
+    /// the list's identity: a cursor of one filter is refused by another).
     pub fn filter(mut self, condition: Condition) -> Self {
         self.filter = Some(condition);
         self
@@ -116,7 +116,7 @@ impl Query {
 
     /// Everything that identifies this list, for its cursors.
     pub(crate) fn fingerprint_source(&self) -> String {
-        let filter = self.filter.as_ref().map(|f| f.expression()).unwrap_or_default();
+        let filter = self.filter.as_ref().map(super::condition::describe).unwrap_or_default();
         format!(
             "{}|{}|{:?}|{}|{}|{}",
             self.index.as_deref().unwrap_or("table"),
@@ -131,22 +131,22 @@ impl Query {
     /// `KeyConditionExpression` with its names and values.
     pub(crate) fn key_condition(&self) -> Condition {
         let partition = Condition::new("#kp = :kp")
-            .value(":kp", string(&self.partition))
+            .generated_value(":kp", string(&self.partition))
             .alias("#kp", &self.partition_attribute());
         let sort = |expression: &str| {
             Condition::new(format!("#kp = :kp AND {expression}"))
-                .value(":kp", string(&self.partition))
+                .generated_value(":kp", string(&self.partition))
                 .alias("#kp", &self.partition_attribute())
                 .alias("#ks", &self.sort_attribute())
         };
         match &self.sort {
             SortRange::All => partition,
-            SortRange::BeginsWith(prefix) => sort("begins_with(#ks, :ks)").value(":ks", string(prefix)),
+            SortRange::BeginsWith(prefix) => sort("begins_with(#ks, :ks)").generated_value(":ks", string(prefix)),
             SortRange::Between(low, high) => sort("#ks BETWEEN :ks AND :kh")
-                .value(":ks", string(low))
-                .value(":kh", string(high)),
-            SortRange::From(low) => sort("#ks >= :ks").value(":ks", string(low)),
-            SortRange::Until(high) => sort("#ks <= :ks").value(":ks", string(high)),
+                .generated_value(":ks", string(low))
+                .generated_value(":kh", string(high)),
+            SortRange::From(low) => sort("#ks >= :ks").generated_value(":ks", string(low)),
+            SortRange::Until(high) => sort("#ks <= :ks").generated_value(":ks", string(high)),
         }
     }
 }
@@ -184,5 +184,13 @@ mod tests {
             newest.fingerprint_source(),
             newest.clone().scope("brand=7").fingerprint_source()
         );
+        let brand = |id: i64| {
+            let filter = Condition::new("#brand = :brand")
+                .name("brand")
+                .value(":brand", crate::dynamo::number(id));
+            newest.clone().filter(filter).fingerprint_source()
+        };
+        assert_ne!(brand(7), brand(8), "a filter's values are part of the list");
+        assert_eq!(brand(7), brand(7));
     }
 }

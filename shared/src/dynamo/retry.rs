@@ -32,6 +32,9 @@ where
         if let Attempt::Done(value) = attempt().await? {
             return Ok(value);
         }
+        if round + 1 == ATTEMPTS {
+            break;
+        }
         let ceiling_ms = 5u64 << round.min(6);
         let pause = rand::rng().random_range(1..=ceiling_ms);
         tokio::time::sleep(Duration::from_millis(pause)).await;

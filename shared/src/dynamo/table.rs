@@ -84,8 +84,11 @@ impl Table {
                     .build()
                     .map_err(ApiError::internal)?,
             );
-            for _ in 0..UNPROCESSED_ROUNDS {
+            for round in 0..UNPROCESSED_ROUNDS {
                 let Some(request) = pending.take() else { break };
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
+                }
                 let output = self
                     .client
                     .batch_get_item()
@@ -201,11 +204,14 @@ impl Table {
         }
     }
 
+    /// One `Query` request. `from_client` says that `start` came from a client's cursor: then a
+    /// start key DynamoDB still refuses is the client's error (422), not ours.
     async fn query_once(
         &self,
         query: &Query,
         limit: Option<i32>,
         start: Option<Item>,
+        from_client: bool,
     ) -> Result<(Vec<Item>, Option<Item>), ApiError> {
         let key = query.key_condition();
         let mut names = key.names().unwrap_or_default();
@@ -215,7 +221,7 @@ impl Table {
             values.extend(filter.values().unwrap_or_default());
             filter.expression()
         });
-        let resumed = start.is_some();
+        let resumed = from_client && start.is_some();
         let result = self
             .client
             .query()
@@ -257,9 +263,9 @@ impl Table {
         };
         let reads = if query.filter.is_some() { FILTERED_PAGE_READS } else { 1 };
         let mut items = Vec::new();
-        for _ in 0..reads {
+        for read in 0..reads {
             let wanted = limit - items.len() as i32;
-            let (page, last) = self.query_once(query, Some(wanted), start.take()).await?;
+            let (page, last) = self.query_once(query, Some(wanted), start.take(), read == 0).await?;
             items.extend(page);
             start = last;
             if start.is_none() || items.len() as i32 >= limit {
@@ -268,7 +274,7 @@ impl Table {
         }
         Ok(Page {
             items,
-            next_cursor: encode_key(&scope, start.as_ref()),
+            next_cursor: encode_key(&scope, start.as_ref())?,
         })
     }
 
@@ -277,7 +283,7 @@ impl Table {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let (page, last) = self.query_once(query, None, start).await?;
+            let (page, last) = self.query_once(query, None, start, false).await?;
             items.extend(page);
             match last {
                 Some(key) => start = Some(key),
@@ -323,6 +329,9 @@ impl Table {
                 if pending.is_empty() {
                     break;
                 }
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
+                }
                 let output = self
                     .client
                     .batch_write_item()
@@ -334,9 +343,6 @@ impl Table {
                     .unprocessed_items
                     .and_then(|mut u| u.remove(&self.name))
                     .unwrap_or_default();
-                if !pending.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
-                }
             }
             if !pending.is_empty() {
                 return Err(ApiError::Unavailable("the table is busy; retry in a moment".into()));

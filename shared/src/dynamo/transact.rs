@@ -4,6 +4,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
+use rand::Rng;
+
 use crate::http::ApiError;
 
 /// Why a transaction did not apply.
@@ -57,8 +59,9 @@ pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize
 /// the same items (as opposed to a failed condition, which is final).
 const TRANSACTION_ATTEMPTS: u32 = 4;
 
-/// Runs `TransactWriteItems`, retrying with back-off only cancellations caused by
-/// conflicting concurrent transactions.
+/// Runs `TransactWriteItems`, retrying with jittered back-off only cancellations caused by
+/// conflicting concurrent transactions (or throttling). A transaction still contended after its
+/// attempts is a 503 (retry later), never a 500: nothing is wrong with the request.
 pub async fn transact(
     client: &aws_sdk_dynamodb::Client,
     writes: Vec<TransactWriteItem>,
@@ -74,14 +77,23 @@ pub async fn transact(
         if !failed.is_empty() {
             return Err(TransactionError::Conditions(failed));
         }
-        let conflicted = cancellation_codes(&error)
-            .is_some_and(|codes| codes.iter().flatten().any(|code| code == "TransactionConflict"));
-        if !conflicted || attempt == TRANSACTION_ATTEMPTS {
+        let contended = cancellation_codes(&error).is_some_and(|codes| {
+            codes
+                .iter()
+                .flatten()
+                .any(|code| code == "TransactionConflict" || code == "ThrottlingError")
+        });
+        if !contended {
             return Err(TransactionError::Other(crate::aws::sdk_error(error)));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt))).await;
+        if attempt < TRANSACTION_ATTEMPTS {
+            let ceiling_ms = 25 * u64::from(attempt);
+            // Drawn before the await: the thread-local generator must not live across it.
+            let pause_ms = rand::rng().random_range(1..=ceiling_ms);
+            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+        }
     }
-    Err(TransactionError::Other(ApiError::internal(
-        "transaction attempts exhausted",
+    Err(TransactionError::Other(ApiError::Unavailable(
+        "too many concurrent changes to this resource; retry in a moment".into(),
     )))
 }

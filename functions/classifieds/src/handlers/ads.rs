@@ -232,7 +232,14 @@ fn parse_filters(request: &Request) -> Result<(Filters, Sort), ApiError> {
             }
         }
     };
-    let id = |e: &mut FieldErrors, name: &str| number(e, name).and_then(|v| u32::try_from(v).ok());
+    let id = |e: &mut FieldErrors, name: &str| {
+        let value = number(e, name)?;
+        let id = u32::try_from(value).ok();
+        if id.is_none() {
+            e.add(name, "is not a catalog id");
+        }
+        id
+    };
     let brand = id(&mut e, "brand");
     let model = id(&mut e, "model");
     let state_id = id(&mut e, "state");
