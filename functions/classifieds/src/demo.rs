@@ -477,7 +477,7 @@ pub async fn remove(state: &State, identity: &Directory, dir: &Path) -> Result<(
             .remove_profile(&account.id)
             .await
             .map_err(|e| e.to_string())?;
-        identity.delete_account(&account).await.map_err(|e| e.to_string())?;
+        identity.delete_account(&account.id).await.map_err(|e| e.to_string())?;
         removed.0 += 1;
     }
     bar.finish_and_clear();

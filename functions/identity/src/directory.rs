@@ -6,7 +6,7 @@ use andes_shared::dynamo::Table;
 use andes_shared::http::ApiError;
 use andes_shared::ids;
 
-use crate::account::Account;
+use crate::account::{Account, AccountView};
 use crate::api_keys::{self, ApiKeyRecord};
 use crate::store::{CreateAccountError, Store};
 
@@ -39,12 +39,13 @@ impl Directory {
         Self { store }
     }
 
-    pub async fn account(&self, id: &str) -> Result<Option<Account>, ApiError> {
-        self.store.get_account(id).await
+    /// An account as other services may see it (never its password hash).
+    pub async fn account(&self, id: &str) -> Result<Option<AccountView>, ApiError> {
+        Ok(self.store.get_account(id).await?.as_ref().map(Account::view))
     }
 
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
-        self.store.account_by_email(email).await
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountView>, ApiError> {
+        Ok(self.store.account_by_email(email).await?.as_ref().map(Account::view))
     }
 
     /// The id of the account holding `username`.
@@ -84,8 +85,11 @@ impl Directory {
     }
 
     /// Deletes an account and its guards (admin processes removing what they created).
-    pub async fn delete_account(&self, account: &Account) -> Result<(), ApiError> {
-        self.store.delete_account(account).await
+    pub async fn delete_account(&self, id: &str) -> Result<(), ApiError> {
+        match self.store.get_account(id).await? {
+            Some(account) => self.store.delete_account(&account).await,
+            None => Ok(()),
+        }
     }
 
     /// Generates and stores a new key for `principal_id` with `role`.
