@@ -49,7 +49,8 @@ pub async fn image_uploaded(state: &State, event: S3Event) -> Result<(), ApiErro
     Ok(())
 }
 
-async fn delete_upload(state: &State, key: &str) -> Result<(), ApiError> {
+/// Deletes one object of the temporary uploads bucket.
+pub(crate) async fn delete_upload(state: &State, key: &str) -> Result<(), ApiError> {
     state
         .s3
         .delete_object()

@@ -20,6 +20,20 @@ fn is_condition_failed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bo
     error.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ConditionalCheckFailedException")
 }
 
+/// The one mapping of a conditional write's outcome: its output, `None` when its condition
+/// failed, an internal error for anything else.
+fn condition_held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, ApiError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(error) if is_condition_failed(&error) => Ok(None),
+        Err(error) => Err(sdk_error(error)),
+    }
+}
+
 fn is_validation<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
     error.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ValidationException")
 }
@@ -143,11 +157,7 @@ impl Table {
             .set_expression_attribute_values(condition.values())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failed(&error) => Ok(false),
-            Err(error) => Err(sdk_error(error)),
-        }
+        condition_held(result).map(|held| held.is_some())
     }
 
     /// Runs one `UpdateItem`: the item as it is after the change, or `None` when its condition
@@ -166,11 +176,7 @@ impl Table {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
-            Err(error) if is_condition_failed(&error) => Ok(None),
-            Err(error) => Err(sdk_error(error)),
-        }
+        Ok(condition_held(result)?.map(|output| output.attributes.unwrap_or_default()))
     }
 
     /// Deletes an item (nothing happens if it does not exist).
@@ -197,11 +203,7 @@ impl Table {
             .set_expression_attribute_values(condition.values())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_condition_failed(&error) => Ok(false),
-            Err(error) => Err(sdk_error(error)),
-        }
+        condition_held(result).map(|held| held.is_some())
     }
 
     /// One `Query` request. `from_client` says that `start` came from a client's cursor: then a

@@ -86,15 +86,8 @@ async fn enqueue(state: &State, job: &Job) -> Result<(), ApiError> {
 /// Best effort: what is left is removed by the bucket's lifecycle rule (1 day).
 async fn delete_uploads(state: &State, keys: &[String]) {
     for key in keys {
-        if let Err(error) = state
-            .s3
-            .delete_object()
-            .bucket(&state.config.uploads_bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            tracing::warn!(error = %andes_shared::aws::sdk_error(error), "deleting a dropped upload failed");
+        if let Err(error) = crate::jobs::delete_upload(state, key).await {
+            tracing::warn!(error = %error, "deleting a dropped upload failed");
         }
     }
 }
