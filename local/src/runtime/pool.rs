@@ -167,8 +167,8 @@ impl Pool {
         self.pump(effects);
     }
 
-    /// Hands queued invocations to idle instances, then starts processes for the rest
-    /// (one per queued invocation not already covered by a starting process, within bounds).
+    /// Hands queued invocations to idle instances, then starts processes for the rest (one per
+    /// queued invocation not already covered by a starting or just-answered one, within bounds).
     fn pump(&mut self, effects: &mut dyn Effects) {
         self.queue.retain(|invocation| !invocation.reply.is_closed());
         while !self.queue.is_empty() {
@@ -199,12 +199,14 @@ impl Pool {
         }
         loop {
             let live = self.instances.values().filter(|i| !i.retired).count();
-            let starting = self
+            // An instance that has just answered is back on `/next` within microseconds, as
+            // a starting one will be: both take a queued invocation before a new process could.
+            let coming = self
                 .instances
                 .values()
-                .filter(|i| !i.retired && matches!(i.state, State::Starting { .. }))
+                .filter(|i| !i.retired && matches!(i.state, State::Starting { .. } | State::Finishing))
                 .count();
-            if self.queue.len() <= starting || live >= self.max_instances as usize {
+            if self.queue.len() <= coming || live >= self.max_instances as usize {
                 break;
             }
             let id = self.next_instance;

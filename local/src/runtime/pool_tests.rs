@@ -84,6 +84,31 @@ fn first_invocation_is_a_cold_start_then_the_instance_is_reused() {
 }
 
 #[test]
+fn an_invocation_arriving_between_an_answer_and_the_next_poll_waits_for_that_instance() {
+    let (mut pool, mut fx) = (pool(10), Fake::default());
+    let (a, _a_rx) = invocation("a");
+    pool.submit(a, &mut fx);
+    assert_eq!(now(pool.next(1, &mut fx)).request_id, "a");
+    pool.finish(1, "a", Ok(json!(1))).unwrap();
+    let (b, _b_rx) = invocation("b");
+    pool.submit(b, &mut fx);
+    assert_eq!(fx.spawned, vec![1], "no cold start for an instance about to poll again");
+    assert_eq!(now(pool.next(1, &mut fx)).request_id, "b");
+
+    pool.finish(1, "b", Ok(json!(2))).unwrap();
+    let (c, c_rx) = invocation("c");
+    pool.submit(c, &mut fx);
+    pool.exited(1, "exit status: 1", &mut fx);
+    assert_eq!(
+        fx.spawned,
+        vec![1, 2],
+        "it died instead: a new process takes the invocation"
+    );
+    assert_eq!(now(pool.next(2, &mut fx)).request_id, "c");
+    drop(c_rx);
+}
+
+#[test]
 fn concurrent_invocations_start_more_instances_up_to_the_bound_then_queue() {
     let (mut pool, mut fx) = (pool(2), Fake::default());
     let mut replies = Vec::new();
