@@ -26,13 +26,26 @@ env_file="$PWD/.andes/test.env"
 log="$PWD/.andes/test-platform.log"
 trap stop_platform EXIT
 # Short visibility timeout: failed messages come back, and reach their DLQ, within seconds.
-# Stage throttling far above anything the suites send, so no test is throttled.
+# Stage throttling and per-address abuse limits far above anything the suites send, so no
+# test is throttled; the per-address limits are tested afterwards at their real figures.
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
   --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5 \
-  ApiThrottlingBurstLimit=100000 ApiThrottlingRateLimit=100000
+  ApiThrottlingBurstLimit=100000 ApiThrottlingRateLimit=100000 \
+  SignupsPerIpPerHour=100000 AnonymousMessagesPerIpPerHour=100000
 
 if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   echo "end-to-end tests failed; last lines of the platform log ($log):" >&2
+  tail -n 150 "$log" >&2
+  exit 1
+fi
+
+echo "== per-address abuse limits at the template's figures (a fresh platform)"
+stop_platform
+start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
+  --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5 \
+  ApiThrottlingBurstLimit=100000 ApiThrottlingRateLimit=100000
+if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests --test abuse_limits_per_address -- --ignored; then
+  echo "abuse-limit tests failed; last lines of the platform log ($log):" >&2
   tail -n 150 "$log" >&2
   exit 1
 fi

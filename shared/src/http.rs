@@ -47,6 +47,10 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// An abuse limit refused the request; the client may try again after `retry_after_seconds`
+    /// (sent as the `Retry-After` header).
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_seconds: u64 },
     /// A dependency failed in a way the client can recover from by retrying.
     #[error("{0}")]
     Unavailable(String),
@@ -74,6 +78,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -109,9 +114,16 @@ impl ApiError {
 
     pub fn into_response(self, request_id: &str) -> Response<Body> {
         let body = self.problem(request_id).to_string();
-        Response::builder()
+        let mut response = Response::builder()
             .status(self.status())
-            .header("content-type", "application/problem+json")
+            .header("content-type", "application/problem+json");
+        if let Self::TooManyRequests {
+            retry_after_seconds, ..
+        } = &self
+        {
+            response = response.header("retry-after", retry_after_seconds.to_string());
+        }
+        response
             .body(Body::Text(body))
             .expect("static response parts are valid")
     }
@@ -225,6 +237,17 @@ pub fn route_key(request: &Request) -> String {
     }
 }
 
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`); empty when
+/// the request did not come through API Gateway.
+pub fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
 /// Runs an HTTP handler: turns its errors into problem+json answers and logs one line per
 /// request (function, request id, route, status, latency). Internal errors are logged with
 /// their cause; nothing from the request body is.
@@ -311,6 +334,18 @@ mod tests {
             parse_json_bytes::<Signup>(b"[]", 100).unwrap_err().status(),
             StatusCode::BAD_REQUEST
         );
+    }
+
+    #[test]
+    fn too_many_requests_says_when_to_retry() {
+        let error = ApiError::TooManyRequests {
+            detail: "too many signups from this address; try again later".into(),
+            retry_after_seconds: 42,
+        };
+        let response = error.into_response("r");
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "42");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod dynamo;
 pub mod event;
 pub mod http;
 pub mod ids;
+pub mod limits;
 pub mod notify;
 pub mod s3;
 pub mod sqs;

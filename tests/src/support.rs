@@ -238,6 +238,7 @@ pub struct Reply {
     pub request: String,
     pub status: u16,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub text: String,
 }
 
@@ -249,6 +250,35 @@ impl Reply {
         }
         serde_json::from_str(&self.text)
             .unwrap_or_else(|error| panic!("{}: body is not JSON ({error}): {}", self.request, self.text))
+    }
+
+    /// A 429 problem of an abuse limit: its `detail` contains `detail`, and `Retry-After` is a
+    /// number of seconds in `1..=max_seconds`, which is returned.
+    pub fn expect_too_many(&self, detail: &str, max_seconds: u64) -> u64 {
+        let problem = self.expect_problem(429, None);
+        let said = problem["detail"].as_str().unwrap_or_default();
+        assert!(
+            said.contains(detail),
+            "{}: 429 detail {said:?} lacks {detail:?}",
+            self.request
+        );
+        let retry_after: u64 = self
+            .headers
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: 429 without a numeric Retry-After: {:?}",
+                    self.request, self.headers
+                )
+            });
+        assert!(
+            (1..=max_seconds).contains(&retry_after),
+            "{}: Retry-After {retry_after} not in 1..={max_seconds}",
+            self.request
+        );
+        retry_after
     }
 
     /// Asserts the status and returns the JSON body.
@@ -387,6 +417,19 @@ impl Ctx {
         ctx
     }
 
+    /// The same context, its HTTP requests sent from another loopback address (e.g.
+    /// `127.0.0.2`): API Gateway's `sourceIp` is then that address, so per-address limits count
+    /// this test's requests apart from every other test's.
+    pub fn from_address(self, address: &str) -> Ctx {
+        let address: std::net::IpAddr = address.parse().expect("an IP address");
+        let http = reqwest::Client::builder()
+            .timeout(HTTP_TIMEOUT)
+            .local_address(address)
+            .build()
+            .expect("HTTP client builds");
+        Ctx { http, ..self }
+    }
+
     async fn check_platform(&self) {
         let url = self.url("/_local/health");
         match self.http.get(&url).send().await {
@@ -441,6 +484,7 @@ impl Ctx {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        let headers = response.headers().clone();
         let text = response
             .text()
             .await
@@ -449,6 +493,7 @@ impl Ctx {
             request: description,
             status,
             content_type,
+            headers,
             text,
         }
     }

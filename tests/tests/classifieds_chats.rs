@@ -410,3 +410,58 @@ async fn chat_texts_refuse_control_characters_and_cursors_are_checked() {
     .await
     .expect_invalid_field("cursor");
 }
+
+/// At most 5 anonymous messages per sender email per ad and hour: each opens a chat in the
+/// seller's inbox. Another email, or a buyer with an account, is not held back.
+#[tokio::test]
+async fn anonymous_messages_are_limited_per_sender_email_and_ad() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let (_, buyer) = ctx.new_session().await;
+    let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+    let messages = format!("{ADS}/{}/messages", ad["id"].as_str().unwrap());
+    let tag = andes_tests::support::unique_tag();
+    let from = |email: &str| json!({"text": "¿Sigue disponible?", "name": "Bruna", "email": email});
+    let sender = format!("flood.{tag}@example.com");
+    for n in 1..=5 {
+        let reply = ctx.call("POST", &messages, None, Some(&from(&sender))).await;
+        assert_eq!(reply.status, 201, "anonymous message {n}: {}", reply.text);
+    }
+    ctx.call("POST", &messages, None, Some(&from(&sender)))
+        .await
+        .expect_too_many("Too many messages to this ad from this email", 3600);
+    // Case does not make another sender.
+    ctx.call("POST", &messages, None, Some(&from(&sender.to_uppercase())))
+        .await
+        .expect_too_many("Too many messages to this ad from this email", 3600);
+
+    ctx.call(
+        "POST",
+        &messages,
+        None,
+        Some(&from(&format!("other.{tag}@example.com"))),
+    )
+    .await
+    .expect(201);
+    for _ in 0..6 {
+        ctx.call(
+            "POST",
+            &messages,
+            Some(&buyer.access_token),
+            Some(&json!({"text": "Hola"})),
+        )
+        .await
+        .expect(201);
+    }
+    let inbox = ctx
+        .call(
+            "GET",
+            "/classifieds/me/chats?side=selling&limit=100",
+            Some(&seller.access_token),
+            None,
+        )
+        .await
+        .expect(200);
+    let chats = inbox["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(chats, 7, "5 + 1 anonymous chats and one buyer's chat: {inbox}");
+}

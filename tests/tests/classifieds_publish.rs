@@ -1,6 +1,9 @@
 //! Publication through the real queue and publisher: copies to the permanent bucket, URL
 //! rewrite, temporary objects deleted; duplicates and a crash between the copies and the
 //! status write; edits re-publish; deletes clean both buckets; failures; the public list.
+//! Photos added to a published ad are published at once by image-uploaded (so the uploads
+//! bucket's 1-day expiry cannot take them), also when the upload races a publication, a
+//! delete, or a repeat of its own event.
 
 mod classifieds_support;
 
@@ -186,14 +189,14 @@ async fn edits_republish_new_photos_and_delete_dropped_ones() {
         .as_str()
         .unwrap()
         .to_string();
-    wait_images(&ctx, &seller, id, 3).await;
-    // Until the next publication the new photo is the owner's only.
+    // A photo added to a published ad is published at once, for everyone.
+    wait_photos_published(&ctx, &seller, id, 3).await;
     assert_eq!(
         get_ad(&ctx, None, id).await.expect(200)["images"]
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
 
     let edited = ctx
@@ -235,21 +238,28 @@ async fn deleting_removes_photos_from_both_buckets_then_the_ad() {
     let ad = published_ad(&ctx, &seller, &ad_body(), 2).await;
     let id = ad["id"].as_str().unwrap();
     upload(&ctx, &seller, id, "image/jpeg", jpeg(9)).await;
-    wait_images(&ctx, &seller, id, 3).await;
-    assert_eq!(permanent_keys(&ctx, id).await.len(), 2);
-    assert_eq!(temporary_keys(&ctx, id).await.len(), 1);
+    wait_photos_published(&ctx, &seller, id, 3).await;
+    assert_eq!(permanent_keys(&ctx, id).await.len(), 3);
+    // A draft's photos are still in the temporary bucket.
+    let draft = ad_with_photos(&ctx, &seller, &ad_body(), 2).await;
+    let draft = draft["id"].as_str().unwrap();
+    assert_eq!(temporary_keys(&ctx, draft).await.len(), 2);
 
-    ctx.call("DELETE", &format!("{ADS}/{id}"), Some(&seller.access_token), None)
-        .await
-        .expect(202);
-    get_ad(&ctx, None, id).await.expect_problem(404, None);
-    let deadline = Instant::now() + ASYNC_TIMEOUT;
-    while get_ad(&ctx, Some(&seller.access_token), id).await.status != 404 {
-        assert!(Instant::now() < deadline, "the deleted ad was never removed");
-        tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+    for id in [id, draft] {
+        ctx.call("DELETE", &format!("{ADS}/{id}"), Some(&seller.access_token), None)
+            .await
+            .expect(202);
+        get_ad(&ctx, None, id).await.expect_problem(404, None);
     }
-    assert!(permanent_keys(&ctx, id).await.is_empty());
-    assert!(temporary_keys(&ctx, id).await.is_empty());
+    for id in [id, draft] {
+        let deadline = Instant::now() + ASYNC_TIMEOUT;
+        while get_ad(&ctx, Some(&seller.access_token), id).await.status != 404 {
+            assert!(Instant::now() < deadline, "the deleted ad was never removed");
+            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+        }
+        assert!(permanent_keys(&ctx, id).await.is_empty());
+        assert!(temporary_keys(&ctx, id).await.is_empty());
+    }
 }
 
 #[tokio::test]
@@ -711,16 +721,190 @@ async fn publishing_right_after_uploads_never_conflicts() {
             .await
             .expect(202);
         assert_eq!(accepted["status"], "pending");
-        wait_images(&ctx, &seller, &id, 3).await;
-        let done = wait_status(&ctx, &seller, &id, "published").await;
-        let images = done["images"].as_array().unwrap();
-        assert_eq!(images.len(), 3, "{done}");
-        // Photos recorded before the publication are published; one recorded after it stays
-        // `uploaded` until the next publication (the documented limit).
-        let published = images.iter().filter(|i| i["status"] == "published").count();
+        // Photos recorded before the publication's status write are copied by it; one
+        // recorded after it, by image-uploaded (the ad is published by then): every photo
+        // ends published, whichever way the race went.
+        let done = wait_photos_published(&ctx, &seller, &id, 3).await;
+        assert_eq!(done["status"], "published", "round {round}: {done}");
+        assert!(recorded >= 1);
+        wait_queue_drained(&ctx).await;
+        wait_temporary_empty(&ctx, &id).await;
+        assert_published_cleanly(&ctx, &seller, &id, 3).await;
+    }
+}
+
+/// Polls until nothing of the ad is left in the temporary bucket (bounded).
+async fn wait_temporary_empty(ctx: &Ctx, ad_id: &str) {
+    let deadline = Instant::now() + ASYNC_TIMEOUT;
+    loop {
+        let left = temporary_keys(ctx, ad_id).await;
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "temporary objects of {ad_id} left: {left:?}");
+        tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+    }
+}
+
+/// GETs a photo's public URL anonymously; returns its bytes (panics unless 200).
+async fn served(ctx: &Ctx, url: &str) -> Vec<u8> {
+    let response = ctx.http.get(url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200, "anonymous GET of {url}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+/// Issue 10: a photo added to a published ad used to wait in the temporary bucket for the
+/// owner's next edit; after a day the bucket's lifecycle rule expired it, and that edit then
+/// failed its publication. Now image-uploaded copies it to the images bucket as soon as it is
+/// recorded: it is public at once, the expiry finds nothing to take, and the next edit
+/// re-publishes cleanly.
+#[tokio::test]
+async fn a_photo_added_to_a_published_ad_is_published_at_once_and_outlives_the_uploads_expiry() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+    let id = ad["id"].as_str().unwrap();
+    let added = upload(&ctx, &seller, id, "image/jpeg", jpeg(12)).await;
+    let added_id = added["image_id"].as_str().unwrap().to_string();
+
+    let after = wait_photos_published(&ctx, &seller, id, 2).await;
+    assert_eq!(after["status"], "published", "the ad stays up: {after}");
+    assert_eq!(after["published_at"], ad["published_at"]);
+    assert_eq!(image_ids(&after), vec![image_ids(&ad)[0].clone(), added_id.clone()]);
+    wait_temporary_empty(&ctx, id).await;
+    assert_published_cleanly(&ctx, &seller, id, 2).await;
+    let public = get_ad(&ctx, None, id).await.expect(200);
+    assert_eq!(public["images"], after["images"], "everyone sees the new photo");
+    let url = public["images"][1]["url"].as_str().unwrap().to_string();
+    assert!(url.ends_with(&format!("/ads/{id}/{added_id}.jpg")), "{url}");
+    assert!(served(&ctx, &url).await == jpeg(12));
+
+    // More than a day later: the uploads bucket's rule has nothing of this ad left to expire.
+    assert!(expire_uploads(&ctx, id).await.is_empty());
+    assert!(served(&ctx, &url).await == jpeg(12));
+    let still = get_ad(&ctx, None, id).await.expect(200);
+    assert_eq!(still["images"], after["images"]);
+
+    // The owner's next edit re-publishes, with both photos, and their URLs keep working.
+    let edited = ctx
+        .call(
+            "PATCH",
+            &format!("{ADS}/{id}"),
+            token,
+            Some(&json!({"price": "31000.00"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(edited["status"], "pending");
+    let republished = wait_ad(&ctx, &seller, id, "the edit published", |a| {
+        a["status"] == "published" && a["price"] == "31000.00"
+    })
+    .await;
+    assert_eq!(republished["failure"], Value::Null);
+    assert_eq!(republished["images"], after["images"]);
+    assert_published_cleanly(&ctx, &seller, id, 2).await;
+    assert!(served(&ctx, &url).await == jpeg(12));
+}
+
+/// The same upload event again (S3 delivers at least once; here the client PUTs the same
+/// presigned URL twice at once, then once more after publication): one image, one copy,
+/// nothing left in the temporary bucket, and the ad is not written again.
+#[tokio::test]
+async fn a_repeated_upload_event_on_a_published_ad_duplicates_nothing() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+    let id = ad["id"].as_str().unwrap();
+    let bytes = jpeg(13);
+    let answer = ctx
+        .call(
+            "POST",
+            &format!("{ADS}/{id}/images"),
+            Some(&seller.access_token),
+            Some(&json!({"content_type": "image/jpeg", "size": bytes.len()})),
+        )
+        .await
+        .expect(201);
+    let url = answer["url"].as_str().unwrap();
+    let key = answer["key"].as_str().unwrap();
+    let put = || async {
+        let response = ctx
+            .http
+            .put(url)
+            .header("content-type", "image/jpeg")
+            .body(bytes.clone())
+            .send()
+            .await
+            .expect("PUT presigned");
+        assert!(response.status().is_success(), "PUT presigned: {}", response.status());
+    };
+    futures_util::future::join(put(), put()).await;
+    let first = wait_photos_published(&ctx, &seller, id, 2).await;
+    wait_gone(&ctx, &uploads_bucket(&ctx), key).await;
+    assert_published_cleanly(&ctx, &seller, id, 2).await;
+
+    put().await;
+    wait_gone(&ctx, &uploads_bucket(&ctx), key).await;
+    let again = assert_published_cleanly(&ctx, &seller, id, 2).await;
+    assert_eq!(again["images"], first["images"]);
+    assert_eq!(again["version"], first["version"], "the repeat wrote nothing");
+}
+
+/// An upload recorded on a published ad that its owner deletes right away, on several ads at
+/// once: whether image-uploaded records and copies the photo before the delete, copies it
+/// while the ad's `delete` job sweeps the buckets, or finds the ad deleted or gone, no copy
+/// of the photo may stay in the (public) images bucket.
+#[tokio::test]
+async fn deleting_a_published_ad_while_a_photo_is_added_leaves_no_public_photo() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let token = Some(seller.access_token.as_str());
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let ad = published_ad(&ctx, &seller, &ad_body(), 1).await;
+        ids.push(ad["id"].as_str().unwrap().to_string());
+    }
+    let races = ids.iter().enumerate().map(|(n, id)| {
+        let ctx = &ctx;
+        let seller = &seller;
+        async move {
+            upload(ctx, seller, id, "image/jpeg", jpeg(14 + n as u32)).await;
+            // Later and later: right away, then after 50, 100 and 150 ms.
+            tokio::time::sleep(std::time::Duration::from_millis(50 * n as u64)).await;
+            ctx.call("DELETE", &format!("{ADS}/{id}"), token, None)
+                .await
+                .expect(202);
+        }
+    });
+    futures_util::future::join_all(races).await;
+    for id in &ids {
+        let deadline = Instant::now() + ASYNC_TIMEOUT;
+        while get_ad(&ctx, token, id).await.status != 404 {
+            assert!(Instant::now() < deadline, "the deleted ad was never removed");
+            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+        }
+    }
+    wait_queue_drained(&ctx).await;
+    for id in &ids {
+        wait_temporary_empty(&ctx, id).await;
+        let deadline = Instant::now() + ASYNC_TIMEOUT;
+        while !permanent_keys(&ctx, id).await.is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "photos of deleted ad {id} left in the images bucket: {:?}",
+                permanent_keys(&ctx, id).await
+            );
+            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+        }
+    }
+    // And none shows up later (a copy still running when the ad went away).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    for id in &ids {
         assert!(
-            published >= recorded,
-            "round {round}: {published} published of {recorded} recorded: {done}"
+            permanent_keys(&ctx, id).await.is_empty(),
+            "a photo of deleted ad {id} showed up in the images bucket"
         );
+        assert!(temporary_keys(&ctx, id).await.is_empty());
     }
 }

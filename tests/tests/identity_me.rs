@@ -149,9 +149,11 @@ async fn unknown_api_keys_are_forbidden() {
 #[tokio::test]
 async fn granted_role_shows_on_the_account() {
     let ctx = Ctx::new().await;
-    let (user, session) = ctx.new_session().await;
+    let (user, _) = ctx.new_session().await;
     ctx.admin(&["grant-role", "--email", &user.email, "--role", "restaurant"])
         .await;
+    // The grant ended the earlier session (identity_sessions.rs): log in again.
+    let session = ctx.login_session(&user.email, &user.password).await;
     let me = ctx.me(Some(&session.access_token)).await.expect(200);
     let roles = me["roles"].as_array().cloned().unwrap_or_default();
     assert!(

@@ -48,12 +48,16 @@ async fn cargar_infraccion_answers_every_status() {
         reply.expect_problem(reply.status, None);
     }
 
-    // Each missing field is named.
-    for field in ["placa_patente", "timestamp", "comentarios"] {
+    // Each missing required field is named; a missing timestamp means "now", as the seed's own
+    // valid post (which sends none) expects.
+    for field in ["placa_patente", "comentarios"] {
         let mut body = good.clone();
         body.as_object_mut().unwrap().remove(field);
         cargar(&ctx, Some(key), &body).await.expect_invalid_field(field);
     }
+    let mut undated = good.clone();
+    undated.as_object_mut().unwrap().remove("timestamp");
+    cargar(&ctx, Some(key), &undated).await.expect(200);
 
     // Timestamps that cannot be parsed, and one a day ahead.
     for bad in [json!("ayer a la tarde"), json!("2024-13-45T99:00:00Z"), json!("")] {

@@ -4,6 +4,7 @@
 use andes_shared::aws;
 use andes_shared::config::{parsed_or, required, ConfigError};
 use andes_shared::dynamo::Table;
+use andes_shared::limits::Limit;
 use identity::directory::Directory;
 
 use crate::catalog::Catalog;
@@ -22,6 +23,8 @@ pub struct Config {
     pub public_base_url: String,
     /// Deliveries of a publication message before it goes to the dead-letter queue.
     pub max_receive_count: u32,
+    /// `ANONYMOUS_MESSAGES_PER_IP_PER_HOUR` (message an ad), default 20.
+    pub anonymous_messages_per_ip_per_hour: u64,
 }
 
 impl Config {
@@ -44,7 +47,18 @@ impl Config {
             queue_url: required("CLASSIFIEDS_PUBLICATION_QUEUE_URL")?,
             public_base_url,
             max_receive_count: parsed_or("MAX_RECEIVE_COUNT", 3)?,
+            anonymous_messages_per_ip_per_hour: parsed_or("ANONYMOUS_MESSAGES_PER_IP_PER_HOUR", 20)?,
         })
+    }
+
+    /// Anonymous messages from one address, to any ad.
+    pub fn anonymous_messages_per_ip(&self) -> Limit {
+        Limit {
+            name: "anonymous-message-ip",
+            max: self.anonymous_messages_per_ip_per_hour,
+            window_seconds: 3600,
+            message: "Too many messages without an account from this address; try again later, or log in",
+        }
     }
 
     pub fn public_url(&self, key: &str) -> String {

@@ -1,6 +1,10 @@
 //! Background functions: `image-uploaded` (S3 ObjectCreated on the temporary bucket) and
 //! `publisher` (publication queue). Both are idempotent: every step can run twice, and every
-//! write of an ad is a read-modify-write retried while other writers get there first.
+//! write of an ad is a read-modify-write retried while other writers get there first. Both
+//! copy photos to the permanent bucket through one path, [`publish`]: the publisher for the
+//! ads it is asked to publish, image-uploaded for a photo added to an ad already published
+//! (so the photo never waits for the next edit in the temporary bucket, which expires objects
+//! after a day).
 
 use andes_shared::aws::sdk_error;
 use andes_shared::dynamo::retry::{read_modify_write, Attempt};
@@ -12,7 +16,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 
 use crate::config::State;
 use crate::domain::{
-    image_key, parse_upload_key, Ad, Image, ImageStatus, ImageType, Status, UploadKey, MAX_IMAGES, MAX_IMAGE_BYTES,
+    finish_publication, image_key, parse_upload_key, publication_step, Ad, Image, ImageStatus, ImageType,
+    PublicationStep, PublicationTrigger, Status, UploadKey, MAX_IMAGES, MAX_IMAGE_BYTES,
 };
 use crate::messages::{Action, Job};
 use crate::store::Expect;
@@ -68,7 +73,8 @@ async fn reject(state: &State, key: &str, reason: impl Into<String>) -> Result<U
 }
 
 /// Checks one object of the temporary bucket: its key (ad and uploader), size, magic bytes
-/// and the ad's owner; records it on the ad or deletes it.
+/// and the ad's owner; records it on the ad or deletes it. When the ad is published, the photo
+/// is then copied to the permanent bucket and published with it (see [`publish`]).
 pub async fn handle_upload(
     state: &State,
     bucket: &str,
@@ -108,34 +114,47 @@ pub async fn handle_upload(
     if ImageType::sniff(&head) != Some(parsed.kind) {
         return reject(state, key, format!("content is not a {}", parsed.kind.content_type())).await;
     }
-    read_modify_write(|| record_upload(state, &parsed, key, size)).await
+    let (outcome, live) = read_modify_write(|| record_upload(state, &parsed, key, size)).await?;
+    if live {
+        // Recorded first, copied second: while the copy runs the photo is on the ad, so a
+        // lost race (an edit, a delete, a duplicate of this event) can tell a copy to keep
+        // from one to discard. A crash in between is repaired by the retried event (the photo
+        // is already recorded, the ad still published) or by the next publication.
+        publish_new_photos(state, &parsed.ad_id).await?;
+    }
+    Ok(outcome)
 }
 
-/// One attempt at appending an upload to its ad (or rejecting it).
+/// One attempt at appending an upload to its ad (or rejecting it). Also says whether the ad
+/// was published when the photo was recorded (or found recorded): then the photo is copied
+/// at once. An ad published later has its photos copied by that publication, whose
+/// conditional write fails on the version this recording made, so it reads them.
 async fn record_upload(
     state: &State,
     parsed: &UploadKey,
     key: &str,
     size: u64,
-) -> Result<Attempt<UploadOutcome>, ApiError> {
+) -> Result<Attempt<(UploadOutcome, bool)>, ApiError> {
+    let rejected = |outcome| Attempt::Done((outcome, false));
     let Some(mut ad) = state.store.get_ad(&parsed.ad_id).await? else {
-        return reject(state, key, "no such ad").await.map(Attempt::Done);
+        return reject(state, key, "no such ad").await.map(rejected);
     };
     if ad.owner != parsed.owner {
         return reject(state, key, "the uploader does not own the ad")
             .await
-            .map(Attempt::Done);
+            .map(rejected);
     }
     if ad.status == Status::Deleted {
-        return reject(state, key, "the ad is deleted").await.map(Attempt::Done);
+        return reject(state, key, "the ad is deleted").await.map(rejected);
     }
+    let live = ad.status == Status::Published;
     if ad.images.iter().any(|i| i.id == parsed.image_id) {
-        return Ok(Attempt::Done(UploadOutcome::AlreadyRecorded));
+        return Ok(Attempt::Done((UploadOutcome::AlreadyRecorded, live)));
     }
     if ad.images.len() >= MAX_IMAGES {
         return reject(state, key, format!("the ad already has {MAX_IMAGES} images"))
             .await
-            .map(Attempt::Done);
+            .map(rejected);
     }
     let expected = ad.version;
     ad.images.push(Image {
@@ -150,7 +169,7 @@ async fn record_upload(
     ad.version = expected + 1;
     ad.updated = ids::now_rfc3339();
     if state.store.put_ad(&ad, Expect::Version(expected)).await? {
-        Ok(Attempt::Done(UploadOutcome::Recorded))
+        Ok(Attempt::Done((UploadOutcome::Recorded, live)))
     } else {
         Ok(Attempt::Stale)
     }
@@ -257,34 +276,41 @@ async fn copy_image(state: &State, image: &Image, destination: &str) -> Result<(
 
 /// Publishes a pending ad: copies its new images, deletes the ones dropped by edits, writes
 /// `published` on condition that the ad is still pending at the version read (else reads it
-/// again), then deletes the temporary objects. A duplicate message finds the ad published
-/// and only makes sure no temporary object is left.
+/// again), then deletes the temporary objects. A message for a published ad copies the photos
+/// added since its publication (if image-uploaded has not yet), else only makes sure no
+/// temporary object is left.
 pub async fn publish(state: &State, ad_id: &str) -> Result<(), ApiError> {
-    read_modify_write(|| publish_once(state, ad_id)).await
+    read_modify_write(|| publish_once(state, ad_id, PublicationTrigger::Queue)).await
+}
+
+/// image-uploaded's part of [`publish`]: copies the new photos of an ad that is published (and
+/// does nothing to one that is not: a pending ad's queued publication copies them).
+pub async fn publish_new_photos(state: &State, ad_id: &str) -> Result<(), ApiError> {
+    read_modify_write(|| publish_once(state, ad_id, PublicationTrigger::Upload)).await
 }
 
 /// One attempt of [`publish`]; `Stale` when the ad changed under it (read it again).
-async fn publish_once(state: &State, ad_id: &str) -> Result<Attempt<()>, ApiError> {
+async fn publish_once(state: &State, ad_id: &str, trigger: PublicationTrigger) -> Result<Attempt<()>, ApiError> {
     let Some(read) = state.store.get_ad(ad_id).await? else {
         return Ok(Attempt::Done(()));
     };
-    let mut ad = read.clone();
-    match ad.status {
-        Status::Published => {
-            let leftovers: Vec<String> = ad
+    let step = publication_step(&read, trigger);
+    match step {
+        PublicationStep::Nothing => return Ok(Attempt::Done(())),
+        PublicationStep::CleanUp => {
+            let leftovers = read
                 .images
                 .iter()
                 .filter(|i| i.status == ImageStatus::Published)
-                .map(|i| i.upload_key.clone())
-                .collect();
+                .map(|i| i.upload_key.as_str());
             for key in leftovers {
-                delete_upload(state, &key).await?;
+                delete_upload(state, key).await?;
             }
             return Ok(Attempt::Done(()));
         }
-        Status::Pending => {}
-        _ => return Ok(Attempt::Done(())),
+        PublicationStep::Publish | PublicationStep::AddPhotos => {}
     }
+    let mut ad = read.clone();
     let mut copied = Vec::new();
     // (image id, destination) of the copies made by this attempt.
     let mut destinations: Vec<(String, String)> = Vec::new();
@@ -293,6 +319,12 @@ async fn publish_once(state: &State, ad_id: &str) -> Result<Attempt<()>, ApiErro
         let destination = image_key(&ad.id, &image.id, kind);
         match copy_image(state, image, &destination).await {
             Ok(()) => {}
+            Err(CopyError::Missing) if step == PublicationStep::AddPhotos => {
+                // Only its owner has seen it: the ad stays up, the photo stays `uploaded`, and
+                // the owner's next publication names it.
+                tracing::warn!(ad_id, image_id = %image.id, "a photo added to a published ad is gone");
+                continue;
+            }
             Err(CopyError::Missing) => {
                 let reason = format!(
                     "image {} is no longer in the temporary bucket; remove it and publish again",
@@ -307,13 +339,24 @@ async fn publish_once(state: &State, ad_id: &str) -> Result<Attempt<()>, ApiErro
                 }
                 return Ok(Attempt::Stale);
             }
-            Err(CopyError::Other(error)) => return Err(error),
+            Err(CopyError::Other(error)) => {
+                // The copies made so far must not outlive an ad deleted meanwhile.
+                if !destinations.is_empty() {
+                    if let Err(cleanup) = discard_stale_copies(state, ad_id, &destinations).await {
+                        tracing::warn!(ad_id, error = %cleanup, "discarding the copies of a failed attempt failed");
+                    }
+                }
+                return Err(error);
+            }
         }
         destinations.push((image.id.clone(), destination.clone()));
         image.url = Some(state.config.public_url(&destination));
         image.key = Some(destination);
         image.status = ImageStatus::Published;
         copied.push(image.upload_key.clone());
+    }
+    if step == PublicationStep::AddPhotos && copied.is_empty() {
+        return Ok(Attempt::Done(()));
     }
     for key in &ad.dropped {
         state
@@ -328,9 +371,10 @@ async fn publish_once(state: &State, ad_id: &str) -> Result<Attempt<()>, ApiErro
     finish_publication(&mut ad);
     if state
         .store
-        .put_ad(&ad, Expect::VersionAndStatus(read.version, Status::Pending))
+        .put_ad(&ad, Expect::VersionAndStatus(read.version, read.status))
         .await?
     {
+        tracing::info!(ad_id, step = ?step, copied = copied.len(), "photos published");
         for key in copied {
             delete_upload(state, &key).await?;
         }
@@ -364,22 +408,10 @@ async fn discard_stale_copies(state: &State, ad_id: &str, destinations: &[(Strin
                 .send()
                 .await
                 .map_err(sdk_error)?;
+            tracing::info!(ad_id, key = %key, gone, "copy discarded: the ad is deleted or no longer has the photo");
         }
     }
     Ok(gone)
-}
-
-/// The ad after a publication (pure: the status write the publisher makes).
-pub fn finish_publication(ad: &mut Ad) {
-    let now = ids::now_rfc3339();
-    ad.dropped.clear();
-    ad.status = Status::Published;
-    ad.failure = None;
-    if ad.published_at.is_none() {
-        ad.published_at = Some(now.clone());
-    }
-    ad.updated = now;
-    ad.version += 1;
 }
 
 /// Every key under `prefix` in `bucket`.
@@ -427,66 +459,4 @@ pub async fn remove(state: &State, ad_id: &str) -> Result<(), ApiError> {
         }
     }
     state.store.remove_deleted_ad(ad_id).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{AdFields, Placement};
-
-    #[test]
-    fn publication_keeps_the_first_publication_time() {
-        let mut ad = Ad {
-            id: "a".into(),
-            owner: "o".into(),
-            status: Status::Pending,
-            details: AdFields {
-                model_id: 1,
-                version_id: None,
-                city_id: 1,
-                kind: "naked".into(),
-                origin: "national".into(),
-                fabrication_year: 2020,
-                model_year: 2020,
-                license_plate: None,
-                mileage: 0,
-                is_new: true,
-                color: "red".into(),
-                price: "1.00".into(),
-                sales_phrase: String::new(),
-                description: String::new(),
-                options: vec![],
-                accept_new_offer: false,
-                accept_exchange: false,
-                doc_ok: false,
-                track_ready: false,
-                brake_system: "abs".into(),
-                ignition: "electric".into(),
-                cooling: "air".into(),
-                top_offer: false,
-            },
-            price_cents: 100,
-            placement: Placement {
-                brand_id: 1,
-                brand_name: "B".into(),
-                model_name: "M".into(),
-                version_name: None,
-                state_id: 1,
-                state_acronym: "SP".into(),
-                city_name: "C".into(),
-            },
-            images: vec![],
-            dropped: vec!["ads/a/x.jpg".into()],
-            created: "2026-01-01T00:00:00.000Z".into(),
-            updated: "2026-01-01T00:00:00.000Z".into(),
-            published_at: Some("2026-01-02T00:00:00.000Z".into()),
-            failure: Some("old".into()),
-            version: 4,
-        };
-        finish_publication(&mut ad);
-        assert_eq!(ad.status, Status::Published);
-        assert_eq!(ad.version, 5);
-        assert!(ad.dropped.is_empty() && ad.failure.is_none());
-        assert_eq!(ad.published_at.as_deref(), Some("2026-01-02T00:00:00.000Z"));
-    }
 }

@@ -6,6 +6,7 @@ use andes_shared::dynamo::{
     key, keyed_item, number, string, Change, Condition, Item, Page, Query, Table, TransactionError,
 };
 use andes_shared::http::ApiError;
+use andes_shared::limits::Limit;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 
@@ -209,6 +210,11 @@ impl Store {
 
     pub async fn get_ad(&self, id: &str) -> Result<Option<Ad>, ApiError> {
         self.table.get(key(ad_pk(id), AD_SK)).await
+    }
+
+    /// Counts one attempt of `subject` against `limit` (a 429 once over it).
+    pub async fn count(&self, limit: &Limit, subject: &str) -> Result<(), ApiError> {
+        limit.hit(&self.table, subject, chrono::Utc::now().timestamp()).await
     }
 
     /// Writes the ad if the stored one matches `expect`; `Ok(false)` when it does not.

@@ -24,6 +24,10 @@ pub struct Account {
     pub updated: String,
     /// Bumped by every write; updates are conditional on it (optimistic concurrency).
     pub version: u64,
+    /// Bumped by every change that ends the account's sessions (roles, password): access
+    /// tokens carry the value they were issued with, and the authorizer refuses older ones.
+    #[serde(default)]
+    pub session_version: u64,
 }
 
 impl Account {
@@ -31,19 +35,25 @@ impl Account {
         self.roles.iter().any(|r| r == role)
     }
 
-    /// Adds `role` unless present; returns whether it changed anything.
+    /// Adds `role` unless present; returns whether it changed anything. A change ends every
+    /// session opened before it: their tokens carry the old roles.
     pub fn grant(&mut self, role: &str) -> bool {
         if self.has_role(role) {
             return false;
         }
         self.roles.push(role.to_string());
+        self.session_version += 1;
         true
     }
 
     pub fn revoke(&mut self, role: &str) -> bool {
         let before = self.roles.len();
         self.roles.retain(|r| r != role);
-        before != self.roles.len()
+        let changed = before != self.roles.len();
+        if changed {
+            self.session_version += 1;
+        }
+        changed
     }
 
     pub fn view(&self) -> AccountView {
@@ -69,6 +79,7 @@ impl std::fmt::Debug for Account {
             .field("roles", &self.roles)
             .field("verified", &self.verified)
             .field("version", &self.version)
+            .field("session_version", &self.session_version)
             .finish_non_exhaustive()
     }
 }
@@ -85,4 +96,47 @@ pub struct AccountView {
     pub verified: bool,
     pub created: String,
     pub updated: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account() -> Account {
+        Account {
+            id: "acc-1".into(),
+            email: "ana@example.com".into(),
+            username: "ana_99".into(),
+            name: "Ana".into(),
+            phone: None,
+            roles: vec![ROLE_USER.into()],
+            verified: true,
+            password_hash: "$argon2id$...".into(),
+            created: "2026-01-01T00:00:00.000Z".into(),
+            updated: "2026-01-01T00:00:00.000Z".into(),
+            version: 1,
+            session_version: 0,
+        }
+    }
+
+    #[test]
+    fn role_changes_end_earlier_sessions_and_no_ops_do_not() {
+        let mut account = account();
+        assert!(account.grant(ROLE_ADMIN));
+        assert_eq!(account.session_version, 1);
+        assert!(!account.grant(ROLE_ADMIN));
+        assert_eq!(account.session_version, 1);
+        assert!(account.revoke(ROLE_ADMIN));
+        assert_eq!(account.session_version, 2);
+        assert!(!account.revoke(ROLE_ADMIN));
+        assert_eq!(account.session_version, 2);
+    }
+
+    #[test]
+    fn accounts_stored_before_sessions_had_versions_read_as_version_zero() {
+        let mut item = serde_json::to_value(account()).unwrap();
+        item.as_object_mut().unwrap().remove("session_version");
+        let read: Account = serde_json::from_value(item).unwrap();
+        assert_eq!(read.session_version, 0);
+    }
 }

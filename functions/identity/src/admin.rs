@@ -194,6 +194,7 @@ async fn create_admin(
         created: now.clone(),
         updated: now,
         version: 1,
+        session_version: 0,
     };
     match store.create_account(&account).await {
         Ok(()) => {}
@@ -261,7 +262,7 @@ async fn change_role(store: &Store, email: &str, role: &str, grant: bool) -> Adm
         if grant { "to" } else { "from" },
         account.roles.join(", ")
     );
-    println!("(tokens issued before this change keep their old roles until they expire)");
+    println!("(sessions opened before this change end within 30 s: the account must log in again)");
     Ok(())
 }
 

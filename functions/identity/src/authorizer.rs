@@ -3,10 +3,14 @@
 //!
 //! Any credential that is sent must be valid: a bad, expired or revoked one is denied even on
 //! an anonymous route. Permissions are cached for a short time; API keys are read on every
-//! request so that revocation is immediate.
+//! request so that revocation is immediate. An access token is also checked against its
+//! account's session version (bumped by role and password changes), cached per account for a
+//! short time: an ended session is refused within that time, with at most one read per account
+//! and cache period.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use andes_shared::auth::{Principal, PrincipalKind};
@@ -25,6 +29,8 @@ use crate::tokens;
 pub trait AuthorizerStore: Send + Sync {
     fn api_key(&self, prefix: &str) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiError>> + Send;
     fn permissions(&self) -> impl Future<Output = Result<Permissions, ApiError>> + Send;
+    /// `None` when the account does not exist (any more).
+    fn session_version(&self, account_id: &str) -> impl Future<Output = Result<Option<u64>, ApiError>> + Send;
 }
 
 impl AuthorizerStore for Store {
@@ -34,6 +40,10 @@ impl AuthorizerStore for Store {
 
     fn permissions(&self) -> impl Future<Output = Result<Permissions, ApiError>> + Send {
         self.load_permissions()
+    }
+
+    fn session_version(&self, account_id: &str) -> impl Future<Output = Result<Option<u64>, ApiError>> + Send {
+        Store::session_version(self, account_id)
     }
 }
 
@@ -92,10 +102,67 @@ impl PermissionCache {
     }
 }
 
+/// Accounts' session versions, each trusted for at most `ttl` after it was read.
+pub struct SessionCache {
+    ttl: Duration,
+    read: StdMutex<HashMap<String, (Instant, u64)>>,
+}
+
+/// Accounts remembered at once; beyond it, expired entries go, then all (a cold cache only
+/// costs reads).
+const MAX_CACHED_SESSIONS: usize = 10_000;
+
+impl SessionCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            read: StdMutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether a token issued at session version `version` of `account_id` is still current.
+    /// Versions only grow: an older one is refused without a read, a newer one (a login right
+    /// after a change) is read again at once.
+    pub async fn is_current<S: AuthorizerStore>(
+        &self,
+        store: &S,
+        account_id: &str,
+        version: u64,
+    ) -> Result<bool, ApiError> {
+        if let Some(&(at, known)) = self.lock().get(account_id) {
+            if version < known {
+                return Ok(false);
+            }
+            if version == known && at.elapsed() < self.ttl {
+                return Ok(true);
+            }
+        }
+        let Some(current) = store.session_version(account_id).await? else {
+            self.lock().remove(account_id);
+            return Ok(false);
+        };
+        let mut read = self.lock();
+        if read.len() >= MAX_CACHED_SESSIONS {
+            let ttl = self.ttl;
+            read.retain(|_, (at, _)| at.elapsed() < ttl);
+            if read.len() >= MAX_CACHED_SESSIONS {
+                read.clear();
+            }
+        }
+        read.insert(account_id.to_string(), (Instant::now(), current));
+        Ok(version == current)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u64)>> {
+        self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 pub struct Authorizer<S> {
     store: S,
     secret: JwtSecret,
     cache: PermissionCache,
+    sessions: SessionCache,
 }
 
 /// The outcome for one request, before it becomes the API Gateway response.
@@ -108,11 +175,13 @@ pub struct Decision {
 }
 
 impl<S: AuthorizerStore> Authorizer<S> {
+    /// `cache_ttl` bounds how long permissions and session versions are trusted.
     pub fn new(store: S, secret: JwtSecret, cache_ttl: Duration) -> Self {
         Self {
             store,
             secret,
             cache: PermissionCache::new(cache_ttl),
+            sessions: SessionCache::new(cache_ttl),
         }
     }
 
@@ -134,11 +203,16 @@ impl<S: AuthorizerStore> Authorizer<S> {
             Err(reason) => return deny(None, reason),
             Ok(Credential::None) => Principal::anonymous(),
             Ok(Credential::Jwt(token)) => match tokens::verify_access_token(self.secret.bytes(), token, now) {
-                Ok(claims) => Principal {
-                    id: claims.sub,
-                    roles: claims.roles,
-                    kind: PrincipalKind::Account,
-                },
+                Ok(claims) => {
+                    if !self.sessions.is_current(&self.store, &claims.sub, claims.sv).await? {
+                        return deny(None, "session ended by a role or password change");
+                    }
+                    Principal {
+                        id: claims.sub,
+                        roles: claims.roles,
+                        kind: PrincipalKind::Account,
+                    }
+                }
                 Err(tokens::TokenError::Expired) => return deny(None, "expired access token"),
                 Err(tokens::TokenError::Invalid) => return deny(None, "invalid access token"),
             },
@@ -215,7 +289,6 @@ mod tests {
     use super::*;
     use std::collections::{BTreeMap, HashMap};
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex as StdMutex;
 
     const SECRET: &str = "authorizer-test-secret-authorizer-test";
 
@@ -223,6 +296,9 @@ mod tests {
     struct MemoryStore {
         keys: StdMutex<HashMap<String, ApiKeyRecord>>,
         permission_loads: AtomicUsize,
+        /// Accounts and their session versions; an account not listed is at version 0.
+        sessions: StdMutex<HashMap<String, Option<u64>>>,
+        session_reads: AtomicUsize,
     }
 
     impl AuthorizerStore for MemoryStore {
@@ -238,6 +314,17 @@ mod tests {
                 ("POST /infractions".to_string(), vec!["officer".to_string()]),
             ]);
             Ok(Permissions::new(routes))
+        }
+
+        async fn session_version(&self, account_id: &str) -> Result<Option<u64>, ApiError> {
+            self.session_reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self
+                .sessions
+                .lock()
+                .unwrap()
+                .get(account_id)
+                .copied()
+                .unwrap_or(Some(0)))
         }
     }
 
@@ -296,7 +383,7 @@ mod tests {
     #[tokio::test]
     async fn access_tokens_carry_their_roles() {
         let a = authorizer();
-        let token = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], Utc::now(), 3600).token;
+        let token = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], 0, Utc::now(), 3600).token;
         let decision = a
             .decide("GET /identity/me", Some(&bearer(&token)), Utc::now())
             .await
@@ -316,11 +403,12 @@ mod tests {
     async fn bad_credentials_are_denied_even_on_anonymous_routes() {
         let a = authorizer();
         let past = Utc::now() - chrono::Duration::hours(2);
-        let expired = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], past, 3600).token;
+        let expired = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], 0, past, 3600).token;
         let forged = tokens::issue_access_token(
             b"some-other-secret-some-other-secret",
             "acc-1",
             &["user".into()],
+            0,
             Utc::now(),
             3600,
         )
@@ -365,6 +453,65 @@ mod tests {
         assert!(!allowed(&a, "POST /infractions", Some(&bearer(&key))).await);
     }
 
+    fn token_at(version: u64) -> String {
+        bearer(
+            &tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], version, Utc::now(), 3600).token,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_session_change_ends_older_tokens_once_the_cache_expires_and_newer_ones_work_at_once() {
+        let a = Authorizer::new(
+            MemoryStore::default(),
+            JwtSecret::new(SECRET).unwrap(),
+            Duration::from_millis(200),
+        );
+        let old = token_at(0);
+        assert!(allowed(&a, "GET /identity/me", Some(&old)).await);
+        assert!(allowed(&a, "GET /identity/me", Some(&old)).await);
+        assert_eq!(
+            a.store.session_reads.load(Ordering::SeqCst),
+            1,
+            "one read per cache period"
+        );
+
+        a.store.sessions.lock().unwrap().insert("acc-1".into(), Some(1));
+        let new = token_at(1);
+        assert!(
+            allowed(&a, "GET /identity/me", Some(&new)).await,
+            "a newer token is read at once"
+        );
+        assert!(
+            !allowed(&a, "GET /identity/me", Some(&old)).await,
+            "an older one is then refused"
+        );
+        assert!(
+            !allowed(&a, "POST /identity/signup", Some(&old)).await,
+            "on every route"
+        );
+        assert_eq!(a.store.session_reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_ended_session_is_refused_within_the_cache_period() {
+        let a = Authorizer::new(
+            MemoryStore::default(),
+            JwtSecret::new(SECRET).unwrap(),
+            Duration::from_millis(100),
+        );
+        let old = token_at(0);
+        assert!(allowed(&a, "GET /identity/me", Some(&old)).await);
+        a.store.sessions.lock().unwrap().insert("acc-1".into(), Some(1));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(!allowed(&a, "GET /identity/me", Some(&old)).await);
+        a.store.sessions.lock().unwrap().insert("acc-1".into(), None);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(
+            !allowed(&a, "GET /identity/me", Some(&token_at(1))).await,
+            "a deleted account"
+        );
+    }
+
     #[tokio::test]
     async fn permissions_are_cached() {
         let a = authorizer();
@@ -381,7 +528,7 @@ mod tests {
     #[tokio::test]
     async fn events_become_simple_responses_with_the_principal_context() {
         let a = authorizer();
-        let token = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], Utc::now(), 3600).token;
+        let token = tokens::issue_access_token(SECRET.as_bytes(), "acc-1", &["user".into()], 0, Utc::now(), 3600).token;
         let event: ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(serde_json::json!({
             "version": "2.0",
             "type": "REQUEST",

@@ -7,6 +7,7 @@ use andes_shared::aws;
 use andes_shared::config::{needed, optional, parsed_or, required, ConfigError};
 use andes_shared::dynamo::Table;
 use andes_shared::http::ApiError;
+use andes_shared::limits::Limit;
 
 use crate::authorizer::Authorizer;
 use crate::directory::Directory;
@@ -58,8 +59,11 @@ pub struct Config {
     pub outbox_bucket: Option<String>,
     /// `ACCESS_TOKEN_TTL_SECONDS` (login), default 3600.
     pub access_token_ttl_seconds: i64,
-    /// `PERMISSIONS_CACHE_SECONDS` (authorizer), default 30.
+    /// `PERMISSIONS_CACHE_SECONDS` (authorizer), default 30: how long permissions and
+    /// accounts' session versions are trusted.
     pub permissions_cache: Duration,
+    /// `SIGNUPS_PER_IP_PER_HOUR` (signup), default 10.
+    pub signups_per_ip_per_hour: u64,
 }
 
 impl Config {
@@ -80,7 +84,17 @@ impl Config {
             outbox_bucket: optional("OUTBOX_BUCKET"),
             access_token_ttl_seconds,
             permissions_cache: Duration::from_secs(parsed_or("PERMISSIONS_CACHE_SECONDS", 30)?),
+            signups_per_ip_per_hour: parsed_or("SIGNUPS_PER_IP_PER_HOUR", 10)?,
         })
+    }
+
+    pub fn signups_per_ip(&self) -> Limit {
+        Limit {
+            name: "signup-ip",
+            max: self.signups_per_ip_per_hour,
+            window_seconds: 3600,
+            message: "Too many signups from this address; try again later",
+        }
     }
 
     pub fn jwt_secret(&self) -> Result<&JwtSecret, ApiError> {

@@ -76,6 +76,7 @@ impl Directory {
             created: now.clone(),
             updated: now,
             version: 1,
+            session_version: 0,
         };
         match self.store.create_account(&account).await {
             Ok(()) => Ok(true),

@@ -10,6 +10,7 @@ pub mod config;
 pub mod directory;
 pub mod handlers;
 pub mod jobs;
+pub mod lockout;
 pub mod notifications;
 pub mod password;
 pub mod permissions;

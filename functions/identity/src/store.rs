@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use andes_shared::dynamo::{self, key, keyed_item, string, Change, Condition, Item, Query, Table, TransactionError};
 use andes_shared::http::ApiError;
+use andes_shared::limits::Limit;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::api_keys::ApiKeyRecord;
+use crate::lockout::LoginAttempts;
 use crate::permissions::Permissions;
 
 const ACCOUNT_SK: &str = "ACCOUNT";
@@ -17,6 +19,7 @@ const EMAIL_SK: &str = "EMAIL";
 const USERNAME_SK: &str = "USERNAME";
 const APIKEY_SK: &str = "APIKEY";
 const PERMISSIONS_PK: &str = "PERMISSIONS";
+const LOGIN_ATTEMPTS_SK: &str = "ATTEMPTS";
 
 pub fn account_pk(id: &str) -> String {
     format!("ACCOUNT#{id}")
@@ -48,6 +51,21 @@ fn username_key(username: &str) -> Item {
 
 fn api_key_key(prefix: &str) -> Item {
     key(api_key_pk(prefix), APIKEY_SK)
+}
+
+fn login_attempts_pk(email: &str) -> String {
+    format!("LOGIN#{}", email.to_lowercase())
+}
+
+fn login_attempts_key(email: &str) -> Item {
+    key(login_attempts_pk(email), LOGIN_ATTEMPTS_SK)
+}
+
+/// The part of an account the authorizer needs.
+#[derive(Deserialize)]
+struct Session {
+    #[serde(default)]
+    session_version: u64,
 }
 
 /// The `EMAIL#` and `USERNAME#` items: which account holds an email or a username.
@@ -213,7 +231,8 @@ impl Store {
             None => {}
         }
         if let Some(hash) = &change.password_hash {
-            update = update.set("password_hash", string(hash));
+            // A new password ends every session opened with the old one.
+            update = update.set("password_hash", string(hash)).add("session_version", 1);
         }
         let condition = match expected_hash {
             Some(hash) => Condition::exists().and(
@@ -245,6 +264,48 @@ impl Store {
             Some(item) => dynamo::from_item(item).map(Some),
             None => self.get_account(id).await,
         }
+    }
+
+    /// The account's session version (see [`Account::session_version`]); `None` when there is
+    /// no such account.
+    pub async fn session_version(&self, id: &str) -> Result<Option<u64>, ApiError> {
+        Ok(self
+            .table
+            .get::<Session>(account_key(id))
+            .await?
+            .map(|session| session.session_version))
+    }
+
+    /// Counts one attempt of `subject` against `limit` (a 429 once over it).
+    pub async fn count(&self, limit: &Limit, subject: &str) -> Result<(), ApiError> {
+        limit.hit(&self.table, subject, chrono::Utc::now().timestamp()).await
+    }
+
+    pub async fn login_attempts(&self, email: &str) -> Result<Option<LoginAttempts>, ApiError> {
+        self.table.get(login_attempts_key(email)).await
+    }
+
+    /// Writes `next` if the record is still the one read (`read`, or none); `false` when a
+    /// concurrent attempt wrote first.
+    pub async fn claim_login_attempt(
+        &self,
+        email: &str,
+        read: Option<&LoginAttempts>,
+        next: &LoginAttempts,
+    ) -> Result<bool, ApiError> {
+        let condition = match read {
+            None => Condition::absent(),
+            Some(read) => Condition::new("#failures = :read_failures")
+                .name("failures")
+                .value(":read_failures", dynamo::number(read.failures as i64)),
+        };
+        let item = keyed_item(next, login_attempts_pk(email), LOGIN_ATTEMPTS_SK)?;
+        self.table.put_if(item, condition).await
+    }
+
+    /// A successful login: the count starts again.
+    pub async fn clear_login_attempts(&self, email: &str) -> Result<(), ApiError> {
+        self.table.delete(login_attempts_key(email)).await
     }
 
     /// Stores a new key; `false` if its prefix is already used (the caller draws again).

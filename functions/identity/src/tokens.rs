@@ -23,6 +23,10 @@ pub struct AccessClaims {
     pub iat: i64,
     #[serde(rename = "type")]
     pub token_type: String,
+    /// The account's session version when the token was issued (0 in tokens issued before
+    /// sessions had versions): a role or password change bumps it and ends this token.
+    #[serde(default)]
+    pub sv: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +69,7 @@ pub fn issue_access_token(
     secret: &[u8],
     account_id: &str,
     roles: &[String],
+    session_version: u64,
     now: DateTime<Utc>,
     ttl_seconds: i64,
 ) -> IssuedToken {
@@ -76,6 +81,7 @@ pub fn issue_access_token(
         exp,
         iat,
         token_type: ACCESS_TOKEN_TYPE.to_string(),
+        sv: session_version,
     };
     let expires_at = Utc.timestamp_opt(exp, 0).single().unwrap_or(now);
     IssuedToken {
@@ -146,19 +152,20 @@ mod tests {
     #[test]
     fn access_tokens_round_trip() {
         let roles = vec!["user".to_string(), "client".to_string()];
-        let issued = issue_access_token(SECRET, "acc-1", &roles, now(), 3600);
+        let issued = issue_access_token(SECRET, "acc-1", &roles, 4, now(), 3600);
         assert_eq!(issued.expires_at, now() + Duration::seconds(3600));
         let claims = verify_access_token(SECRET, &issued.token, now()).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.roles, claims.token_type.as_str()),
             ("acc-1", roles, "access")
         );
+        assert_eq!(claims.sv, 4);
         assert_eq!(claims.iat, now().timestamp());
     }
 
     #[test]
     fn access_tokens_expire() {
-        let issued = issue_access_token(SECRET, "acc-1", &[], now(), 60);
+        let issued = issue_access_token(SECRET, "acc-1", &[], 0, now(), 60);
         assert!(verify_access_token(SECRET, &issued.token, now() + Duration::seconds(59)).is_ok());
         assert_eq!(
             verify_access_token(SECRET, &issued.token, now() + Duration::seconds(60)),
@@ -182,7 +189,7 @@ mod tests {
     #[test]
     fn token_types_are_not_interchangeable() {
         let verification = issue_verification_token(SECRET, "acc-1", now());
-        let access = issue_access_token(SECRET, "acc-1", &[], now(), 3600).token;
+        let access = issue_access_token(SECRET, "acc-1", &[], 0, now(), 3600).token;
         assert_eq!(
             verify_access_token(SECRET, &verification, now()),
             Err(TokenError::Invalid)

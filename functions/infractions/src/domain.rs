@@ -12,6 +12,9 @@ pub const NAME_MAX_CHARS: usize = 300;
 pub const TEXT_MAX_CHARS: usize = 100;
 pub const COMMENTS_MAX_CHARS: usize = 3000;
 pub const PLATE_MAX_CHARS: usize = 10;
+/// The longest plate a lookup takes, as sent (422 beyond): a bound for safety, well above any
+/// real plate, so that a plate of any other shape is simply not found (404).
+pub const PLATE_LOOKUP_MAX_CHARS: usize = 32;
 /// How far in the future an infraction's timestamp may be (clock skew of the officer's device).
 pub const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
 
@@ -128,7 +131,8 @@ pub fn merge_report(vehicles: Vec<(Vehicle, Vec<Infraction>)>) -> Vec<ReportEntr
     entries
 }
 
-/// Upper-case, spaces and hyphens removed, 1–10 of `[A-Z0-9]`.
+/// A vehicle's plate as an admin registers it: upper-case, spaces and hyphens removed, 1–10 of
+/// `[A-Z0-9]`.
 pub fn normalize_plate(raw: &str) -> Result<String, String> {
     let plate: String = raw
         .chars()
@@ -145,6 +149,18 @@ pub fn normalize_plate(raw: &str) -> Result<String, String> {
         return Err("may only contain letters A-Z and digits".into());
     }
     Ok(plate)
+}
+
+/// A plate to look a vehicle up by (`placa_patente`, the admin `{plate}` path): at most
+/// [`PLATE_LOOKUP_MAX_CHARS`] characters as sent, else an error (422). Normalised like
+/// [`normalize_plate`]; `None` when no vehicle can have it (its normalised form is not a plate
+/// [`normalize_plate`] accepts), so that the caller answers 404 without reading the table —
+/// whatever its shape, an unknown plate is not found.
+pub fn lookup_plate(raw: &str) -> Result<Option<String>, String> {
+    if raw.chars().count() > PLATE_LOOKUP_MAX_CHARS {
+        return Err(format!("must be at most {PLATE_LOOKUP_MAX_CHARS} characters"));
+    }
+    Ok(normalize_plate(raw).ok())
 }
 
 /// Trimmed; 1..=max characters on one line, no control characters or bidirectional overrides.
@@ -237,24 +253,30 @@ pub fn parse_timestamp(raw: &str, now: DateTime<Utc>) -> Result<String, String> 
 /// A valid `cargar_infraccion` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInfraction {
-    pub plate: String,
+    /// The normalised plate; `None` when no vehicle can have it (404 without a read).
+    pub plate: Option<String>,
     pub timestamp: String,
     pub comments: String,
 }
 
+/// `placa_patente` and `comentarios` are required strings; `timestamp` is optional (the seed
+/// dated every infraction itself and its clients send none): absent or null, it is `now`.
 pub fn validate_infraction(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<NewInfraction, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     let plate = errors
         .required_text(body, "placa_patente")
-        .and_then(|p| errors.check("placa_patente", normalize_plate(p)));
-    let timestamp = errors
-        .required_text(body, "timestamp")
-        .and_then(|t| errors.check("timestamp", parse_timestamp(t, now)));
+        .and_then(|p| errors.check("placa_patente", lookup_plate(p)));
+    let timestamp = match body.get("timestamp") {
+        None | Some(Value::Null) => Some(ids::rfc3339(now)),
+        Some(_) => errors
+            .text(body, "timestamp")
+            .and_then(|t| errors.check("timestamp", parse_timestamp(t, now))),
+    };
     let comments = errors
         .required_text(body, "comentarios")
         .and_then(|c| errors.check("comentarios", check_comments(c, COMMENTS_MAX_CHARS)));
     errors.finish(|| NewInfraction {
-        plate: plate.unwrap_or_default(),
+        plate: plate.flatten(),
         timestamp: timestamp.unwrap_or_default(),
         comments: comments.unwrap_or_default(),
     })
@@ -412,6 +434,87 @@ mod tests {
     }
 
     #[test]
+    fn lookup_plates_are_normalised_and_any_shape_up_to_32_characters_is_a_plate_to_look_for() {
+        assert_eq!(lookup_plate("GPZ402").unwrap().as_deref(), Some("GPZ402"));
+        assert_eq!(lookup_plate(" gpz-4 02 ").unwrap().as_deref(), Some("GPZ402"));
+        // Shapes no vehicle can have: found by nobody (404), never a validation error.
+        for absent in [
+            "PLACA_NO_EXISTENTE",
+            "",
+            " - ",
+            "AB#1",
+            "ÑANDU1",
+            "ab\u{0}1",
+            "\u{202E}GPZ402",
+            "ABCDEFGHIJK",
+            &"X".repeat(PLATE_LOOKUP_MAX_CHARS),
+            &"é".repeat(PLATE_LOOKUP_MAX_CHARS),
+        ] {
+            assert_eq!(lookup_plate(absent), Ok(None), "{absent:?}");
+        }
+        // The bound is on the characters sent (spaces and hyphens included), not on bytes.
+        for long in [
+            "X".repeat(PLATE_LOOKUP_MAX_CHARS + 1),
+            "é".repeat(PLATE_LOOKUP_MAX_CHARS + 1),
+            format!("GPZ402{}", " ".repeat(PLATE_LOOKUP_MAX_CHARS)),
+        ] {
+            assert!(lookup_plate(&long).is_err(), "{long:?}");
+        }
+    }
+
+    #[test]
+    fn infraction_plates_are_422_only_when_missing_not_a_string_or_too_long() {
+        let with_plate = |plate: Value| json!({"placa_patente": plate, "comentarios": "Comentarios del oficial"});
+        let unknown = validate_infraction(&body(with_plate(json!("PLACA_NO_EXISTENTE"))), now()).unwrap();
+        assert_eq!(unknown.plate, None);
+        assert_eq!(
+            validate_infraction(&body(with_plate(json!("gpz402"))), now())
+                .unwrap()
+                .plate
+                .as_deref(),
+            Some("GPZ402")
+        );
+        for bad in [
+            json!(null),
+            json!(402),
+            json!(true),
+            json!(["GPZ402"]),
+            json!({"placa": "GPZ402"}),
+            json!("X".repeat(PLATE_LOOKUP_MAX_CHARS + 1)),
+        ] {
+            assert_eq!(
+                fields(validate_infraction(&body(with_plate(bad.clone())), now()).unwrap_err()),
+                ["placa_patente"],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            fields(validate_infraction(&body(json!({"comentarios": ""})), now()).unwrap_err()),
+            ["placa_patente"]
+        );
+    }
+
+    #[test]
+    fn an_infraction_without_timestamp_happened_now() {
+        for absent in [
+            json!({"placa_patente": "GPZ402", "comentarios": "Comentarios del oficial"}),
+            json!({"placa_patente": "GPZ402", "comentarios": "Comentarios del oficial", "timestamp": null}),
+        ] {
+            assert_eq!(
+                validate_infraction(&body(absent), now()).unwrap().timestamp,
+                "2024-05-01T12:00:00.000Z"
+            );
+        }
+        for bad in [json!(""), json!(1714564800), json!("ayer")] {
+            let sent = json!({"placa_patente": "GPZ402", "comentarios": "", "timestamp": bad});
+            assert_eq!(
+                fields(validate_infraction(&body(sent), now()).unwrap_err()),
+                ["timestamp"]
+            );
+        }
+    }
+
+    #[test]
     fn timestamps_are_parsed_normalised_and_not_in_the_future() {
         assert_eq!(
             parse_timestamp("2024-05-01T09:00:00-03:00", now()).unwrap(),
@@ -442,14 +545,14 @@ mod tests {
         assert_eq!(
             valid,
             NewInfraction {
-                plate: "GPZ402".into(),
+                plate: Some("GPZ402".into()),
                 timestamp: "2024-05-01T10:00:00.000Z".into(),
                 comments: String::new()
             }
         );
         assert_eq!(
             fields(validate_infraction(&body(json!({})), now()).unwrap_err()),
-            ["placa_patente", "timestamp", "comentarios"]
+            ["placa_patente", "comentarios"]
         );
         let bad = json!({"placa_patente": 12, "timestamp": "2099-01-01T00:00:00Z", "comentarios": "x".repeat(3001)});
         assert_eq!(

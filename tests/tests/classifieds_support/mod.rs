@@ -118,6 +118,37 @@ pub async fn wait_gone(ctx: &Ctx, bucket: &str, key: &str) {
     }
 }
 
+/// Polls until the ad has `count` images, every one published (copied to the images bucket,
+/// with its public URL).
+pub async fn wait_photos_published(ctx: &Ctx, session: &Session, ad_id: &str, count: usize) -> Value {
+    wait_ad(ctx, session, ad_id, &format!("{count} published photos"), |ad| {
+        ad["images"]
+            .as_array()
+            .is_some_and(|i| i.len() == count && i.iter().all(|i| i["status"] == "published"))
+    })
+    .await
+}
+
+/// What the uploads bucket's lifecycle rule (`expire-uploads`, 1 day) does once more than a
+/// day has passed: every temporary object of the ad is deleted. The platform's own sweeper
+/// expires only objects really older than a day (it runs every minute on the wall clock), so
+/// the test deletes them as it would, under this ad only (other tests run alongside).
+/// Returns the keys it expired.
+pub async fn expire_uploads(ctx: &Ctx, ad_id: &str) -> Vec<String> {
+    let bucket = uploads_bucket(ctx);
+    let keys = ctx.list_keys(&bucket, &format!("uploads/{ad_id}/")).await;
+    for key in &keys {
+        ctx.s3
+            .delete_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("expire {key}: {e:?}"));
+    }
+    keys
+}
+
 /// A draft with `photos` recorded images.
 pub async fn ad_with_photos(ctx: &Ctx, session: &Session, body: &Value, photos: u32) -> Value {
     let ad = create_ad(ctx, session, body).await;

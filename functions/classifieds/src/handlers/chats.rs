@@ -4,6 +4,7 @@
 use andes_shared::auth::{Principal, PrincipalKind};
 use andes_shared::http::{self, created, ok, ApiError};
 use andes_shared::ids;
+use andes_shared::limits::Limit;
 use andes_shared::validation::FieldErrors;
 use lambda_http::Request;
 use serde::Deserialize;
@@ -15,6 +16,15 @@ use crate::domain::{check_email, check_message, check_name, check_phone, Chat, M
 use crate::store::ChatCreate;
 
 const CHAT_NOT_FOUND: &str = "chat not found";
+
+/// Anonymous first messages to one ad with one sender email (each opens a new chat in the
+/// seller's inbox).
+const ANONYMOUS_MESSAGES_PER_SENDER: Limit = Limit {
+    name: "anonymous-message-sender",
+    max: 5,
+    window_seconds: 3600,
+    message: "Too many messages to this ad from this email; try again later, or log in to keep one chat",
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +83,18 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     }
     if !anonymous && principal.id == ad.owner {
         return Err(ApiError::Forbidden("the seller cannot message their own ad".into()));
+    }
+    if let Some(email) = &email {
+        let (per_ip, sender_key, address_key) = (
+            state.config.anonymous_messages_per_ip(),
+            format!("{}#{email}", ad.id),
+            http::source_ip(&request),
+        );
+        let (sender, address) = tokio::join!(
+            state.store.count(&ANONYMOUS_MESSAGES_PER_SENDER, &sender_key),
+            state.store.count(&per_ip, &address_key),
+        );
+        sender.and(address)?;
     }
     // An anonymous buyer's email is never verified, so it cannot identify them: each anonymous
     // first message opens a chat of its own (keyed on its fresh id) instead of joining an

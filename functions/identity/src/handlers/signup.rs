@@ -1,27 +1,22 @@
 //! `POST /identity/signup`: create an unverified account and queue its confirmation email.
 
-use andes_shared::http::{created, json_body, ApiError};
+use andes_shared::http::{self, created, json_body, ApiError};
 use andes_shared::ids;
-use andes_shared::notify::{self, Notification, Recipient};
-use chrono::Utc;
 use lambda_http::{Body, Request, Response};
 
-use super::{blocking, MAX_BODY_BYTES};
+use super::{blocking, send_confirmation, MAX_BODY_BYTES};
 use crate::account::{Account, ROLE_USER};
 use crate::config::State;
-use crate::notifications::ACCOUNT_CONFIRMATION;
 use crate::password::hash_password;
-use crate::tokens::issue_verification_token;
 use crate::validation::{validate_signup, SignupInput, ValidSignup};
 
 pub async fn signup(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
-    let (store, secret, queue_url) = (
-        &state.store,
-        state.config.jwt_secret()?,
-        state.config.notifications_queue_url()?,
-    );
+    let store = &state.store;
     let input: SignupInput = json_body(&request, MAX_BODY_BYTES)?;
     let valid = validate_signup(input).map_err(ApiError::Validation)?;
+    // Counted before Argon2, so a refused flood costs one write each.
+    let per_ip = state.config.signups_per_ip();
+    store.count(&per_ip, &http::source_ip(&request)).await?;
     let password = valid.password.clone();
     let password_hash = blocking(move || hash_password(&password))
         .await?
@@ -32,14 +27,7 @@ pub async fn signup(state: &State, request: Request) -> Result<Response<Body>, A
     // An account without its confirmation email could never be verified, and a retried
     // signup would be a 409: if the email cannot be queued, the account goes too and the
     // client is told to retry.
-    let token = issue_verification_token(secret.bytes(), &account.id, Utc::now());
-    let to = Recipient {
-        email: account.email.clone(),
-        name: Some(account.name.clone()),
-    };
-    let data = serde_json::json!({ "username": account.username, "token": token });
-    let notification = Notification::new(ACCOUNT_CONFIRMATION, to, data);
-    if let Err(error) = notify::enqueue(&state.sqs, queue_url, &notification).await {
+    if let Err(error) = send_confirmation(state, &account).await {
         tracing::error!(account_id = %account.id, error = %error, "confirmation not queued; removing the new account");
         if let Err(cleanup) = store.delete_new_account(&account).await {
             tracing::error!(account_id = %account.id, error = %cleanup, "new account could not be removed");
@@ -67,6 +55,7 @@ pub fn new_account(valid: ValidSignup, password_hash: String, now: &str) -> Acco
         created: now.to_string(),
         updated: now.to_string(),
         version: 1,
+        session_version: 0,
     }
 }
 

@@ -32,25 +32,30 @@ pub async fn cargar_infraccion(state: &State, request: Request) -> HttpResult {
         _ => return Err(ApiError::Forbidden(OFFICER_NOT_FOUND.into())),
     }
     let body: Map<String, Value> = http::json_body(&request, MAX_INFRACTION_BODY_BYTES)?;
-    let input = validate_infraction(&body, Utc::now()).map_err(ApiError::Validation)?;
-    let (vehicle, officer) = tokio::try_join!(
-        state.store.get_vehicle(&input.plate),
-        state.store.get_officer(&principal.id)
-    )?;
+    let now = Utc::now();
+    let input = validate_infraction(&body, now).map_err(ApiError::Validation)?;
+    // A plate no vehicle can have is not read: it is as unknown as a free one.
+    let vehicle = async {
+        match &input.plate {
+            Some(plate) => state.store.get_vehicle(plate).await,
+            None => Ok(None),
+        }
+    };
+    let (vehicle, officer) = tokio::try_join!(vehicle, state.store.get_officer(&principal.id))?;
     let Some(officer) = officer else {
         return Err(ApiError::Forbidden(OFFICER_NOT_FOUND.into()));
     };
-    if vehicle.is_none() {
+    let Some(vehicle) = vehicle else {
         return Err(ApiError::NotFound(VEHICLE_NOT_FOUND.into()));
-    }
+    };
     let infraction = Infraction {
         id: ids::new_id(),
-        plate: input.plate,
+        plate: vehicle.plate,
         timestamp: input.timestamp,
         comments: input.comments,
         officer_id: officer.id,
         officer_name: officer.name,
-        created: ids::now_rfc3339(),
+        created: ids::rfc3339(now),
     };
     state.store.put_infraction(&infraction).await?;
     ok(&serde_json::json!({ "id": infraction.id }))

@@ -7,7 +7,7 @@ use lambda_http::Request;
 
 use super::{admin_body, HttpResult, MODIFIED};
 use crate::config::State;
-use crate::domain::{self, normalize_plate, Vehicle};
+use crate::domain::{self, lookup_plate, Vehicle};
 use crate::store::VEHICLES;
 
 fn not_found() -> ApiError {
@@ -18,9 +18,14 @@ async fn find(state: &State, plate: &str) -> Result<Vehicle, ApiError> {
     state.store.get_vehicle(plate).await?.ok_or_else(not_found)
 }
 
-/// The `{plate}` of the path, normalised (a plate that cannot exist finds nothing).
+/// The `{plate}` of the path, normalised like `placa_patente`. A plate no vehicle can have finds
+/// nothing (404), and so does one over the lookup bound: in a path it names no resource, as
+/// `http::path` treats any oversized parameter.
 fn plate(request: &Request) -> Result<String, ApiError> {
-    normalize_plate(&http::path(request, "plate")).map_err(|_| not_found())
+    lookup_plate(&http::path(request, "plate"))
+        .ok()
+        .flatten()
+        .ok_or_else(not_found)
 }
 
 pub async fn list(state: &State, request: Request) -> HttpResult {
@@ -77,6 +82,8 @@ mod tests {
     use super::*;
     use crate::handlers::tests::{request, state};
     use lambda_http::http::{Method, StatusCode};
+    use lambda_http::RequestExt;
+    use std::collections::HashMap;
 
     #[tokio::test]
     async fn bodies_are_validated_before_any_read() {
@@ -88,5 +95,22 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[tokio::test]
+    async fn plates_no_vehicle_can_have_are_not_found_without_a_read() {
+        let long = "X".repeat(domain::PLATE_LOOKUP_MAX_CHARS + 1);
+        for plate in ["PLACA_NO_EXISTENTE", "AB#1", "ÑANDU1", "", " - ", &long] {
+            let path = HashMap::from([("plate".to_string(), plate.to_string())]);
+            for method in [Method::GET, Method::DELETE] {
+                let request = request(method.clone(), "").with_path_parameters(path.clone());
+                let error = match method {
+                    Method::GET => get(&state(), request).await,
+                    _ => delete(&state(), request).await,
+                }
+                .unwrap_err();
+                assert_eq!(error.status(), StatusCode::NOT_FOUND, "{method} {plate:?}");
+            }
+        }
     }
 }
