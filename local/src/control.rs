@@ -1,6 +1,6 @@
 //! The seams between the platform's parts: the gateway and the triggers invoke functions
-//! through [`Invoker`] (implemented by the runtime), and the gateway fires schedules through
-//! [`ScheduleFirer`] (implemented by the triggers).
+//! through [`Invoker`] (implemented by the runtime), and the gateway fires schedules and
+//! sweepers through [`Background`] (implemented by the triggers).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +30,37 @@ pub trait Invoker: Send + Sync {
     fn invoke<'a>(&'a self, function: &'a str, payload: Value) -> BoxFuture<'a, Result<Value, InvokeError>>;
 }
 
-/// Fires a function's schedule now and answers once the invocation has finished.
-pub trait ScheduleFirer: Send + Sync {
+/// What the platform otherwise runs on its own clock, run on demand (`/_local`): a function's
+/// schedule, and the sweepers that stand in for AWS's background expiry.
+pub trait Background: Send + Sync {
+    /// Fires a function's schedule now and answers once the invocation has finished.
     fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>>;
+    /// Runs the lifecycle and TTL sweepers once, as of `sweep.now`; answers what they expired.
+    fn sweep<'a>(&'a self, sweep: &'a Sweep) -> BoxFuture<'a, Result<Value, SweepError>>;
+}
+
+/// One run of the sweepers: as of `now` (epoch seconds), over every bucket and table, or only
+/// over the objects of one bucket under a prefix (so that a test expires its own objects and
+/// nobody else's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub now: i64,
+    /// A bucket's logical id or name; `None`: every bucket and every table.
+    pub bucket: Option<String>,
+    pub prefix: String,
+}
+
+/// What one sweep expired.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Swept {
+    pub expired_objects: u64,
+    pub expired_items: u64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SweepError {
+    #[error("{0} is not a bucket of the stack")]
+    UnknownBucket(String),
+    #[error("{0}")]
+    Backend(String),
 }

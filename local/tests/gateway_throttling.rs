@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use andes_local::control::{BoxFuture, InvokeError, Invoker, ScheduleFirer};
+use andes_local::control::{Background, BoxFuture, InvokeError, Invoker, Sweep, SweepError};
 use andes_local::gateway::{serve, StatsFn};
 use andes_local::template::{parse, StackOptions};
 use serde_json::{json, Value};
@@ -69,12 +69,16 @@ impl Invoker for FakeRuntime {
     }
 }
 
-struct NoSchedules;
+struct NoBackground;
 
-impl ScheduleFirer for NoSchedules {
+impl Background for NoBackground {
     fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
         let function = function.to_string();
         Box::pin(async move { Err(InvokeError::UnknownFunction(function)) })
+    }
+
+    fn sweep<'a>(&'a self, _: &'a Sweep) -> BoxFuture<'a, Result<Value, SweepError>> {
+        Box::pin(async move { Ok(json!({})) })
     }
 }
 
@@ -98,7 +102,7 @@ async fn start(burst: &str, rate: &str) -> (u16, Arc<FakeRuntime>) {
         listener,
         Arc::new(stack),
         runtime.clone(),
-        Arc::new(NoSchedules),
+        Arc::new(NoBackground),
         Arc::new(AtomicBool::new(true)),
         stats.clone(),
         stats,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use andes_local::backend::{Backend, Clients};
-use andes_local::control::{BoxFuture, InvokeError, Invoker, ScheduleFirer};
+use andes_local::control::{Background, BoxFuture, InvokeError, Invoker};
 use andes_local::template::{self, StackOptions};
 use andes_local::triggers::Triggers;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -363,7 +363,8 @@ async fn triggers_deliver_from_the_real_backend() {
         .send()
         .await
         .unwrap();
-    triggers.sweep_now().await;
+    let swept = triggers.sweep_now().await.unwrap();
+    assert_eq!(swept.expired_items, 1, "{swept:?}");
     let scan = clients.dynamodb.scan().table_name(&table.name).send().await.unwrap();
     let keys: Vec<String> = scan
         .items()

@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use super::events::query_parameters;
 use super::response::message;
 use super::Shared;
-use crate::control::InvokeError;
+use crate::control::{InvokeError, Sweep, SweepError};
 
 pub const PREFIX: &str = "/_local";
 
-pub async fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
+pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &str) -> Response {
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     match (method.as_str(), rest) {
         ("GET", "/health") => {
@@ -33,13 +34,14 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
             let function = &rest["/schedules/".len()..];
             fire(shared, function).await
         }
+        ("POST", "/sweep") => sweep(shared, raw_query).await,
         _ => message(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
 
 /// Fires a function's schedule now; answers once the invocation has finished.
 async fn fire(shared: &Shared, function: &str) -> Response {
-    match shared.schedules.fire(function).await {
+    match shared.background.fire(function).await {
         Ok(result) => Json(result).into_response(),
         Err(InvokeError::UnknownFunction(_)) => {
             let error = format!("{function} is not a function with a schedule");
@@ -50,6 +52,32 @@ async fn fire(shared: &Shared, function: &str) -> Response {
             Json(json!({"message": error.to_string(), "error": error_json(&error)})),
         )
             .into_response(),
+    }
+}
+
+/// Runs the lifecycle and TTL sweepers once: `?time=<RFC 3339>` as of that instant (default
+/// now), `&bucket=<logical id or name>[&prefix=]` over that bucket's objects only.
+async fn sweep(shared: &Shared, raw_query: &str) -> Response {
+    let query = query_parameters(raw_query);
+    let now = match query.get("time") {
+        None => chrono::Utc::now().timestamp(),
+        Some(time) => match chrono::DateTime::parse_from_rfc3339(time) {
+            Ok(time) => time.timestamp(),
+            Err(_) => return message(StatusCode::BAD_REQUEST, "time must be an RFC 3339 instant"),
+        },
+    };
+    let request = Sweep {
+        now,
+        bucket: query.get("bucket").cloned(),
+        prefix: query.get("prefix").cloned().unwrap_or_default(),
+    };
+    if request.bucket.is_none() && !request.prefix.is_empty() {
+        return message(StatusCode::BAD_REQUEST, "prefix needs a bucket");
+    }
+    match shared.background.sweep(&request).await {
+        Ok(swept) => Json(swept).into_response(),
+        Err(error @ SweepError::UnknownBucket(_)) => message(StatusCode::NOT_FOUND, &error.to_string()),
+        Err(error) => message(StatusCode::BAD_GATEWAY, &error.to_string()),
     }
 }
 

@@ -25,7 +25,7 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Map, Value};
 
-use crate::control::{Invoker, ScheduleFirer};
+use crate::control::{Background, Invoker};
 use crate::template::Stack;
 use authorizer::Decision;
 use events::{Incoming, Target};
@@ -50,7 +50,7 @@ struct Shared {
     routes: RouteTable,
     throttle: Throttle,
     invoker: Arc<dyn Invoker>,
-    schedules: Arc<dyn ScheduleFirer>,
+    background: Arc<dyn Background>,
     ready: Arc<AtomicBool>,
     runtime_stats: StatsFn,
     trigger_stats: StatsFn,
@@ -65,7 +65,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     stack: Arc<Stack>,
     invoker: Arc<dyn Invoker>,
-    schedules: Arc<dyn ScheduleFirer>,
+    background: Arc<dyn Background>,
     ready: Arc<AtomicBool>,
     runtime_stats: StatsFn,
     trigger_stats: StatsFn,
@@ -78,7 +78,7 @@ pub async fn serve(
         routes,
         throttle,
         invoker,
-        schedules,
+        background,
         ready,
         runtime_stats,
         trigger_stats,
@@ -99,7 +99,8 @@ async fn handle(
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let mut response = if path == local::PREFIX || path.starts_with("/_local/") {
-        local::handle(&shared, &method, &path).await
+        let query = request.uri().query().unwrap_or_default().to_string();
+        local::handle(&shared, &method, &path, &query).await
     } else {
         route(&shared, peer, request, &request_id).await
     };

@@ -8,7 +8,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
-use crate::control::{BoxFuture, InvokeError};
+use crate::control::{BoxFuture, InvokeError, Sweep, SweepError};
 use crate::template::{Authorizer, EventSource, Function, HttpApi, HttpRoute};
 
 #[derive(Default)]
@@ -50,14 +50,23 @@ impl Invoker for FakeRuntime {
     }
 }
 
-struct FakeSchedules;
+struct FakeBackground;
 
-impl ScheduleFirer for FakeSchedules {
+impl Background for FakeBackground {
     fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
         let result = match function {
             "Cleanup" => Ok(json!({"removed": 3})),
             "Broken" => Err(InvokeError::Timeout(3.0)),
             other => Err(InvokeError::UnknownFunction(other.to_string())),
+        };
+        Box::pin(async move { result })
+    }
+
+    /// Echoes the sweep it was asked for; only bucket `Uploads` exists.
+    fn sweep<'a>(&'a self, sweep: &'a Sweep) -> BoxFuture<'a, Result<Value, SweepError>> {
+        let result = match sweep.bucket.as_deref() {
+            Some(bucket) if bucket != "Uploads" => Err(SweepError::UnknownBucket(bucket.to_string())),
+            _ => Ok(json!({"now": sweep.now, "bucket": sweep.bucket, "prefix": sweep.prefix})),
         };
         Box::pin(async move { result })
     }
@@ -152,7 +161,7 @@ async fn start() -> Harness {
         listener,
         Arc::new(stack()),
         runtime.clone(),
-        Arc::new(FakeSchedules),
+        Arc::new(FakeBackground),
         ready.clone(),
         runtime_stats,
         stats,
@@ -331,6 +340,30 @@ async fn local_endpoints_fire_schedules_and_report_stats() {
     )
     .await;
     assert_eq!(broken.status, 502);
+    let post = |target: &str| format!("POST {target} HTTP/1.1\r\nContent-Length: 0");
+    let swept = send(
+        h.port,
+        &post("/_local/sweep?time=2026-12-04T00:00:00Z&bucket=Uploads&prefix=uploads%2Fad-1%2F"),
+        "",
+    )
+    .await;
+    assert_eq!(
+        (swept.status, swept.json()),
+        (
+            200,
+            json!({"now": 1_796_342_400, "bucket": "Uploads", "prefix": "uploads/ad-1/"})
+        )
+    );
+    let everything = send(h.port, &post("/_local/sweep"), "").await;
+    assert_eq!(everything.status, 200);
+    assert_eq!(everything.json()["bucket"], json!(null));
+    for (target, status) in [
+        ("/_local/sweep?time=tomorrow", 400),
+        ("/_local/sweep?prefix=uploads%2F", 400),
+        ("/_local/sweep?bucket=Nope", 404),
+    ] {
+        assert_eq!(send(h.port, &post(target), "").await.status, status, "{target}");
+    }
     let stats = send(h.port, "GET /_local/stats HTTP/1.1", "").await.json();
     assert_eq!(
         stats,

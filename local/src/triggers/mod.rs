@@ -25,7 +25,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::backend::Clients;
-use crate::control::{BoxFuture, InvokeError, Invoker, ScheduleFirer};
+use crate::control::{Background, BoxFuture, InvokeError, Invoker, Sweep, SweepError, Swept};
 use crate::template::Stack;
 
 pub use failures::{interpret_batch_response, BatchOutcome};
@@ -110,9 +110,15 @@ impl Triggers {
         self.context.stats.snapshot()
     }
 
-    /// Runs the lifecycle and TTL sweepers once now (they otherwise run every minute).
-    pub async fn sweep_now(&self) {
-        sweepers::sweep(&self.context).await;
+    /// Runs the lifecycle and TTL sweepers once now over everything (they otherwise run every
+    /// minute).
+    pub async fn sweep_now(&self) -> Result<Swept, SweepError> {
+        let everything = Sweep {
+            now: chrono::Utc::now().timestamp(),
+            bucket: None,
+            prefix: String::new(),
+        };
+        sweepers::sweep(&self.context, &everything).await
     }
 
     /// Stops every poller; in-flight invocations are abandoned (their messages come back after
@@ -140,7 +146,7 @@ impl Drop for Triggers {
     }
 }
 
-impl ScheduleFirer for Triggers {
+impl Background for Triggers {
     fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
         Box::pin(async move {
             let schedule = self
@@ -149,6 +155,13 @@ impl ScheduleFirer for Triggers {
                 .find(|s| s.function == function)
                 .ok_or_else(|| InvokeError::UnknownFunction(function.to_string()))?;
             schedule.fire_now(&self.context).await
+        })
+    }
+
+    fn sweep<'a>(&'a self, sweep: &'a Sweep) -> BoxFuture<'a, Result<Value, SweepError>> {
+        Box::pin(async move {
+            let swept = sweepers::sweep(&self.context, sweep).await?;
+            Ok(serde_json::to_value(swept).expect("counts serialize"))
         })
     }
 }

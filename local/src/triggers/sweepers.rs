@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::Context;
 use crate::backend::describe_error as describe;
+use crate::control::{Sweep, SweepError, Swept};
 use crate::resources::expiration_rules;
 use crate::template::{Bucket, Table};
 
@@ -26,35 +27,66 @@ pub fn start(context: &Arc<Context>) -> JoinHandle<()> {
     let context = Arc::clone(context);
     tokio::spawn(async move {
         while context.shutdown.sleep(SWEEP_EVERY).await {
-            sweep(&context).await;
+            let everything = Sweep {
+                now: chrono::Utc::now().timestamp(),
+                bucket: None,
+                prefix: String::new(),
+            };
+            if let Err(error) = sweep(&context, &everything).await {
+                tracing::warn!(%error, "sweep failed");
+            }
         }
     })
 }
 
-pub async fn sweep(context: &Context) {
-    for bucket in &context.stack.buckets {
-        if let Err(message) = expire_objects(context, bucket).await {
-            tracing::warn!(bucket = bucket.name, %message, "lifecycle sweep failed");
+/// Expires, as of `scope.now`, what the lifecycle rules and TTL attributes say is expired: in
+/// every bucket and table, or only the objects of `scope.bucket` under `scope.prefix`.
+pub async fn sweep(context: &Context, scope: &Sweep) -> Result<Swept, SweepError> {
+    let mut swept = Swept::default();
+    let buckets: Vec<&Bucket> = match &scope.bucket {
+        None => context.stack.buckets.iter().collect(),
+        Some(wanted) => vec![context
+            .stack
+            .buckets
+            .iter()
+            .find(|b| &b.logical_id == wanted || &b.name == wanted)
+            .ok_or_else(|| SweepError::UnknownBucket(wanted.clone()))?],
+    };
+    for bucket in buckets {
+        swept.expired_objects += expire_objects(context, bucket, scope)
+            .await
+            .map_err(|message| SweepError::Backend(format!("lifecycle sweep of {}: {message}", bucket.name)))?;
+    }
+    if scope.bucket.is_none() {
+        for table in &context.stack.tables {
+            swept.expired_items += expire_items(context, table, scope.now)
+                .await
+                .map_err(|message| SweepError::Backend(format!("TTL sweep of {}: {message}", table.name)))?;
         }
     }
-    for table in &context.stack.tables {
-        if let Err(message) = expire_items(context, table).await {
-            tracing::warn!(table = table.name, %message, "TTL sweep failed");
-        }
-    }
+    Ok(swept)
 }
 
-async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String> {
+async fn expire_objects(context: &Context, bucket: &Bucket, scope: &Sweep) -> Result<u64, String> {
     let s3 = &context.clients.s3;
-    let now = chrono::Utc::now().timestamp();
+    let mut expired = 0;
     for rule in expiration_rules(bucket) {
-        let cutoff = now - i64::from(rule.days) * 86_400;
+        // Objects under both the rule's prefix and the requested one: the longer of the two,
+        // when one extends the other; none otherwise.
+        let prefix = if scope.prefix.starts_with(&rule.prefix) {
+            scope.prefix.clone()
+        } else if rule.prefix.starts_with(&scope.prefix) {
+            rule.prefix.clone()
+        } else {
+            continue;
+        };
+        let cutoff = scope.now - i64::from(rule.days) * 86_400;
         let mut token: Option<String> = None;
         loop {
             let page = s3
                 .list_objects_v2()
                 .bucket(&bucket.name)
-                .prefix(&rule.prefix)
+                .prefix(&prefix)
                 .set_continuation_token(token.take())
                 .send()
                 .await
@@ -78,6 +110,7 @@ async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String
                     .await
                     .map_err(describe)?;
                 context.stats.add(LIFECYCLE, "expired_objects", 1);
+                expired += 1;
             }
             match page.next_continuation_token() {
                 Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_string()),
@@ -85,17 +118,17 @@ async fn expire_objects(context: &Context, bucket: &Bucket) -> Result<(), String
             }
         }
     }
-    Ok(())
+    Ok(expired)
 }
 
-async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
+async fn expire_items(context: &Context, table: &Table, now: i64) -> Result<u64, String> {
     let Some(ttl) = table.properties.get("TimeToLiveSpecification") else {
-        return Ok(());
+        return Ok(0);
     };
     let enabled = matches!(ttl.get("Enabled"), Some(serde_json::Value::Bool(true)))
         || ttl.get("Enabled").and_then(|e| e.as_str()) == Some("true");
     let Some(attribute) = ttl.get("AttributeName").and_then(|a| a.as_str()).filter(|_| enabled) else {
-        return Ok(());
+        return Ok(0);
     };
     let keys: Vec<String> = table
         .properties
@@ -109,10 +142,10 @@ async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
         })
         .unwrap_or_default();
     if keys.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let dynamodb = &context.clients.dynamodb;
-    let now = chrono::Utc::now().timestamp();
+    let mut expired = 0;
     let mut start: Option<HashMap<String, AttributeValue>> = None;
     loop {
         let page = dynamodb
@@ -149,7 +182,10 @@ async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
                 .send()
                 .await;
             match deleted {
-                Ok(_) => context.stats.add(TTL, "expired_items", 1),
+                Ok(_) => {
+                    context.stats.add(TTL, "expired_items", 1);
+                    expired += 1;
+                }
                 Err(error)
                     if error
                         .as_service_error()
@@ -162,5 +198,5 @@ async fn expire_items(context: &Context, table: &Table) -> Result<(), String> {
             _ => break,
         }
     }
-    Ok(())
+    Ok(expired)
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::backend::{Backend, Clients};
-use crate::control::{Invoker, ScheduleFirer};
+use crate::control::{Background, Invoker};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::template::{self, StackOptions};
 use crate::triggers::Triggers;
@@ -108,7 +108,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
     let triggers = Triggers::start(stack.clone(), clients, invoker.clone())
         .await
         .map_err(|e| start_error("triggers")(e.to_string()))?;
-    let schedules: Arc<dyn ScheduleFirer> = triggers.clone();
+    let background: Arc<dyn Background> = triggers.clone();
 
     let ready = Arc::new(AtomicBool::new(false));
     let (runtime_for_stats, triggers_for_stats) = (runtime.clone(), triggers.clone());
@@ -116,7 +116,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         listener,
         stack.clone(),
         invoker,
-        schedules,
+        background,
         ready.clone(),
         Arc::new(move || runtime_for_stats.stats()),
         Arc::new(move || triggers_for_stats.stats()),

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use andes_tests::support::{json, project_dir, Ctx, Session, Value, POLL_INTERVAL};
+use andes_tests::support::{json, project_dir, query_escape, Ctx, Session, Value, POLL_INTERVAL};
 
 pub const ADS: &str = "/classifieds/ads";
 /// Bound for an upload to be judged or an ad to be published (asynchronous deliveries).
@@ -129,24 +129,21 @@ pub async fn wait_photos_published(ctx: &Ctx, session: &Session, ad_id: &str, co
     .await
 }
 
-/// What the uploads bucket's lifecycle rule (`expire-uploads`, 1 day) does once more than a
-/// day has passed: every temporary object of the ad is deleted. The platform's own sweeper
-/// expires only objects really older than a day (it runs every minute on the wall clock), so
-/// the test deletes them as it would, under this ad only (other tests run alongside).
-/// Returns the keys it expired.
-pub async fn expire_uploads(ctx: &Ctx, ad_id: &str) -> Vec<String> {
-    let bucket = uploads_bucket(ctx);
-    let keys = ctx.list_keys(&bucket, &format!("uploads/{ad_id}/")).await;
-    for key in &keys {
-        ctx.s3
-            .delete_object()
-            .bucket(&bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("expire {key}: {e:?}"));
-    }
-    keys
+/// The uploads bucket's lifecycle rule (1 day), run by the platform's sweeper as of two days
+/// from now over the temporary objects under `prefix` only (the rest of the bucket belongs to
+/// other tests): how many it expired.
+pub async fn expire_uploads(ctx: &Ctx, prefix: &str) -> u64 {
+    let two_days_later = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let path = format!(
+        "/_local/sweep?time={}&bucket={}&prefix={}",
+        query_escape(&two_days_later),
+        query_escape(&uploads_bucket(ctx)),
+        query_escape(prefix)
+    );
+    let swept = ctx.call("POST", &path, None, None).await.expect(200);
+    swept["expired_objects"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("sweep answer without expired_objects: {swept}"))
 }
 
 /// A draft with `photos` recorded images.
