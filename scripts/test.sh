@@ -31,7 +31,7 @@ trap stop_platform EXIT
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
   --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5 \
   ApiThrottlingBurstLimit=100000 ApiThrottlingRateLimit=100000 \
-  SignupsPerIpPerHour=100000 AnonymousMessagesPerIpPerHour=100000
+  SignupsPerIpPerHour=100000 AnonymousMessagesPerIpPerHour=100000 ResendsPerIpPerHour=100000
 
 if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   echo "end-to-end tests failed; last lines of the platform log ($log):" >&2

@@ -5,8 +5,12 @@
 //!
 //! A service's table needs `TimeToLiveSpecification` on `expires_at` in `template.yaml`.
 
+use std::net::IpAddr;
+
+use lambda_http::Request;
+
 use crate::dynamo::{key, number, Change, Table};
-use crate::http::ApiError;
+use crate::http::{self, ApiError};
 
 /// The TTL attribute of every table that holds limit counters.
 pub const EXPIRES_AT: &str = "expires_at";
@@ -20,6 +24,24 @@ pub struct Limit {
     pub window_seconds: u64,
     /// The `detail` of the 429 answer: what happened and what to do.
     pub message: &'static str,
+}
+
+/// The subject of a per-address limit for this request: its source address, an IPv6 one by its
+/// /64 prefix (one subscriber's usual allocation, which it can spread requests over).
+pub fn client_address(request: &Request) -> String {
+    address_subject(&http::source_ip(request))
+}
+
+fn address_subject(source_ip: &str) -> String {
+    match source_ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => "unknown".to_string(),
+    }
 }
 
 /// The fixed window `now` falls in: its start and end (epoch seconds).
@@ -72,6 +94,15 @@ mod tests {
         window_seconds: 3600,
         message: "too many signups from this address; try again later",
     };
+
+    #[test]
+    fn addresses_are_counted_by_ipv4_address_or_ipv6_slash_64() {
+        assert_eq!(address_subject("203.0.113.9"), "203.0.113.9");
+        assert_eq!(address_subject("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_subject("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
+        assert_eq!(address_subject("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(address_subject(""), "unknown");
+    }
 
     #[test]
     fn windows_are_aligned_and_contain_now() {

@@ -1,5 +1,6 @@
 //! Request validation that reports every bad field at once (a 422 lists them all).
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::http::FieldError;
@@ -23,6 +24,29 @@ pub fn plain_text(value: &str) -> Result<(), String> {
     } else {
         Err(CONTROL_CHARACTERS.to_string())
     }
+}
+
+/// User text of `min` to `max` characters once trimmed, checked by [`plain_text`] wherever
+/// the refused characters are.
+pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
+    plain_text(raw)?;
+    let text = raw.trim();
+    let count = text.chars().count();
+    if count < min || count > max {
+        return Err(if min == 0 {
+            format!("must be at most {max} characters")
+        } else {
+            format!("must be {min} to {max} characters")
+        });
+    }
+    Ok(text.to_string())
+}
+
+/// An RFC 3339 date-time with an offset (surrounding spaces ignored), in UTC.
+pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
 }
 
 /// Collects the problems of one request body.

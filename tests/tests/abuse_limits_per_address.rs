@@ -8,21 +8,11 @@
 
 mod classifieds_support;
 
-use std::time::Duration;
-
-use andes_tests::support::{json, now_secs, unique_tag, Ctx, NewUser};
+use andes_tests::support::{away_from_the_hour_boundary, json, unique_tag, Ctx, NewUser};
 use classifieds_support::*;
 
 const SIGNUPS_PER_IP_PER_HOUR: usize = 10;
 const ANONYMOUS_MESSAGES_PER_IP_PER_HOUR: usize = 20;
-
-/// The counters are per clock hour: a test that would straddle an hour boundary waits for it.
-async fn away_from_the_hour_boundary() {
-    let into_hour = now_secs().rem_euclid(3600);
-    if into_hour > 3600 - 120 {
-        tokio::time::sleep(Duration::from_secs((3600 - into_hour + 1) as u64)).await;
-    }
-}
 
 #[tokio::test]
 #[ignore = "needs the template's real per-address figures: scripts/test.sh runs it on its own platform"]

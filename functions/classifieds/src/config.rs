@@ -25,6 +25,8 @@ pub struct Config {
     pub max_receive_count: u32,
     /// `ANONYMOUS_MESSAGES_PER_IP_PER_HOUR` (message an ad), default 20.
     pub anonymous_messages_per_ip_per_hour: u64,
+    /// `ANONYMOUS_MESSAGES_PER_SENDER_PER_HOUR` (message an ad: per sender email and ad), default 5.
+    pub anonymous_messages_per_sender_per_hour: u64,
 }
 
 impl Config {
@@ -48,7 +50,19 @@ impl Config {
             public_base_url,
             max_receive_count: parsed_or("MAX_RECEIVE_COUNT", 3)?,
             anonymous_messages_per_ip_per_hour: parsed_or("ANONYMOUS_MESSAGES_PER_IP_PER_HOUR", 20)?,
+            anonymous_messages_per_sender_per_hour: parsed_or("ANONYMOUS_MESSAGES_PER_SENDER_PER_HOUR", 5)?,
         })
+    }
+
+    /// Anonymous first messages to one ad with one sender email (each opens a new chat in the
+    /// seller's inbox).
+    pub fn anonymous_messages_per_sender(&self) -> Limit {
+        Limit {
+            name: "anonymous-message-sender",
+            max: self.anonymous_messages_per_sender_per_hour,
+            window_seconds: 3600,
+            message: "Too many messages to this ad from this email; try again later, or log in to keep one chat",
+        }
     }
 
     /// Anonymous messages from one address, to any ad.

@@ -196,7 +196,7 @@ async fn create_admin(
         version: 1,
         session_version: 0,
     };
-    match store.create_account(&account).await {
+    match store.create_account(&account, None).await {
         Ok(()) => {}
         Err(CreateAccountError::EmailTaken) => {
             return Err(format!("{email} was registered meanwhile; run the command again"))

@@ -108,6 +108,9 @@ pub struct SessionCache {
     read: StdMutex<HashMap<String, (Instant, u64)>>,
 }
 
+/// The spec's bound on how long an ended session may still pass.
+pub const MAX_SESSION_CACHE: Duration = Duration::from_secs(30);
+
 /// Accounts remembered at once; beyond it, expired entries go, then all (a cold cache only
 /// costs reads).
 const MAX_CACHED_SESSIONS: usize = 10_000;
@@ -137,6 +140,9 @@ impl SessionCache {
                 return Ok(true);
             }
         }
+        // Trusted from before the read: a change made while it was in flight is seen by the
+        // next read, at most `ttl` after the change.
+        let read_at = Instant::now();
         let Some(current) = store.session_version(account_id).await? else {
             self.lock().remove(account_id);
             return Ok(false);
@@ -149,7 +155,7 @@ impl SessionCache {
                 read.clear();
             }
         }
-        read.insert(account_id.to_string(), (Instant::now(), current));
+        read.insert(account_id.to_string(), (read_at, current));
         Ok(version == current)
     }
 
@@ -175,13 +181,14 @@ pub struct Decision {
 }
 
 impl<S: AuthorizerStore> Authorizer<S> {
-    /// `cache_ttl` bounds how long permissions and session versions are trusted.
+    /// `cache_ttl` bounds how long permissions and session versions are trusted; session
+    /// versions never longer than [`MAX_SESSION_CACHE`], whatever the configuration says.
     pub fn new(store: S, secret: JwtSecret, cache_ttl: Duration) -> Self {
         Self {
             store,
             secret,
             cache: PermissionCache::new(cache_ttl),
-            sessions: SessionCache::new(cache_ttl),
+            sessions: SessionCache::new(cache_ttl.min(MAX_SESSION_CACHE)),
         }
     }
 
@@ -205,7 +212,7 @@ impl<S: AuthorizerStore> Authorizer<S> {
             Ok(Credential::Jwt(token)) => match tokens::verify_access_token(self.secret.bytes(), token, now) {
                 Ok(claims) => {
                     if !self.sessions.is_current(&self.store, &claims.sub, claims.sv).await? {
-                        return deny(None, "session ended by a role or password change");
+                        return deny(None, "session ended (role or password change, or account deleted)");
                     }
                     Principal {
                         id: claims.sub,
@@ -464,7 +471,7 @@ mod tests {
         let a = Authorizer::new(
             MemoryStore::default(),
             JwtSecret::new(SECRET).unwrap(),
-            Duration::from_millis(200),
+            Duration::from_secs(60),
         );
         let old = token_at(0);
         assert!(allowed(&a, "GET /identity/me", Some(&old)).await);

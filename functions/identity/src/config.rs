@@ -64,6 +64,8 @@ pub struct Config {
     pub permissions_cache: Duration,
     /// `SIGNUPS_PER_IP_PER_HOUR` (signup), default 10.
     pub signups_per_ip_per_hour: u64,
+    /// `RESENDS_PER_IP_PER_HOUR` (verify/resend), default 10.
+    pub resends_per_ip_per_hour: u64,
 }
 
 impl Config {
@@ -85,6 +87,7 @@ impl Config {
             access_token_ttl_seconds,
             permissions_cache: Duration::from_secs(parsed_or("PERMISSIONS_CACHE_SECONDS", 30)?),
             signups_per_ip_per_hour: parsed_or("SIGNUPS_PER_IP_PER_HOUR", 10)?,
+            resends_per_ip_per_hour: parsed_or("RESENDS_PER_IP_PER_HOUR", 10)?,
         })
     }
 
@@ -94,6 +97,15 @@ impl Config {
             max: self.signups_per_ip_per_hour,
             window_seconds: 3600,
             message: "Too many signups from this address; try again later",
+        }
+    }
+
+    pub fn resends_per_ip(&self) -> Limit {
+        Limit {
+            name: "resend-ip",
+            max: self.resends_per_ip_per_hour,
+            window_seconds: 3600,
+            message: "Too many confirmation requests from this address; try again later",
         }
     }
 

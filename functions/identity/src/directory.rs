@@ -78,7 +78,7 @@ impl Directory {
             version: 1,
             session_version: 0,
         };
-        match self.store.create_account(&account).await {
+        match self.store.create_account(&account, None).await {
             Ok(()) => Ok(true),
             Err(CreateAccountError::EmailTaken) => Ok(false),
             Err(error) => Err(error.into()),

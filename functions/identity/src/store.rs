@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use andes_shared::dynamo::{self, key, keyed_item, string, Change, Condition, Item, Query, Table, TransactionError};
 use andes_shared::http::ApiError;
-use andes_shared::limits::Limit;
+use andes_shared::limits::{Limit, EXPIRES_AT};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,7 @@ const USERNAME_SK: &str = "USERNAME";
 const APIKEY_SK: &str = "APIKEY";
 const PERMISSIONS_PK: &str = "PERMISSIONS";
 const LOGIN_ATTEMPTS_SK: &str = "ATTEMPTS";
+const CONFIRMATION_SK: &str = "SENT";
 
 pub fn account_pk(id: &str) -> String {
     format!("ACCOUNT#{id}")
@@ -60,6 +61,20 @@ fn login_attempts_pk(email: &str) -> String {
 fn login_attempts_key(email: &str) -> Item {
     key(login_attempts_pk(email), LOGIN_ATTEMPTS_SK)
 }
+
+fn confirmation_pk(email: &str) -> String {
+    format!("CONFIRMATION#{}", email.to_lowercase())
+}
+
+/// When a confirmation email was last sent to an address.
+#[derive(Serialize, Deserialize)]
+struct ConfirmationSent {
+    sent_at: i64,
+    expires_at: i64,
+}
+
+/// At most one confirmation email per address in this many seconds.
+pub const CONFIRMATION_INTERVAL_SECONDS: i64 = 60;
 
 /// The part of an account the authorizer needs.
 #[derive(Deserialize)]
@@ -142,17 +157,31 @@ impl Store {
     }
 
     /// Creates the account and its email and username guards in one transaction, so that
-    /// concurrent signups with one email or username create exactly one account.
-    pub async fn create_account(&self, account: &Account) -> Result<(), CreateAccountError> {
+    /// concurrent signups with one email or username create exactly one account. With
+    /// `confirmation_at` (epoch seconds), the same transaction records that a confirmation
+    /// email goes out now (see [`Store::claim_confirmation`]).
+    pub async fn create_account(
+        &self,
+        account: &Account,
+        confirmation_at: Option<i64>,
+    ) -> Result<(), CreateAccountError> {
         let guard = Guard {
             account_id: account.id.clone(),
         };
         let put_new = |item: Result<Item, ApiError>| self.table.put_tx(item?, Some(Condition::absent()));
-        let writes = vec![
+        let mut writes = vec![
             put_new(keyed_item(account, account_pk(&account.id), ACCOUNT_SK))?,
             put_new(keyed_item(&guard, email_pk(&account.email), EMAIL_SK))?,
             put_new(keyed_item(&guard, username_pk(&account.username), USERNAME_SK))?,
         ];
+        if let Some(now) = confirmation_at {
+            let sent = ConfirmationSent {
+                sent_at: now,
+                expires_at: now + CONFIRMATION_INTERVAL_SECONDS,
+            };
+            let item = keyed_item(&sent, confirmation_pk(&account.email), CONFIRMATION_SK)?;
+            writes.push(self.table.put_tx(item, None)?);
+        }
         match self.table.transact(writes).await {
             Ok(()) => Ok(()),
             Err(error) if error.failed(1) => Err(CreateAccountError::EmailTaken),
@@ -281,31 +310,57 @@ impl Store {
         limit.hit(&self.table, subject, chrono::Utc::now().timestamp()).await
     }
 
+    /// Records that a confirmation email goes to `email` at `now`, unless one went less than
+    /// [`CONFIRMATION_INTERVAL_SECONDS`] ago: `false` then (send nothing).
+    pub async fn claim_confirmation(&self, email: &str, now: i64) -> Result<bool, ApiError> {
+        let change = Change::new(key(confirmation_pk(email), CONFIRMATION_SK))
+            .set("sent_at", dynamo::number(now))
+            .set(EXPIRES_AT, dynamo::number(now + CONFIRMATION_INTERVAL_SECONDS))
+            .when(
+                Condition::new("attribute_not_exists(#sent_at) OR #sent_at <= :due")
+                    .name("sent_at")
+                    .value(":due", dynamo::number(now - CONFIRMATION_INTERVAL_SECONDS)),
+            );
+        Ok(self.table.update(change).await?.is_some())
+    }
+
+    /// Undoes [`Store::claim_confirmation`] of `now` when the email could not be sent after all.
+    pub async fn release_confirmation(&self, email: &str, now: i64) -> Result<(), ApiError> {
+        let ours = Condition::new("#sent_at = :ours")
+            .name("sent_at")
+            .value(":ours", dynamo::number(now));
+        self.table
+            .delete_if(key(confirmation_pk(email), CONFIRMATION_SK), ours)
+            .await
+            .map(|_| ())
+    }
+
     pub async fn login_attempts(&self, email: &str) -> Result<Option<LoginAttempts>, ApiError> {
         self.table.get(login_attempts_key(email)).await
     }
 
-    /// Writes `next` if the record is still the one read (`read`, or none); `false` when a
-    /// concurrent attempt wrote first.
-    pub async fn claim_login_attempt(
+    /// Replaces the record read (`read`, or none) by `next` (`None` deletes it) if nobody wrote
+    /// it since; `false` when a concurrent attempt wrote first.
+    pub async fn write_login_attempts(
         &self,
         email: &str,
         read: Option<&LoginAttempts>,
-        next: &LoginAttempts,
+        next: Option<&LoginAttempts>,
     ) -> Result<bool, ApiError> {
         let condition = match read {
             None => Condition::absent(),
-            Some(read) => Condition::new("#failures = :read_failures")
-                .name("failures")
-                .value(":read_failures", dynamo::number(read.failures as i64)),
+            Some(read) => Condition::new("#revision = :read_revision")
+                .name("revision")
+                .value(":read_revision", dynamo::number(read.revision as i64)),
         };
-        let item = keyed_item(next, login_attempts_pk(email), LOGIN_ATTEMPTS_SK)?;
-        self.table.put_if(item, condition).await
-    }
-
-    /// A successful login: the count starts again.
-    pub async fn clear_login_attempts(&self, email: &str) -> Result<(), ApiError> {
-        self.table.delete(login_attempts_key(email)).await
+        match next {
+            Some(next) => {
+                let item = keyed_item(next, login_attempts_pk(email), LOGIN_ATTEMPTS_SK)?;
+                self.table.put_if(item, condition).await
+            }
+            None if read.is_none() => Ok(true),
+            None => self.table.delete_if(login_attempts_key(email), condition).await,
+        }
     }
 
     /// Stores a new key; `false` if its prefix is already used (the caller draws again).

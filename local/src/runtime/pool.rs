@@ -15,6 +15,10 @@ use crate::control::InvokeError;
 
 pub type Reply = oneshot::Sender<Result<Value, InvokeError>>;
 
+/// How long an instance that answered is expected back on `/next` before an invocation
+/// arriving meanwhile starts another process instead of waiting for it.
+const FINISHING_GRACE: Duration = Duration::from_secs(1);
+
 /// An invocation not yet handed to an instance.
 pub struct Invocation {
     pub request_id: String,
@@ -47,7 +51,9 @@ enum State {
     Idle(oneshot::Sender<Assignment>),
     Busy(Busy),
     /// Answered; not back on `/next` yet, so not available.
-    Finishing,
+    Finishing {
+        since: Instant,
+    },
 }
 
 struct Busy {
@@ -181,7 +187,9 @@ impl Pool {
                 break;
             };
             let instance = self.instances.get_mut(&id).expect("found above");
-            let State::Idle(waiter) = std::mem::replace(&mut instance.state, State::Finishing) else {
+            let State::Idle(waiter) =
+                std::mem::replace(&mut instance.state, State::Finishing { since: Instant::now() })
+            else {
                 unreachable!()
             };
             let invocation = self.queue.pop_front().expect("queue not empty");
@@ -201,10 +209,16 @@ impl Pool {
             let live = self.instances.values().filter(|i| !i.retired).count();
             // An instance that has just answered is back on `/next` within microseconds, as
             // a starting one will be: both take a queued invocation before a new process could.
+            // One that answered and has not polled for a while is not counted on any more.
             let coming = self
                 .instances
                 .values()
-                .filter(|i| !i.retired && matches!(i.state, State::Starting { .. } | State::Finishing))
+                .filter(|i| !i.retired)
+                .filter(|i| match i.state {
+                    State::Starting { .. } => true,
+                    State::Finishing { since } => since.elapsed() < FINISHING_GRACE,
+                    _ => false,
+                })
                 .count();
             if self.queue.len() <= coming || live >= self.max_instances as usize {
                 break;
@@ -282,7 +296,7 @@ impl Pool {
                 let message = format!("runtime asked for a new invocation without answering {request_id}");
                 let _ = self.finish(id, &request_id, Err(InvokeError::Runtime(message)));
             }
-            State::Idle(_) | State::Finishing => {}
+            State::Idle(_) | State::Finishing { .. } => {}
         }
         if let Some(invocation) = self.pop_queued() {
             return Next::Now(self.assign(id, invocation, effects));
@@ -304,7 +318,8 @@ impl Pool {
         if busy.request_id != request_id {
             return Err(());
         }
-        let State::Busy(busy) = std::mem::replace(&mut instance.state, State::Finishing) else {
+        let State::Busy(busy) = std::mem::replace(&mut instance.state, State::Finishing { since: Instant::now() })
+        else {
             unreachable!()
         };
         self.settle(busy, result);

@@ -109,6 +109,19 @@ fn an_invocation_arriving_between_an_answer_and_the_next_poll_waits_for_that_ins
 }
 
 #[test]
+fn an_instance_that_answered_and_stopped_polling_is_not_waited_for() {
+    let (mut pool, mut fx) = (pool(10), Fake::default());
+    let (a, _a_rx) = invocation("a");
+    pool.submit(a, &mut fx);
+    assert_eq!(now(pool.next(1, &mut fx)).request_id, "a");
+    pool.finish(1, "a", Ok(json!(1))).unwrap();
+    std::thread::sleep(FINISHING_GRACE + Duration::from_millis(50));
+    let (b, _b_rx) = invocation("b");
+    pool.submit(b, &mut fx);
+    assert_eq!(fx.spawned, vec![1, 2]);
+}
+
+#[test]
 fn concurrent_invocations_start_more_instances_up_to_the_bound_then_queue() {
     let (mut pool, mut fx) = (pool(2), Fake::default());
     let mut replies = Vec::new();

@@ -52,19 +52,27 @@ pub async fn sweep(context: &Context, scope: &Sweep) -> Result<Swept, SweepError
             .find(|b| &b.logical_id == wanted || &b.name == wanted)
             .ok_or_else(|| SweepError::UnknownBucket(wanted.clone()))?],
     };
+    // One failing bucket or table does not stop the others.
+    let mut failures = Vec::new();
     for bucket in buckets {
-        swept.expired_objects += expire_objects(context, bucket, scope)
-            .await
-            .map_err(|message| SweepError::Backend(format!("lifecycle sweep of {}: {message}", bucket.name)))?;
+        match expire_objects(context, bucket, scope).await {
+            Ok(expired) => swept.expired_objects += expired,
+            Err(message) => failures.push(format!("lifecycle sweep of {}: {message}", bucket.name)),
+        }
     }
     if scope.bucket.is_none() {
         for table in &context.stack.tables {
-            swept.expired_items += expire_items(context, table, scope.now)
-                .await
-                .map_err(|message| SweepError::Backend(format!("TTL sweep of {}: {message}", table.name)))?;
+            match expire_items(context, table, scope.now).await {
+                Ok(expired) => swept.expired_items += expired,
+                Err(message) => failures.push(format!("TTL sweep of {}: {message}", table.name)),
+            }
         }
     }
-    Ok(swept)
+    if failures.is_empty() {
+        Ok(swept)
+    } else {
+        Err(SweepError::Backend(failures.join("; ")))
+    }
 }
 
 async fn expire_objects(context: &Context, bucket: &Bucket, scope: &Sweep) -> Result<u64, String> {

@@ -4,7 +4,7 @@
 use andes_shared::auth::{Principal, PrincipalKind};
 use andes_shared::http::{self, created, ok, ApiError};
 use andes_shared::ids;
-use andes_shared::limits::Limit;
+use andes_shared::limits;
 use andes_shared::validation::FieldErrors;
 use lambda_http::Request;
 use serde::Deserialize;
@@ -16,15 +16,6 @@ use crate::domain::{check_email, check_message, check_name, check_phone, Chat, M
 use crate::store::ChatCreate;
 
 const CHAT_NOT_FOUND: &str = "chat not found";
-
-/// Anonymous first messages to one ad with one sender email (each opens a new chat in the
-/// seller's inbox).
-const ANONYMOUS_MESSAGES_PER_SENDER: Limit = Limit {
-    name: "anonymous-message-sender",
-    max: 5,
-    window_seconds: 3600,
-    message: "Too many messages to this ad from this email; try again later, or log in to keep one chat",
-};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,13 +76,14 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
         return Err(ApiError::Forbidden("the seller cannot message their own ad".into()));
     }
     if let Some(email) = &email {
-        let (per_ip, sender_key, address_key) = (
+        let (per_sender, per_ip, sender_key, address_key) = (
+            state.config.anonymous_messages_per_sender(),
             state.config.anonymous_messages_per_ip(),
             format!("{}#{email}", ad.id),
-            http::source_ip(&request),
+            limits::client_address(&request),
         );
         let (sender, address) = tokio::join!(
-            state.store.count(&ANONYMOUS_MESSAGES_PER_SENDER, &sender_key),
+            state.store.count(&per_sender, &sender_key),
             state.store.count(&per_ip, &address_key),
         );
         sender.and(address)?;

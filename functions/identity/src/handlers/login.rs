@@ -1,18 +1,15 @@
 //! `POST /identity/login`: email + password → access token.
 
-use andes_shared::dynamo::retry::{read_modify_write, Attempt};
 use andes_shared::http::{json_body, ok, ApiError};
 use andes_shared::ids;
 use chrono::Utc;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{blocking, MAX_BODY_BYTES};
+use super::{attempts, blocking, MAX_BODY_BYTES};
 use crate::account::AccountView;
 use crate::config::State;
-use crate::lockout::{self, Admission};
 use crate::password::{verify_dummy, verify_password};
-use crate::store::Store;
 use crate::tokens::issue_access_token;
 use crate::validation::MAX_EMAIL_CHARS;
 
@@ -41,18 +38,23 @@ pub async fn login(state: &State, request: Request) -> Result<Response<Body>, Ap
         blocking(move || verify_dummy(&password)).await?;
         return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()));
     }
-    let (admitted, account) = tokio::join!(admit(store, &email), store.account_by_email(&email));
-    admitted?;
-    let Some(account) = account? else {
-        // Same Argon2 cost as a real check: timing does not tell which emails exist.
-        blocking(move || verify_dummy(&password)).await?;
-        return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()));
+    let mut found = None;
+    let matched = attempts::checked(store, &email, async {
+        let Some(account) = store.account_by_email(&email).await? else {
+            // Same Argon2 cost as a real check: timing does not tell which emails exist.
+            blocking(move || verify_dummy(&password)).await?;
+            return Ok(false);
+        };
+        let hash = account.password_hash.clone();
+        let matched = blocking(move || verify_password(&password, &hash)).await?;
+        found = Some(account);
+        Ok(matched)
+    })
+    .await?;
+    let account = match found {
+        Some(account) if matched => account,
+        _ => return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into())),
     };
-    let hash = account.password_hash.clone();
-    if !blocking(move || verify_password(&password, &hash)).await? {
-        return Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into()));
-    }
-    store.clear_login_attempts(&email).await?;
     if !account.verified {
         return Err(ApiError::Forbidden(NOT_ACTIVE.into()));
     }
@@ -70,25 +72,4 @@ pub async fn login(state: &State, request: Request) -> Result<Response<Body>, Ap
         token_type: "Bearer",
         expires_at: ids::rfc3339(issued.expires_at),
     })
-}
-
-/// Counts this attempt against the email's lockout before its password is checked (see
-/// [`crate::lockout`]); a 429 while the email is locked.
-async fn admit(store: &Store, email: &str) -> Result<(), ApiError> {
-    read_modify_write(|| async {
-        let now = Utc::now().timestamp();
-        let read = store.login_attempts(email).await?;
-        match lockout::admit(read.as_ref(), now) {
-            Admission::Refused { retry_after_seconds } => Err(ApiError::TooManyRequests {
-                detail: lockout::refused_message(retry_after_seconds),
-                retry_after_seconds,
-            }),
-            Admission::Admitted(next) => Ok(if store.claim_login_attempt(email, read.as_ref(), &next).await? {
-                Attempt::Done(())
-            } else {
-                Attempt::Stale
-            }),
-        }
-    })
-    .await
 }

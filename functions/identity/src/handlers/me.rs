@@ -9,10 +9,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
-use super::{blocking, MAX_BODY_BYTES};
+use super::{attempts, blocking, MAX_BODY_BYTES};
 use crate::config::State;
 use crate::password::{hash_password, verify_password};
-use crate::store::ProfileChange;
+use crate::store::{ProfileChange, Store};
 use crate::validation::{check_password, normalize_name, normalize_phone};
 
 fn not_found() -> ApiError {
@@ -48,7 +48,11 @@ pub async fn update(state: &State, request: Request) -> Result<Response<Body>, A
     let work = Mutex::new(PasswordWork::default());
     let account = read_modify_write(|| async {
         let account = store.get_account(&principal.id).await?.ok_or_else(not_found)?;
-        let password_hash = work.lock().await.new_hash(&password, &account.password_hash).await?;
+        let password_hash = work
+            .lock()
+            .await
+            .new_hash(store, &account.email, &password, &account.password_hash)
+            .await?;
         let change = ProfileChange {
             password_hash: Some(password_hash),
             ..change.clone()
@@ -79,11 +83,19 @@ struct PasswordWork {
 }
 
 impl PasswordWork {
-    /// The new password's hash, once the current password matches `stored`.
-    async fn new_hash(&mut self, change: &PasswordChange, stored: &str) -> Result<String, ApiError> {
+    /// The new password's hash, once the current password matches `stored`. The check runs
+    /// under the email's login lockout: a stolen session cannot guess the password either.
+    async fn new_hash(
+        &mut self,
+        store: &Store,
+        email: &str,
+        change: &PasswordChange,
+        stored: &str,
+    ) -> Result<String, ApiError> {
         if self.checked_against.as_deref() != Some(stored) {
             let (current, hash) = (change.current.clone(), stored.to_string());
-            if !blocking(move || verify_password(&current, &hash)).await? {
+            let check = async move { blocking(move || verify_password(&current, &hash)).await };
+            if !attempts::checked(store, email, check).await? {
                 return Err(ApiError::invalid("current_password", "is incorrect"));
             }
             self.checked_against = Some(stored.to_string());

@@ -1,5 +1,6 @@
 //! HTTP handlers of the identity API. Each binary in `src/bin` runs one of them.
 
+mod attempts;
 pub mod login;
 pub mod me;
 pub mod signup;

@@ -1,7 +1,8 @@
 //! `POST /identity/signup`: create an unverified account and queue its confirmation email.
 
-use andes_shared::http::{self, created, json_body, ApiError};
+use andes_shared::http::{created, json_body, ApiError};
 use andes_shared::ids;
+use andes_shared::limits;
 use lambda_http::{Body, Request, Response};
 
 use super::{blocking, send_confirmation, MAX_BODY_BYTES};
@@ -16,13 +17,15 @@ pub async fn signup(state: &State, request: Request) -> Result<Response<Body>, A
     let valid = validate_signup(input).map_err(ApiError::Validation)?;
     // Counted before Argon2, so a refused flood costs one write each.
     let per_ip = state.config.signups_per_ip();
-    store.count(&per_ip, &http::source_ip(&request)).await?;
+    store.count(&per_ip, &limits::client_address(&request)).await?;
     let password = valid.password.clone();
     let password_hash = blocking(move || hash_password(&password))
         .await?
         .map_err(ApiError::internal)?;
     let account = new_account(valid, password_hash, &ids::now_rfc3339());
-    store.create_account(&account).await?;
+    store
+        .create_account(&account, Some(chrono::Utc::now().timestamp()))
+        .await?;
 
     // An account without its confirmation email could never be verified, and a retried
     // signup would be a 409: if the email cannot be queued, the account goes too and the

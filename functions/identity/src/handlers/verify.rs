@@ -3,7 +3,7 @@
 
 use andes_shared::http::{json, json_body, ok, ApiError};
 use andes_shared::ids;
-use andes_shared::limits::Limit;
+use andes_shared::limits;
 use chrono::Utc;
 use lambda_http::{http::StatusCode, Body, Request, Response};
 use serde::Deserialize;
@@ -42,34 +42,25 @@ struct ResendInput {
     email: String,
 }
 
-/// One confirmation email per address and minute, whoever asks.
-const RESENDS: Limit = Limit {
-    name: "verify-resend",
-    max: 1,
-    window_seconds: 60,
-    message: "a confirmation email was sent to this address less than a minute ago",
-};
-
 /// Always 202 for a well-formed request: whether the email is registered, already verified or
-/// was just sent a confirmation never shows in the answer. Every request does the same table
-/// work (the per-address counter and the account lookup) so timing tells little either.
+/// was sent a confirmation less than a minute ago never shows in the answer. Every request does
+/// the same table work (the address's last-sent record and the account lookup, in parallel); a
+/// confirmation that cannot be queued is logged and its record released, so a retry sends it.
 pub async fn resend(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let ResendInput { email } = json_body(&request, MAX_BODY_BYTES)?;
     let email = normalize_email(&email).map_err(|message| ApiError::invalid("email", message))?;
-    let (counted, account) = tokio::join!(
-        state.store.count(&RESENDS, &email),
-        state.store.account_by_email(&email)
-    );
-    let due = match counted {
-        Ok(()) => true,
-        Err(ApiError::TooManyRequests { .. }) => false,
-        Err(other) => return Err(other),
-    };
-    if let Some(account) = account?.filter(|account| due && !account.verified) {
-        send_confirmation(state, &account).await.map_err(|error| {
+    let store = &state.store;
+    store
+        .count(&state.config.resends_per_ip(), &limits::client_address(&request))
+        .await?;
+    let now = chrono::Utc::now().timestamp();
+    let (claimed, account) = tokio::join!(store.claim_confirmation(&email, now), store.account_by_email(&email));
+    let (claimed, account) = (claimed?, account?);
+    if let Some(account) = account.filter(|account| claimed && !account.verified) {
+        if let Err(error) = send_confirmation(state, &account).await {
             tracing::error!(account_id = %account.id, error = %error, "confirmation not queued");
-            ApiError::Unavailable("the confirmation email could not be sent; please try again".into())
-        })?;
+            store.release_confirmation(&email, now).await?;
+        }
     }
     json(StatusCode::ACCEPTED, &serde_json::json!({}))
 }

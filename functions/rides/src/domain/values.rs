@@ -1,30 +1,9 @@
 //! Field values of request bodies and query strings.
 
 use andes_shared::validation::plain_text;
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// User text of `min` to `max` characters once trimmed; control characters (other than newline
-/// and tab) and bidirectional overrides are refused wherever they are.
-pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
-    plain_text(raw)?;
-    let text = raw.trim();
-    let count = text.chars().count();
-    if count < min || count > max {
-        return Err(if min == 0 {
-            format!("must be at most {max} characters")
-        } else {
-            format!("must be {min} to {max} characters")
-        });
-    }
-    Ok(text.to_string())
-}
+pub use andes_shared::validation::{bounded_text, parse_time};
 
 /// A picture is a URL (the seed's image uploads are out of scope).
 pub fn picture(value: &Value) -> Result<Option<String>, String> {

@@ -1,0 +1,7 @@
+//! deliveries: event-sourced logistics (seed 002, Entregas de los Alpes). Clients place orders of
+//! products; a saga stores them in a warehouse at the route's origin and loads them onto a
+//! transport to the destination; operators deliver or return them. Every order is a stream of
+//! versioned events, and every view of it is a fold of those events. The contract is
+//! `spec/deliveries.md`; the layout is in `README.md`.
+
+pub mod domain;
