@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use andes_local::template::{self, StackOptions};
 use andes_local::up::{self, UpOptions, LOCAL_ACCOUNT_ID};
@@ -77,6 +78,10 @@ struct UpArgs {
     /// Concurrent instances per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     max_instances: u32,
+    /// Seconds an instance may stay idle before it is retired (as Lambda retires idle execution
+    /// environments; the next call is a cold start). 0 keeps idle instances forever.
+    #[arg(long, env = "ANDES_IDLE_TIMEOUT_SECONDS", default_value_t = 300)]
+    idle_timeout_seconds: u64,
 }
 
 fn parse_override(raw: &str) -> Result<(String, String), String> {
@@ -117,6 +122,7 @@ async fn main() -> std::process::ExitCode {
                 env_file: absolute(args.env_file),
                 setup_file: (!args.no_setup).then(|| absolute(args.setup)),
                 max_instances: args.max_instances.max(1),
+                idle_timeout: (args.idle_timeout_seconds > 0).then(|| Duration::from_secs(args.idle_timeout_seconds)),
                 project_dir,
             };
             up::run(options).await.map_err(|e| e.to_string())

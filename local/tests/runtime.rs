@@ -42,6 +42,10 @@ fn function(logical_id: &str, binary: &str, timeout_ms: u64, env: &[(&str, &str)
 }
 
 async fn runtime(functions: Vec<Function>) -> Arc<Runtime> {
+    runtime_with_idle_timeout(functions, None).await
+}
+
+async fn runtime_with_idle_timeout(functions: Vec<Function>, idle_timeout: Option<Duration>) -> Arc<Runtime> {
     let stack = Stack {
         name: "andes".into(),
         region: "us-east-1".into(),
@@ -57,6 +61,7 @@ async fn runtime(functions: Vec<Function>) -> Arc<Runtime> {
         target_dir: examples_dir(),
         base_env: BTreeMap::from([("RUST_LOG".to_string(), "warn".to_string())]),
         max_instances_default: 4,
+        idle_timeout,
     };
     Runtime::start(Arc::new(stack), config).await.unwrap()
 }
@@ -150,6 +155,7 @@ async fn a_rebuilt_binary_replaces_warm_instances() {
         target_dir: dir.clone(),
         base_env: BTreeMap::new(),
         max_instances_default: 2,
+        idle_timeout: None,
     };
     let rt = Runtime::start(Arc::new(stack), config).await.unwrap();
 
@@ -163,4 +169,24 @@ async fn a_rebuilt_binary_replaces_warm_instances() {
     assert_eq!(rt.stats()["Echo"]["instances"], 1, "the old instance is gone");
     rt.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_idle_instance_is_retired_and_the_next_call_is_a_cold_start() {
+    let rt = runtime_with_idle_timeout(
+        vec![function("Echo", "echo_lambda", 2_000, &[])],
+        Some(Duration::from_millis(400)),
+    )
+    .await;
+    let first = rt.invoke("Echo", json!({})).await.unwrap();
+    let warm = rt.invoke("Echo", json!({})).await.unwrap();
+    assert_eq!(first["pid"], warm["pid"], "reused while warm");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let stats = rt.stats();
+    assert_eq!(stats["Echo"]["instances"], 0, "{stats}");
+    assert_eq!(stats["Echo"]["idle_retired"], 1, "{stats}");
+    let cold = rt.invoke("Echo", json!({})).await.unwrap();
+    assert_ne!(cold["pid"], first["pid"], "a new process");
+    assert_eq!(rt.stats()["Echo"]["cold_starts"], 2);
+    rt.shutdown().await;
 }

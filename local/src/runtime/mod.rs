@@ -34,6 +34,9 @@ pub struct RuntimeConfig {
     pub base_env: BTreeMap<String, String>,
     /// Instances per function when it declares no `ReservedConcurrentExecutions`.
     pub max_instances_default: u32,
+    /// An instance idle this long is retired (its process killed, the next call a cold start),
+    /// as Lambda retires idle execution environments; `None` keeps instances forever.
+    pub idle_timeout: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,9 @@ impl Runtime {
             live: AtomicUsize::new(0),
             reaped: Notify::new(),
         });
+        if let Some(timeout) = inner.config.idle_timeout {
+            tokio::spawn(retire_idle_instances(Arc::downgrade(&inner), timeout));
+        }
         let app = api::router(inner.clone());
         tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
@@ -155,6 +161,20 @@ impl Runtime {
         answer
             .await
             .unwrap_or_else(|_| Err(InvokeError::Runtime("the invocation was abandoned".into())))
+    }
+}
+
+/// Checks every pool for idle instances a few times per `timeout`, until the runtime is gone.
+async fn retire_idle_instances(inner: std::sync::Weak<Inner>, timeout: Duration) {
+    let every = (timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(15));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        for pool in inner.pools.values() {
+            lock(pool).retire_idle(timeout);
+        }
     }
 }
 

@@ -47,8 +47,11 @@ enum State {
     Starting {
         since: Instant,
     },
-    /// Long-polling `/next`.
-    Idle(oneshot::Sender<Assignment>),
+    /// Long-polling `/next` since `since`.
+    Idle {
+        waiter: oneshot::Sender<Assignment>,
+        since: Instant,
+    },
     Busy(Busy),
     /// Answered; not back on `/next` yet, so not available.
     Finishing {
@@ -95,6 +98,7 @@ pub struct Stats {
     pub errors: u64,
     pub timeouts: u64,
     pub cold_starts: u64,
+    pub idle_retired: u64,
 }
 
 pub struct Pool {
@@ -141,7 +145,7 @@ impl Pool {
         self.instances.retain(|_, instance| {
             reloaded = true;
             instance.retired = true;
-            if matches!(instance.state, State::Idle(_)) {
+            if matches!(instance.state, State::Idle { .. }) {
                 instance.kill();
                 return false;
             }
@@ -181,13 +185,13 @@ impl Pool {
             let Some(id) = self
                 .instances
                 .iter()
-                .find(|(_, i)| matches!(i.state, State::Idle(_)))
+                .find(|(_, i)| matches!(i.state, State::Idle { .. }))
                 .map(|(id, _)| *id)
             else {
                 break;
             };
             let instance = self.instances.get_mut(&id).expect("found above");
-            let State::Idle(waiter) =
+            let State::Idle { waiter, .. } =
                 std::mem::replace(&mut instance.state, State::Finishing { since: Instant::now() })
             else {
                 unreachable!()
@@ -296,13 +300,16 @@ impl Pool {
                 let message = format!("runtime asked for a new invocation without answering {request_id}");
                 let _ = self.finish(id, &request_id, Err(InvokeError::Runtime(message)));
             }
-            State::Idle(_) | State::Finishing { .. } => {}
+            State::Idle { .. } | State::Finishing { .. } => {}
         }
         if let Some(invocation) = self.pop_queued() {
             return Next::Now(self.assign(id, invocation, effects));
         }
         let (sender, receiver) = oneshot::channel();
-        self.instances.get_mut(&id).expect("present").state = State::Idle(sender);
+        self.instances.get_mut(&id).expect("present").state = State::Idle {
+            waiter: sender,
+            since: Instant::now(),
+        };
         Next::Wait(receiver)
     }
 
@@ -412,6 +419,30 @@ impl Pool {
         let _ = reply.send(Err(error));
     }
 
+    /// Retires the instances idle for `timeout` or longer, as Lambda retires idle execution
+    /// environments: their processes are killed and the next invocation is a cold start.
+    pub fn retire_idle(&mut self, timeout: Duration) -> usize {
+        let mut retired = 0;
+        self.instances.retain(|id, instance| {
+            let State::Idle { since, .. } = &instance.state else {
+                return true;
+            };
+            let idle = since.elapsed();
+            if idle < timeout {
+                return true;
+            }
+            instance.kill();
+            report::line(
+                &self.function,
+                &format!("instance {id} idle for {}s: retired", idle.as_secs()),
+            );
+            retired += 1;
+            false
+        });
+        self.stats.idle_retired += retired as u64;
+        retired
+    }
+
     /// Kills every process and fails every waiting invocation; nothing starts afterwards.
     pub fn close(&mut self) {
         self.closed = true;
@@ -441,6 +472,7 @@ impl Pool {
             "errors": self.stats.errors,
             "timeouts": self.stats.timeouts,
             "cold_starts": self.stats.cold_starts,
+            "idle_retired": self.stats.idle_retired,
             "instances": self.instances.len(),
             "busy": busy,
             "queued": self.queue.len(),

@@ -122,6 +122,30 @@ fn an_instance_that_answered_and_stopped_polling_is_not_waited_for() {
 }
 
 #[test]
+fn idle_instances_are_retired_after_the_timeout_and_the_next_call_is_cold() {
+    let (mut pool, mut fx) = (pool(10), Fake::default());
+    let (a, _a_rx) = invocation("a");
+    pool.submit(a, &mut fx);
+    assert_eq!(now(pool.next(1, &mut fx)).request_id, "a");
+    pool.finish(1, "a", Ok(json!(1))).unwrap();
+    let _idle = wait(pool.next(1, &mut fx));
+    assert_eq!(pool.retire_idle(Duration::from_secs(300)), 0, "not idle long enough");
+    assert_eq!(pool.retire_idle(Duration::ZERO), 1);
+    assert!(fx.killed(1));
+    assert_eq!(
+        (
+            pool.stats()["instances"].as_u64(),
+            pool.stats()["idle_retired"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    let (b, _b_rx) = invocation("b");
+    pool.submit(b, &mut fx);
+    assert_eq!(fx.spawned, vec![1, 2], "a cold start");
+    assert_eq!(pool.stats()["cold_starts"], 2);
+}
+
+#[test]
 fn concurrent_invocations_start_more_instances_up_to_the_bound_then_queue() {
     let (mut pool, mut fx) = (pool(2), Fake::default());
     let mut replies = Vec::new();

@@ -34,6 +34,8 @@ pub struct UpOptions {
     /// `None` skips the setup steps.
     pub setup_file: Option<PathBuf>,
     pub max_instances: u32,
+    /// See [`RuntimeConfig::idle_timeout`].
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +101,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
             target_dir: options.target_dir.clone(),
             base_env: function_environment,
             max_instances_default: options.max_instances,
+            idle_timeout: options.idle_timeout,
         },
     )
     .await
