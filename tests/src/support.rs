@@ -185,6 +185,24 @@ pub fn made_up_api_key(prefix: Option<&str>) -> String {
     format!("andes_{prefix}_{secret}")
 }
 
+/// Sends `count` requests at once (each its own task) and collects the replies, in the order
+/// they came back.
+pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Reply> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        tasks.spawn(request(i));
+    }
+    let mut replies = Vec::with_capacity(count);
+    while let Some(reply) = tasks.join_next().await {
+        replies.push(reply.expect("request task"));
+    }
+    replies
+}
+
 /// A new account's sign-up data, unique per call.
 #[derive(Debug, Clone)]
 pub struct NewUser {

@@ -5,7 +5,7 @@
 
 mod deliveries_support;
 
-use andes_tests::support::{json, Ctx, Value};
+use andes_tests::support::{all_at_once, json, Ctx, Value};
 use deliveries_support::*;
 
 const NOT_LOADED: &str = "Transport is not loaded";

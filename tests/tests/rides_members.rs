@@ -3,7 +3,7 @@
 
 mod rides_support;
 
-use andes_tests::support::{json, query_escape, Ctx, Value};
+use andes_tests::support::{all_at_once, json, query_escape, Ctx, Value};
 use rides_support::*;
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 mod rides_support;
 
-use andes_tests::support::{json, Ctx};
+use andes_tests::support::{all_at_once, json, Ctx};
 use rides_support::*;
 
 #[tokio::test]

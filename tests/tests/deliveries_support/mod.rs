@@ -160,23 +160,6 @@ pub async fn all_pages(ctx: &Ctx, staff: &Caller, list: &str) -> Vec<Vec<String>
     }
 }
 
-/// Sends every request at once and collects the replies.
-pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Reply> + Send + 'static,
-{
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..count {
-        tasks.spawn(request(i));
-    }
-    let mut replies = Vec::with_capacity(count);
-    while let Some(reply) = tasks.join_next().await {
-        replies.push(reply.expect("request task"));
-    }
-    replies
-}
-
 /// How many replies had each status.
 pub fn statuses(replies: &[Reply]) -> std::collections::BTreeMap<u16, usize> {
     let mut counts = std::collections::BTreeMap::new();

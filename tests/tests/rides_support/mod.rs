@@ -295,20 +295,3 @@ pub async fn first_cursor(ctx: &Ctx, viewer: &User, list: &str) -> String {
         .unwrap_or_else(|| panic!("{list}: no next page: {page}"))
         .to_string()
 }
-
-/// Sends every request at once and collects the replies.
-pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Reply> + Send + 'static,
-{
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..count {
-        tasks.spawn(request(i));
-    }
-    let mut replies = Vec::with_capacity(count);
-    while let Some(reply) = tasks.join_next().await {
-        replies.push(reply.expect("request task"));
-    }
-    replies
-}
