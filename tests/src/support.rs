@@ -557,8 +557,19 @@ impl Ctx {
     }
 
     /// Logs in (200) and returns the session.
+    /// Like a well-behaved client, waits and retries while the lockout asks it to ("other logins
+    /// to this account are being checked", `Retry-After: 1`): suites log one account in from
+    /// many tests at once.
     pub async fn login_session(&self, email: &str, password: &str) -> Session {
-        let login = self.login(email, password).await.expect(200);
+        let mut reply = self.login(email, password).await;
+        for _ in 0..60 {
+            if !(reply.status == 429 && reply.text.contains("being checked")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            reply = self.login(email, password).await;
+        }
+        let login = reply.expect(200);
         let access_token = login["access_token"]
             .as_str()
             .filter(|t| !t.is_empty())
