@@ -52,10 +52,11 @@ pub fn window(now: i64, window_seconds: u64) -> (i64, i64) {
 }
 
 impl Limit {
-    /// Counts one attempt by `subject` at `now` (epoch seconds); a 429 problem with
-    /// `Retry-After` (the rest of the window) once more than `max` were counted in this window.
-    /// Refused attempts count too: hammering does not shorten the wait.
-    pub async fn hit(&self, table: &Table, subject: &str, now: i64) -> Result<(), ApiError> {
+    /// Counts one attempt by `subject` now; a 429 problem with `Retry-After` (the rest of the
+    /// window) once more than `max` were counted in this window. Refused attempts count too:
+    /// hammering does not shorten the wait.
+    pub async fn hit(&self, table: &Table, subject: &str) -> Result<(), ApiError> {
+        let now = chrono::Utc::now().timestamp();
         let (start, end) = window(now, self.window_seconds);
         let change = Change::new(key(format!("LIMIT#{}#{subject}", self.name), start.to_string()))
             .add("attempts", 1)

@@ -560,13 +560,7 @@ async fn deleting_an_ad_during_its_publication_leaves_no_public_photo() {
         }
     });
     futures_util::future::join_all(races).await;
-    for id in &ids {
-        let deadline = Instant::now() + ASYNC_TIMEOUT;
-        while get_ad(&ctx, token, id).await.status != 404 {
-            assert!(Instant::now() < deadline, "the deleted ad was never removed");
-            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
-        }
-    }
+    wait_removed(&ctx, token, &ids).await;
     wait_queue_drained(&ctx).await;
     for id in &ids {
         assert!(
@@ -730,6 +724,17 @@ async fn publishing_right_after_uploads_never_conflicts() {
     }
 }
 
+/// Polls until every ad of `ids` answers 404 (its delete job has removed it), bounded.
+async fn wait_removed(ctx: &Ctx, token: Option<&str>, ids: &[String]) {
+    for id in ids {
+        let deadline = Instant::now() + ASYNC_TIMEOUT;
+        while get_ad(ctx, token, id).await.status != 404 {
+            assert!(Instant::now() < deadline, "the deleted ad was never removed");
+            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
+        }
+    }
+}
+
 /// Polls until nothing of the ad is left in the temporary bucket (bounded).
 async fn wait_temporary_empty(ctx: &Ctx, ad_id: &str) {
     let deadline = Instant::now() + ASYNC_TIMEOUT;
@@ -875,13 +880,7 @@ async fn deleting_a_published_ad_while_a_photo_is_added_leaves_no_public_photo()
         }
     });
     futures_util::future::join_all(races).await;
-    for id in &ids {
-        let deadline = Instant::now() + ASYNC_TIMEOUT;
-        while get_ad(&ctx, token, id).await.status != 404 {
-            assert!(Instant::now() < deadline, "the deleted ad was never removed");
-            tokio::time::sleep(andes_tests::support::POLL_INTERVAL).await;
-        }
-    }
+    wait_removed(&ctx, token, &ids).await;
     wait_queue_drained(&ctx).await;
     for id in &ids {
         wait_temporary_empty(&ctx, id).await;

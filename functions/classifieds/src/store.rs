@@ -214,7 +214,7 @@ impl Store {
 
     /// Counts one attempt of `subject` against `limit` (a 429 once over it).
     pub async fn count(&self, limit: &Limit, subject: &str) -> Result<(), ApiError> {
-        limit.hit(&self.table, subject, chrono::Utc::now().timestamp()).await
+        limit.hit(&self.table, subject).await
     }
 
     /// Writes the ad if the stored one matches `expect`; `Ok(false)` when it does not.

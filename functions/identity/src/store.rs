@@ -307,7 +307,7 @@ impl Store {
 
     /// Counts one attempt of `subject` against `limit` (a 429 once over it).
     pub async fn count(&self, limit: &Limit, subject: &str) -> Result<(), ApiError> {
-        limit.hit(&self.table, subject, chrono::Utc::now().timestamp()).await
+        limit.hit(&self.table, subject).await
     }
 
     /// Records that a confirmation email goes to `email` at `now`, unless one went less than
