@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -33,8 +34,10 @@ pub trait Invoker: Send + Sync {
 /// What the platform otherwise runs on its own clock, run on demand (`/_local`): a function's
 /// schedule, and the sweepers that stand in for AWS's background expiry.
 pub trait Background: Send + Sync {
-    /// Fires a function's schedule now and answers once the invocation has finished.
-    fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>>;
+    /// Fires a function's schedule now and answers once the invocation has finished. The
+    /// scheduled event's `time` is `time` (default now); a schedule with a declared `Input`
+    /// sends that Input unchanged, whatever `time`.
+    fn fire<'a>(&'a self, function: &'a str, time: Option<DateTime<Utc>>) -> BoxFuture<'a, Result<Value, InvokeError>>;
     /// Runs the lifecycle and TTL sweepers once, as of `sweep.now`; answers what they expired.
     fn sweep<'a>(&'a self, sweep: &'a Sweep) -> BoxFuture<'a, Result<Value, SweepError>>;
 }

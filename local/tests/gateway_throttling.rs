@@ -10,6 +10,7 @@ use std::time::Duration;
 use andes_local::control::{Background, BoxFuture, InvokeError, Invoker, Sweep, SweepError};
 use andes_local::gateway::{serve, StatsFn};
 use andes_local::template::{parse, StackOptions};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -72,7 +73,7 @@ impl Invoker for FakeRuntime {
 struct NoBackground;
 
 impl Background for NoBackground {
-    fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
+    fn fire<'a>(&'a self, function: &'a str, _: Option<DateTime<Utc>>) -> BoxFuture<'a, Result<Value, InvokeError>> {
         let function = function.to_string();
         Box::pin(async move { Err(InvokeError::UnknownFunction(function)) })
     }

@@ -374,7 +374,7 @@ async fn triggers_deliver_from_the_real_backend() {
     assert_eq!(keys, vec!["item#1".to_string()]);
 
     // --- Schedules fire on demand; functions without a schedule are unknown to the firer.
-    let fired = triggers.fire("Ticker").await.expect("the schedule fires");
+    let fired = triggers.fire("Ticker", None).await.expect("the schedule fires");
     assert_eq!(fired, json!({"ok": true}));
     let payload = invoker.calls_to("Ticker").pop().unwrap();
     assert_eq!(payload["detail-type"], "Scheduled Event");
@@ -383,8 +383,20 @@ async fn triggers_deliver_from_the_real_backend() {
         payload["resources"][0],
         "arn:aws:events:us-east-1:123456789012:rule/itest-Ticker-Tick"
     );
+    let fired_at = chrono::DateTime::parse_from_rfc3339(payload["time"].as_str().unwrap()).unwrap();
+    assert!(
+        (chrono::Utc::now() - fired_at.to_utc()).num_seconds().abs() < 60,
+        "{payload}"
+    );
+    // ... or as of a given instant.
+    let later = chrono::DateTime::parse_from_rfc3339("2026-12-04T00:30:00Z")
+        .unwrap()
+        .to_utc();
+    triggers.fire("Ticker", Some(later)).await.expect("the schedule fires");
+    let payload = invoker.calls_to("Ticker").pop().unwrap();
+    assert_eq!(payload["time"], "2026-12-04T00:30:00Z");
     assert!(matches!(
-        triggers.fire("Worker").await,
+        triggers.fire("Worker", None).await,
         Err(InvokeError::UnknownFunction(_))
     ));
 

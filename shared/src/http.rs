@@ -43,6 +43,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// A write that named the version it expected found another one: 409 with the problem member
+    /// `current_version`, so the client can reload and decide again.
+    #[error("{detail}")]
+    VersionConflict { detail: String, current_version: u64 },
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("validation failed")]
@@ -75,7 +79,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::VersionConflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -106,6 +110,9 @@ impl ApiError {
             other => other.to_string(),
         };
         problem["detail"] = detail.into();
+        if let Self::VersionConflict { current_version, .. } = self {
+            problem["current_version"] = (*current_version).into();
+        }
         if matches!(self, Self::Internal(_)) {
             problem["request_id"] = request_id.into();
         }
@@ -294,6 +301,18 @@ mod tests {
     struct Signup {
         email: String,
         age: Option<u32>,
+    }
+
+    #[test]
+    fn a_version_conflict_names_the_current_version() {
+        let error = ApiError::VersionConflict {
+            detail: "Order has changed: expected version 2, current version 3".into(),
+            current_version: 3,
+        };
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        let problem = error.problem("r-1");
+        assert_eq!(problem["current_version"], 3);
+        assert_eq!(problem["detail"], "Order has changed: expected version 2, current version 3");
     }
 
     #[test]

@@ -74,6 +74,57 @@ where
     response
 }
 
+/// Most entries one `SendMessageBatch` takes.
+const SEND_BATCH: usize = 10;
+/// Rounds of resending the entries a batch send did not take.
+const SEND_ROUNDS: u32 = 3;
+
+/// Sends each message (as JSON) to the queue, ten per call, resending entries SQS did not take;
+/// an error if some are still not sent (the caller's own retry then sends them again).
+pub async fn send_all<T: serde::Serialize>(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    messages: &[T],
+) -> Result<(), crate::http::ApiError> {
+    use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+    use crate::http::ApiError;
+    for chunk in messages.chunks(SEND_BATCH) {
+        let mut pending = chunk
+            .iter()
+            .enumerate()
+            .map(|(index, message)| {
+                let body = serde_json::to_string(message).map_err(ApiError::internal)?;
+                SendMessageBatchRequestEntry::builder()
+                    .id(index.to_string())
+                    .message_body(body)
+                    .build()
+                    .map_err(ApiError::internal)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for round in 0..SEND_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+            }
+            let output = sqs
+                .send_message_batch()
+                .queue_url(queue_url)
+                .set_entries(Some(pending.clone()))
+                .send()
+                .await
+                .map_err(crate::aws::sdk_error)?;
+            let failed: Vec<&str> = output.failed().iter().map(|entry| entry.id()).collect();
+            pending.retain(|entry| failed.contains(&entry.id()));
+        }
+        if !pending.is_empty() {
+            return Err(ApiError::Unavailable(format!("{} messages not sent to the queue", pending.len())));
+        }
+    }
+    Ok(())
+}
+
 /// Runs an SQS worker whose handler processes one message of type `T`.
 pub async fn run<T, F, Fut, E>(handler: F) -> Result<(), lambda_runtime::Error>
 where

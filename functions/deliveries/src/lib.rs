@@ -8,4 +8,7 @@
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod jobs;
+pub mod projector;
+pub mod saga;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The account: what is stored, and the public view every endpoint answers with.
 
+use andes_shared::notify::Recipient;
 use serde::{Deserialize, Serialize};
 
 pub const ROLE_USER: &str = "user";
@@ -54,6 +55,15 @@ impl Account {
             self.session_version += 1;
         }
         changed
+    }
+
+    /// Where notifications to this account go (its name only when it has one).
+    pub fn recipient(&self) -> Recipient {
+        let name = self.name.trim();
+        Recipient {
+            email: self.email.clone(),
+            name: (!name.is_empty()).then(|| name.to_string()),
+        }
     }
 
     pub fn view(&self) -> AccountView {
@@ -130,6 +140,15 @@ mod tests {
         assert_eq!(account.session_version, 2);
         assert!(!account.revoke(ROLE_ADMIN));
         assert_eq!(account.session_version, 2);
+    }
+
+    #[test]
+    fn notifications_reach_the_email_with_the_name_when_there_is_one() {
+        let mut account = account();
+        assert_eq!(account.recipient().email, "ana@example.com");
+        assert_eq!(account.recipient().name.as_deref(), Some("Ana"));
+        account.name = " ".into();
+        assert_eq!(account.recipient().name, None);
     }
 
     #[test]

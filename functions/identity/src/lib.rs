@@ -11,6 +11,7 @@ pub mod directory;
 pub mod handlers;
 pub mod jobs;
 pub mod lockout;
+pub mod messages;
 pub mod notifications;
 pub mod password;
 pub mod permissions;

@@ -3,7 +3,8 @@
 //! Delivery sits behind [`Outbox`] so a real email adapter (SES) can be added next to the
 //! S3 outbox without touching rendering. A message that is not a notification (refused by
 //! `andes_shared::sqs::run`) or has an unknown template fails on its own, so SQS retries it
-//! and finally dead-letters it. The queue handler is `crate::jobs::notify`.
+//! and finally dead-letters it. The queue handler is `crate::jobs::notify`; the queue's wire
+//! formats are in `crate::messages`.
 
 use std::future::Future;
 
@@ -13,6 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub const ACCOUNT_CONFIRMATION: &str = "account_confirmation";
+/// `data: {order_id, status, reason?, event_id}`, built by `crate::messages` from deliveries'
+/// status changes.
+pub const ORDER_STATUS: &str = "order_status";
 
 /// A rendered message, ready to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,8 @@ pub enum NotifyError {
     UnknownTemplate(String),
     #[error("template {template} needs a string field data.{field}")]
     MissingData { template: String, field: &'static str },
+    #[error("account lookup failed: {0}")]
+    Lookup(String),
     #[error("delivery failed: {0}")]
     Delivery(String),
 }
@@ -52,6 +58,15 @@ pub fn render(notification: &Notification) -> Result<Rendered, NotifyError> {
                     "Welcome @{username}! Verify your account to start using Andes. \
                      Your verification token: {token}\n\nVerify: /identity/verify?token={token}\n"
                 ),
+            })
+        }
+        ORDER_STATUS => {
+            let (order_id, status) = (field("order_id")?, field("status")?);
+            let reason = notification.data.get("reason").and_then(|v| v.as_str());
+            let reason = reason.map(|reason| format!(", reason: {reason}")).unwrap_or_default();
+            Ok(Rendered {
+                subject: format!("Your order is now {status}"),
+                text: format!("Your order {order_id} is now {status}{reason}."),
             })
         }
         other => Err(NotifyError::UnknownTemplate(other.to_string())),
@@ -117,26 +132,26 @@ pub async fn deliver<O: Outbox>(outbox: &O, notification: Notification) -> Resul
     Ok(())
 }
 
+/// Keeps each delivered message as `(key, JSON)`; shared by the notifier's tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct MemoryOutbox(pub std::sync::Mutex<Vec<(String, serde_json::Value)>>);
+
+#[cfg(test)]
+impl Outbox for MemoryOutbox {
+    async fn deliver(&self, message: &OutboxMessage<'_>) -> Result<(), ApiError> {
+        let json = serde_json::to_value(message).map_err(ApiError::internal)?;
+        self.0.lock().unwrap().push((message.key(), json));
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use andes_shared::notify::Recipient;
     use andes_shared::sqs::Received;
     use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct MemoryOutbox(Mutex<Vec<(String, serde_json::Value)>>);
-
-    impl Outbox for MemoryOutbox {
-        async fn deliver(&self, message: &OutboxMessage<'_>) -> Result<(), ApiError> {
-            self.0
-                .lock()
-                .unwrap()
-                .push((message.key(), serde_json::to_value(message).unwrap()));
-            Ok(())
-        }
-    }
 
     fn confirmation() -> Notification {
         let to = Recipient {
@@ -176,6 +191,33 @@ mod tests {
         ));
         n.template = "nope".into();
         assert_eq!(render(&n), Err(NotifyError::UnknownTemplate("nope".into())));
+    }
+
+    fn order_status(reason: Option<&str>) -> Notification {
+        let to = Recipient {
+            email: "ana@example.com".into(),
+            name: None,
+        };
+        let data = serde_json::json!({"order_id": "0193-o", "status": "cancelled", "reason": reason});
+        Notification::new(ORDER_STATUS, to, data)
+    }
+
+    #[test]
+    fn order_status_is_rendered_with_its_reason_when_there_is_one() {
+        let rendered = render(&order_status(None)).unwrap();
+        assert_eq!(rendered.subject, "Your order is now cancelled");
+        assert_eq!(rendered.text, "Your order 0193-o is now cancelled.");
+        let rendered = render(&order_status(Some("out of stock"))).unwrap();
+        assert_eq!(
+            rendered.text,
+            "Your order 0193-o is now cancelled, reason: out of stock."
+        );
+        let mut n = order_status(None);
+        n.data = serde_json::json!({"order_id": "0193-o"});
+        assert!(matches!(
+            render(&n),
+            Err(NotifyError::MissingData { field: "status", .. })
+        ));
     }
 
     #[tokio::test]

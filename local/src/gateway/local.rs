@@ -1,11 +1,13 @@
 //! `/_local/*`: the platform's own endpoints for tests and developers. Never routed to
 //! functions, whatever the template declares.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::events::query_parameters;
@@ -32,7 +34,7 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &st
         .into_response(),
         ("POST", rest) if rest.starts_with("/schedules/") => {
             let function = &rest["/schedules/".len()..];
-            fire(shared, function).await
+            fire(shared, function, raw_query).await
         }
         ("POST", "/sweep") => sweep(shared, raw_query).await,
         _ => message(StatusCode::NOT_FOUND, "Not Found"),
@@ -40,8 +42,14 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &st
 }
 
 /// Fires a function's schedule now; answers once the invocation has finished.
-async fn fire(shared: &Shared, function: &str) -> Response {
-    match shared.background.fire(function).await {
+/// `?time=<RFC 3339>` puts that instant in the scheduled event's `time` (default now); a
+/// schedule with a declared `Input` sends that Input unchanged.
+async fn fire(shared: &Shared, function: &str, raw_query: &str) -> Response {
+    let time = match time_parameter(&query_parameters(raw_query)) {
+        Ok(time) => time,
+        Err(bad) => return bad.into_response(),
+    };
+    match shared.background.fire(function, time).await {
         Ok(result) => Json(result).into_response(),
         Err(InvokeError::UnknownFunction(_)) => {
             let error = format!("{function} is not a function with a schedule");
@@ -59,12 +67,9 @@ async fn fire(shared: &Shared, function: &str) -> Response {
 /// now), `&bucket=<logical id or name>[&prefix=]` over that bucket's objects only.
 async fn sweep(shared: &Shared, raw_query: &str) -> Response {
     let query = query_parameters(raw_query);
-    let now = match query.get("time") {
-        None => chrono::Utc::now().timestamp(),
-        Some(time) => match chrono::DateTime::parse_from_rfc3339(time) {
-            Ok(time) => time.timestamp(),
-            Err(_) => return message(StatusCode::BAD_REQUEST, "time must be an RFC 3339 instant"),
-        },
+    let now = match time_parameter(&query) {
+        Ok(time) => time.unwrap_or_else(Utc::now).timestamp(),
+        Err(bad) => return bad.into_response(),
     };
     let request = Sweep {
         now,
@@ -78,6 +83,23 @@ async fn sweep(shared: &Shared, raw_query: &str) -> Response {
         Ok(swept) => Json(swept).into_response(),
         Err(error @ SweepError::UnknownBucket(_)) => message(StatusCode::NOT_FOUND, &error.to_string()),
         Err(error) => message(StatusCode::BAD_GATEWAY, &error.to_string()),
+    }
+}
+
+/// The `time` query parameter of `/_local` endpoints that act "as of" an instant: `None` when
+/// absent.
+fn time_parameter(query: &HashMap<String, String>) -> Result<Option<DateTime<Utc>>, BadTime> {
+    let Some(time) = query.get("time") else { return Ok(None) };
+    let time = DateTime::parse_from_rfc3339(time).map_err(|_| BadTime)?;
+    Ok(Some(time.with_timezone(&Utc)))
+}
+
+/// A `time` query parameter that is not an RFC 3339 instant: a 400.
+struct BadTime;
+
+impl IntoResponse for BadTime {
+    fn into_response(self) -> Response {
+        message(StatusCode::BAD_REQUEST, "time must be an RFC 3339 instant")
     }
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -53,9 +54,11 @@ impl Invoker for FakeRuntime {
 struct FakeBackground;
 
 impl Background for FakeBackground {
-    fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
+    /// `Clock` answers the `time` it was asked to put in its event (`null`: now).
+    fn fire<'a>(&'a self, function: &'a str, time: Option<DateTime<Utc>>) -> BoxFuture<'a, Result<Value, InvokeError>> {
         let result = match function {
             "Cleanup" => Ok(json!({"removed": 3})),
+            "Clock" => Ok(json!({"time": time.map(|time| time.to_rfc3339())})),
             "Broken" => Err(InvokeError::Timeout(3.0)),
             other => Err(InvokeError::UnknownFunction(other.to_string())),
         };
@@ -369,4 +372,37 @@ async fn local_endpoints_fire_schedules_and_report_stats() {
         stats,
         json!({"runtime": {"Echo": {"invocations": 0}}, "triggers": {"queues": 1}})
     );
+}
+
+#[tokio::test]
+async fn local_schedules_fire_as_of_a_given_time() {
+    let h = start().await;
+    let post = |target: &str| format!("POST {target} HTTP/1.1\r\nContent-Length: 0");
+    let now = send(h.port, &post("/_local/schedules/Clock"), "").await;
+    assert_eq!((now.status, now.json()), (200, json!({"time": null})));
+    let later = send(
+        h.port,
+        &post("/_local/schedules/Clock?time=2026-12-04T01:30:00%2B01:00"),
+        "",
+    )
+    .await;
+    assert_eq!(
+        (later.status, later.json()),
+        (200, json!({"time": "2026-12-04T00:30:00+00:00"}))
+    );
+    // A malformed time is refused before the function is even looked up.
+    for target in [
+        "/_local/schedules/Clock?time=tomorrow",
+        "/_local/schedules/Clock?time=",
+        "/_local/schedules/Clock?time=2026-12-04",
+        "/_local/schedules/Nope?time=tomorrow",
+        "/_local/sweep?time=tomorrow",
+    ] {
+        let answer = send(h.port, &post(target), "").await;
+        assert_eq!(
+            (answer.status, answer.json()),
+            (400, json!({"message": "time must be an RFC 3339 instant"})),
+            "{target}"
+        );
+    }
 }

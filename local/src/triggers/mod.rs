@@ -21,6 +21,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -147,14 +148,14 @@ impl Drop for Triggers {
 }
 
 impl Background for Triggers {
-    fn fire<'a>(&'a self, function: &'a str) -> BoxFuture<'a, Result<Value, InvokeError>> {
+    fn fire<'a>(&'a self, function: &'a str, time: Option<DateTime<Utc>>) -> BoxFuture<'a, Result<Value, InvokeError>> {
         Box::pin(async move {
             let schedule = self
                 .schedules
                 .iter()
                 .find(|s| s.function == function)
                 .ok_or_else(|| InvokeError::UnknownFunction(function.to_string()))?;
-            schedule.fire_now(&self.context).await
+            schedule.fire_now(&self.context, time.unwrap_or_else(Utc::now)).await
         })
     }
 

@@ -137,7 +137,8 @@ impl Schedule {
         Ok(schedules)
     }
 
-    /// The payload for a fire at `time`.
+    /// The payload for a fire at `time` (to the second, as EventBridge writes it); the declared
+    /// `Input`, if any, unchanged.
     pub fn payload(&self, stack: &Stack, time: DateTime<Utc>) -> Value {
         if let Some(input) = &self.input {
             return input.clone();
@@ -155,13 +156,14 @@ impl Schedule {
         })
     }
 
-    /// Fires now and answers the function's result (no retries: the caller sees the error).
-    pub async fn fire_now(&self, context: &Context) -> Result<Value, InvokeError> {
+    /// Fires now, with `time` as the event's `time`, and answers the function's result (no
+    /// retries: the caller sees the error).
+    pub async fn fire_now(&self, context: &Context, time: DateTime<Utc>) -> Result<Value, InvokeError> {
         context.stats.add(&self.key, "fired_manually", 1);
         context.stats.add(&self.key, "invocations", 1);
         let result = context
             .invoker
-            .invoke(&self.function, self.payload(&context.stack, Utc::now()))
+            .invoke(&self.function, self.payload(&context.stack, time))
             .await;
         if result.is_err() {
             context.stats.add(&self.key, "failed_invocations", 1);
@@ -247,5 +249,61 @@ mod tests {
         let rate = Expression::parse("rate(5 minutes)").unwrap();
         assert_eq!((rate.next_after(start).unwrap() - start).num_seconds(), 300);
         assert!(Expression::parse("at(2024-01-01T00:00:00)").is_err());
+    }
+
+    const TEMPLATE: &str = r#"
+Resources:
+  Sweeper:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: sweeper } }
+    Properties:
+      Events:
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 3 * * ? *)
+  Exporter:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: exporter } }
+    Properties:
+      Events:
+        Daily:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(1 day)
+            Input: '{"format": "csv"}'
+"#;
+
+    fn stack() -> Stack {
+        let options = crate::template::StackOptions {
+            stack_name: "andes".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            endpoint: "http://127.0.0.1:5000".into(),
+            parameter_overrides: Default::default(),
+        };
+        crate::template::parse(TEMPLATE, &options).expect("the template parses")
+    }
+
+    #[test]
+    fn scheduled_events_carry_the_fire_time_and_inputs_go_unchanged() {
+        let stack = stack();
+        let schedules = Schedule::all(&stack).unwrap();
+        let later = DateTime::parse_from_rfc3339("2026-12-04T01:30:00.750+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
+
+        let sweeper = schedules.iter().find(|s| s.function == "Sweeper").unwrap();
+        let event = sweeper.payload(&stack, later);
+        assert_eq!(event["time"], "2026-12-04T00:30:00Z");
+        assert_eq!(event["detail-type"], "Scheduled Event");
+        assert_eq!(event["source"], "aws.events");
+        assert_eq!(
+            event["resources"],
+            json!(["arn:aws:events:us-east-1:123456789012:rule/andes-Sweeper-Nightly"])
+        );
+
+        let exporter = schedules.iter().find(|s| s.function == "Exporter").unwrap();
+        assert_eq!(exporter.payload(&stack, later), json!({"format": "csv"}));
     }
 }

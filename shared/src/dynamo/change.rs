@@ -15,6 +15,7 @@ pub struct Change {
     pub(crate) key: Item,
     sets: Vec<(String, AttributeValue)>,
     adds: Vec<(String, AttributeValue)>,
+    appends: Vec<(String, AttributeValue)>,
     removes: Vec<String>,
     pub(crate) condition: Option<Condition>,
 }
@@ -60,6 +61,12 @@ impl Change {
         self
     }
 
+    /// Appends `members` to the list `attribute` (created when absent).
+    pub fn append_to_list(mut self, attribute: &str, members: Vec<AttributeValue>) -> Self {
+        self.appends.push((attribute.to_string(), AttributeValue::L(members)));
+        self
+    }
+
     pub fn remove(mut self, attribute: &str) -> Self {
         self.removes.push(attribute.to_string());
         self
@@ -90,6 +97,12 @@ impl Change {
             names.insert(format!("#s{i}"), attribute.clone());
             values.insert(format!(":s{i}"), value.clone());
             sets.push(format!("#s{i} = :s{i}"));
+        }
+        for (i, (attribute, members)) in self.appends.iter().enumerate() {
+            names.insert(format!("#l{i}"), attribute.clone());
+            values.insert(format!(":l{i}"), members.clone());
+            values.insert(":empty_list".to_string(), AttributeValue::L(Vec::new()));
+            sets.push(format!("#l{i} = list_append(if_not_exists(#l{i}, :empty_list), :l{i})"));
         }
         clause("SET", sets);
         let mut adds = Vec::new();
@@ -154,6 +167,23 @@ mod tests {
         assert_eq!(expression.names["#s0"], "name");
         assert_eq!(expression.names["#status"], "status");
         assert_eq!(expression.values.unwrap()[":a0"], AttributeValue::N("1".into()));
+    }
+
+    #[test]
+    fn appends_create_the_list_when_absent() {
+        let member = || vec![string("o-1")];
+        let change = Change::new(key("T#1", "T"))
+            .set("status", string("loaded"))
+            .append_to_list("order_ids", member());
+        let expression = change.expression();
+        assert_eq!(
+            expression.update,
+            "SET #s0 = :s0, #l0 = list_append(if_not_exists(#l0, :empty_list), :l0)"
+        );
+        assert_eq!(expression.names["#l0"], "order_ids");
+        let values = expression.values.unwrap();
+        assert_eq!(values[":l0"], AttributeValue::L(member()));
+        assert_eq!(values[":empty_list"], AttributeValue::L(Vec::new()));
     }
 
     #[test]

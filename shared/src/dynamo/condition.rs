@@ -100,8 +100,8 @@ impl Condition {
 /// `#kp #ks :kp :ks :kh`, and `#s0 :s0`, `#a0 :a0`, `#r0` for SET, ADD and REMOVE. A condition
 /// or filter that declared one would be overwritten by the generated expression.
 pub(crate) fn is_reserved(placeholder: &str) -> bool {
-    let key_condition = ["#kp", "#ks", ":kp", ":ks", ":kh"].contains(&placeholder);
-    let generated = ["#s", ":s", "#a", ":a", "#r"].iter().any(|prefix| {
+    let key_condition = ["#kp", "#ks", ":kp", ":ks", ":kh", ":empty_list"].contains(&placeholder);
+    let generated = ["#s", ":s", "#a", ":a", "#r", "#l", ":l"].iter().any(|prefix| {
         placeholder
             .strip_prefix(prefix)
             .is_some_and(|index| !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))

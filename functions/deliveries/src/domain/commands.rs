@@ -47,6 +47,10 @@ impl From<CommandError> for ApiError {
     fn from(error: CommandError) -> Self {
         match error {
             CommandError::Inconsistent { .. } => ApiError::internal(error),
+            CommandError::VersionConflict { current, .. } => ApiError::VersionConflict {
+                detail: error.to_string(),
+                current_version: current,
+            },
             conflict => ApiError::Conflict(conflict.to_string()),
         }
     }

@@ -1,5 +1,7 @@
 //! HTTP handlers of the deliveries API, by resource. Each binary in `src/bin` runs one of them.
 
+pub mod orders;
+pub mod stats;
 pub mod transports;
 pub mod warehouses;
 
@@ -7,6 +9,7 @@ use andes_shared::auth::Principal;
 use andes_shared::dynamo::page_limit;
 use andes_shared::http::{self, ok, ApiError, FieldError};
 use lambda_http::http::header::{HeaderValue, LOCATION};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -26,6 +29,11 @@ pub async fn health(_state: &State, _request: Request) -> HttpResult {
     ok(&json!({"status": "ok"}))
 }
 
+/// Operators and admins see and act on every order; other accounts on their own.
+fn is_staff(principal: &Principal) -> bool {
+    STAFF_ROLES.iter().any(|role| principal.has_role(role))
+}
+
 /// The caller, an operator or an admin. The authorizer already enforces the roles of
 /// `data/permissions.yaml`; this keeps a route closed if they are ever loaded wrong.
 fn staff(request: &Request) -> Result<Principal, ApiError> {
@@ -33,7 +41,7 @@ fn staff(request: &Request) -> Result<Principal, ApiError> {
     if principal.is_anonymous() {
         return Err(ApiError::Unauthorized("authentication required".into()));
     }
-    if !STAFF_ROLES.iter().any(|role| principal.has_role(role)) {
+    if !is_staff(&principal) {
         return Err(ApiError::Forbidden("this route is for operators and admins".into()));
     }
     Ok(principal)
@@ -75,7 +83,12 @@ fn list_params<T>(request: &Request, other: Result<T, ApiError>) -> Result<(i32,
 
 /// 201 with `Location: {location}`.
 fn created_at<T: Serialize>(location: &str, value: &T) -> HttpResult {
-    let mut response = http::created(value)?;
+    respond_at(StatusCode::CREATED, location, value)
+}
+
+/// `status` with `Location: {location}`.
+fn respond_at<T: Serialize>(status: StatusCode, location: &str, value: &T) -> HttpResult {
+    let mut response = http::json(status, value)?;
     let location = HeaderValue::from_str(location).map_err(ApiError::internal)?;
     response.headers_mut().insert(LOCATION, location);
     Ok(response)

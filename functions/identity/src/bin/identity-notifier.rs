@@ -1,4 +1,5 @@
-//! Notifications queue worker: renders each message and writes it to the outbox bucket.
+//! Notifications queue worker: addresses each message (account-addressed ones from the identity
+//! table), renders it and writes it to the outbox bucket.
 use andes_shared::{sqs, telemetry};
 use identity::{config::State, jobs};
 

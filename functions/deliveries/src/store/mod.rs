@@ -5,8 +5,8 @@
 //! versioned state items, a vehicle's active run holds its plate's lock item, and lists read
 //! four overloaded indexes — every item of a kind (`gsi1`), of a parent (`gsi2`), of a kind
 //! in a status (`gsi3`), of a parent in a status (`gsi4`) — each sorted by id (UUIDv7, so
-//! newest first when read backwards). The order event streams, idempotency keys and waiting
-//! orders of the next slices have their key prefixes reserved in [`keys`].
+//! newest first when read backwards). Orders are event streams (`events`), folded into views
+//! and daily counters by the projector (`views`) and moved along by the saga (`saga`).
 
 use andes_shared::dynamo::{
     key, keyed_item, number, string, Change, Condition, Item, Page, Query, Table, TransactionError,
@@ -66,10 +66,7 @@ pub mod keys {
         format!("WAREHOUSE#{warehouse_id}#TRANSPORTS#{status}")
     }
 
-    // Reserved for the next slices (§12): the order event store, idempotency keys and the
-    // waiting index. Nothing writes them yet.
-
-    /// The partition of an order: its events, then its view.
+    /// The partition of an order: its events (`V#…`), then its view (`VIEW`).
     pub fn order_pk(id: &str) -> String {
         format!("ORDER#{id}")
     }
@@ -84,19 +81,53 @@ pub mod keys {
         format!("IDEM#{principal_id}#{key}")
     }
 
-    /// Orders stored in a warehouse that wait for a transport.
+    /// Sort-key prefix of an order's events.
+    pub const EVENT_PREFIX: &str = "V#";
+    pub const VIEW_SK: &str = "VIEW";
+    pub const IDEMPOTENCY_SK: &str = "IDEM";
+    pub const DAILY_SK: &str = "COUNTS";
+
+    /// Orders stored in a warehouse that wait for a transport (sort key: the order id).
     pub fn waiting_pk(warehouse_id: &str) -> String {
         format!("WAIT#{warehouse_id}")
     }
+
+    /// The daily counters of a UTC date (`YYYY-MM-DD`).
+    pub fn daily_pk(date: &str) -> String {
+        format!("DAILY#{date}")
+    }
+
+    /// `gsi1`: every order; `gsi3`: the orders in a status.
+    pub const ORDERS: &str = "ORDERS";
+
+    pub fn orders_in(status: &str) -> String {
+        format!("ORDERS#{status}")
+    }
+
+    /// `gsi2`: a client's orders; `gsi4`: a client's orders in a status.
+    pub fn client_orders(client_id: &str) -> String {
+        format!("CLIENT#{client_id}#ORDERS")
+    }
+
+    pub fn client_orders_in(client_id: &str, status: &str) -> String {
+        format!("CLIENT#{client_id}#ORDERS#{status}")
+    }
 }
+
+mod events;
+mod saga;
+mod views;
+
+pub use events::{AppendError, IdempotencyRecord};
+pub use views::OrderFilter;
 
 use keys::*;
 
-fn warehouse_key(id: &str) -> Item {
+pub(crate) fn warehouse_key(id: &str) -> Item {
     key(warehouse_pk(id), WAREHOUSE_SK)
 }
 
-fn transport_key(id: &str) -> Item {
+pub(crate) fn transport_key(id: &str) -> Item {
     key(transport_pk(id), TRANSPORT_SK)
 }
 
@@ -188,7 +219,7 @@ impl TransportFilter<'_> {
 /// The deliveries table's access patterns.
 #[derive(Clone)]
 pub struct Store {
-    table: Table,
+    pub(crate) table: Table,
 }
 
 impl Store {

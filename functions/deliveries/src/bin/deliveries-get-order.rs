@@ -1,0 +1,10 @@
+//! :get:GET /deliveries/orders/{id}
+use andes_shared::{http, telemetry};
+use deliveries::{config::State, handlers};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let state = State::from_env().await?;
+    http::run(|request| handlers::orders::get(&state, request)).await
+}
