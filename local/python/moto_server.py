@@ -18,6 +18,8 @@ import time
 
 from werkzeug.serving import run_simple
 
+import moto_transactions
+
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -130,6 +132,7 @@ def main():
     os.environ.setdefault("MOTO_PORT", str(port))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     threading.Thread(target=exit_with_parent, daemon=True).start()
+    moto_transactions.install()
 
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(

@@ -312,7 +312,10 @@ mod tests {
         assert_eq!(error.status(), StatusCode::CONFLICT);
         let problem = error.problem("r-1");
         assert_eq!(problem["current_version"], 3);
-        assert_eq!(problem["detail"], "Order has changed: expected version 2, current version 3");
+        assert_eq!(
+            problem["detail"],
+            "Order has changed: expected version 2, current version 3"
+        );
     }
 
     #[test]

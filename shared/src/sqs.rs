@@ -86,8 +86,8 @@ pub async fn send_all<T: serde::Serialize>(
     queue_url: &str,
     messages: &[T],
 ) -> Result<(), crate::http::ApiError> {
-    use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
     use crate::http::ApiError;
+    use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
     for chunk in messages.chunks(SEND_BATCH) {
         let mut pending = chunk
             .iter()
@@ -119,7 +119,10 @@ pub async fn send_all<T: serde::Serialize>(
             pending.retain(|entry| failed.contains(&entry.id()));
         }
         if !pending.is_empty() {
-            return Err(ApiError::Unavailable(format!("{} messages not sent to the queue", pending.len())));
+            return Err(ApiError::Unavailable(format!(
+                "{} messages not sent to the queue",
+                pending.len()
+            )));
         }
     }
     Ok(())

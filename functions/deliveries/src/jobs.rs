@@ -124,8 +124,12 @@ pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventRes
     for record in &batch.records {
         match written(record) {
             Ok(Written::Event(event)) => match event.event_type() {
-                EventType::OrderReceived => messages.push(StepMessage::Reserve { order_id: event.subject }),
-                EventType::OrderStored => messages.push(StepMessage::Assign { order_id: event.subject }),
+                EventType::OrderReceived => messages.push(StepMessage::Reserve {
+                    order_id: event.subject,
+                }),
+                EventType::OrderStored => messages.push(StepMessage::Assign {
+                    order_id: event.subject,
+                }),
                 _ => {}
             },
             Ok(Written::TransportRegistered(transport_id)) => messages.push(StepMessage::TakeWaiting { transport_id }),
@@ -135,6 +139,9 @@ pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventRes
                 failed.push(sequence_number(record));
             }
         }
+    }
+    if !messages.is_empty() {
+        tracing::info!(records = batch.records.len(), steps = messages.len(), "routed");
     }
     if let Err(error) = sqs::send_all(&state.sqs, state.config.saga_queue_url()?, &messages).await {
         tracing::warn!(error = %error, "saga steps not sent");
@@ -146,7 +153,10 @@ pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventRes
 /// `deliveries-saga`: one function on two sources, told apart by the records' `eventSource` —
 /// the table's stream (routed to steps) and the step queue (each step run on its own).
 pub async fn saga(state: &State, payload: Value) -> Result<Value, ApiError> {
-    let source = payload["Records"][0]["eventSource"].as_str().unwrap_or_default().to_string();
+    let source = payload["Records"][0]["eventSource"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let response = match source.as_str() {
         "aws:sqs" => {
             let event: SqsEvent = serde_json::from_value(payload).map_err(ApiError::internal)?;
@@ -171,6 +181,11 @@ pub async fn expire_waiting(state: &State, event: Value) -> Result<Swept, ApiErr
         .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
         .map_or_else(Utc::now, |time| time.with_timezone(&Utc));
     let swept = saga::expire_waiting(&state.store, as_of).await?;
-    tracing::info!(waiting = swept.waiting, moved = swept.moved, stale = swept.stale, "swept waiting orders");
+    tracing::info!(
+        waiting = swept.waiting,
+        moved = swept.moved,
+        stale = swept.stale,
+        "swept waiting orders"
+    );
     Ok(swept)
 }

@@ -10,5 +10,6 @@ pub mod domain;
 pub mod handlers;
 pub mod jobs;
 pub mod projector;
+pub mod rebuild;
 pub mod saga;
 pub mod store;

@@ -33,7 +33,9 @@ pub async fn project_order(store: &Store, order_id: &str, events: &[Event]) -> R
             return Ok(next);
         }
     }
-    Err(ApiError::Unavailable(format!("the view of order {order_id} kept changing")))
+    Err(ApiError::Unavailable(format!(
+        "the view of order {order_id} kept changing"
+    )))
 }
 
 /// Versions `current + 1 ..= newest` from `events`, if they are all there (no gap to read).
@@ -69,7 +71,7 @@ pub fn status_messages(events: &[Event], view: &Order) -> Vec<OrderStatusMessage
 mod tests {
     use super::*;
     use crate::domain::testing::{order, then};
-    use crate::domain::{fold, EventData, OrderCancelled, CancelReason};
+    use crate::domain::{fold, CancelReason, EventData, OrderCancelled};
 
     fn stream() -> Vec<Event> {
         let received = order();
@@ -78,7 +80,11 @@ mod tests {
             note: None,
         });
         let cancelled = then(received.clone(), vec![cancel.clone()]);
-        let mut events = vec![crate::domain::testing::received("o-1", "client-1", "2026-12-02T10:00:00Z")];
+        let mut events = vec![crate::domain::testing::received(
+            "o-1",
+            "client-1",
+            "2026-12-02T10:00:00Z",
+        )];
         events.extend(received.next_events(cancelled.updated_at, vec![cancel]));
         events
     }

@@ -45,7 +45,8 @@ pub async fn run(store: &Store, message: &StepMessage) -> Result<(), ApiError> {
     let as_of = Utc::now();
     match message {
         StepMessage::Reserve { order_id } | StepMessage::Assign { order_id } => {
-            advance(store, order_id, as_of).await?;
+            let outcome = advance(store, order_id, as_of).await?;
+            tracing::info!(order_id = %order_id, ?outcome, "saga step");
         }
         StepMessage::TakeWaiting { transport_id } => take_waiting(store, transport_id, as_of).await?,
     }
@@ -76,7 +77,9 @@ pub async fn advance(store: &Store, order_id: &str, as_of: DateTime<Utc>) -> Res
             Err(AppendError::Other(error)) => return Err(error),
         }
     }
-    Err(ApiError::Unavailable(format!("order {order_id} kept changing during the saga step")))
+    Err(ApiError::Unavailable(format!(
+        "order {order_id} kept changing during the saga step"
+    )))
 }
 
 /// Stock at the most available warehouse of the origin that still has room, or the failure.
@@ -84,7 +87,9 @@ async fn reserve(store: &Store, order: &Order) -> Result<Outcome, AppendError> {
     let now = Utc::now();
     let warehouses = store.warehouses_at(&order.route.origin).await?;
     for warehouse in saga::warehouse_candidates(order, &warehouses) {
-        let Some(data) = saga::reserved(order, warehouse) else { break };
+        let Some(data) = saga::reserved(order, warehouse) else {
+            break;
+        };
         let also = vec![store.reserve_stock(warehouse, order.units, now)?];
         match store.append(&order.next_events(now, data), also).await {
             Ok(()) => return Ok(Outcome::Stored),
@@ -109,7 +114,9 @@ async fn assign(store: &Store, order: &Order, as_of: DateTime<Utc>) -> Result<Ou
     if !saga::should_compensate(order, as_of) {
         let transports = store.loaded_transports(warehouse_id).await?;
         for transport in saga::transport_candidates(order, &transports) {
-            let Some(data) = saga::assigned(order, transport) else { continue };
+            let Some(data) = saga::assigned(order, transport) else {
+                continue;
+            };
             let also = vec![
                 store.load_order(transport, &order.id, now)?,
                 store.release_stock(warehouse_id, order.units, now)?,

@@ -46,13 +46,44 @@ pub fn cancellation_codes(error: &SdkError<TransactWriteItemsError>) -> Option<V
 
 /// Which items of a cancelled transaction failed their condition.
 pub fn failed_conditions(error: &SdkError<TransactWriteItemsError>) -> Vec<usize> {
-    cancellation_codes(error)
-        .unwrap_or_default()
+    match verdict(cancellation_codes(error)) {
+        Verdict::Conditions(failed) => failed,
+        _ => Vec::new(),
+    }
+}
+
+/// What a failed `TransactWriteItems` means for its caller.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// These items failed their condition: final, the caller decides what it means.
+    Conditions(Vec<usize>),
+    /// Cancelled by a concurrent transaction or throttling only: retry, it says nothing about
+    /// the items (in particular, never "someone else appended this version").
+    Contended,
+    Other,
+}
+
+/// The verdict from the cancellation codes (`None`: the error is not a cancellation).
+fn verdict(codes: Option<Vec<Option<String>>>) -> Verdict {
+    let Some(codes) = codes else { return Verdict::Other };
+    let failed: Vec<usize> = codes
         .iter()
         .enumerate()
         .filter(|(_, code)| code.as_deref() == Some("ConditionalCheckFailed"))
         .map(|(index, _)| index)
-        .collect()
+        .collect();
+    if !failed.is_empty() {
+        return Verdict::Conditions(failed);
+    }
+    let contended = codes
+        .iter()
+        .flatten()
+        .any(|code| code == "TransactionConflict" || code == "ThrottlingError");
+    if contended {
+        Verdict::Contended
+    } else {
+        Verdict::Other
+    }
 }
 
 /// Attempts of a transaction that DynamoDB cancels because a concurrent transaction touched
@@ -73,18 +104,10 @@ pub async fn transact(
             .send()
             .await;
         let Err(error) = result else { return Ok(()) };
-        let failed = failed_conditions(&error);
-        if !failed.is_empty() {
-            return Err(TransactionError::Conditions(failed));
-        }
-        let contended = cancellation_codes(&error).is_some_and(|codes| {
-            codes
-                .iter()
-                .flatten()
-                .any(|code| code == "TransactionConflict" || code == "ThrottlingError")
-        });
-        if !contended {
-            return Err(TransactionError::Other(crate::aws::sdk_error(error)));
+        match verdict(cancellation_codes(&error)) {
+            Verdict::Conditions(failed) => return Err(TransactionError::Conditions(failed)),
+            Verdict::Other => return Err(TransactionError::Other(crate::aws::sdk_error(error))),
+            Verdict::Contended => {}
         }
         if attempt < TRANSACTION_ATTEMPTS {
             let ceiling_ms = 25 * u64::from(attempt);
@@ -96,4 +119,45 @@ pub async fn transact(
     Err(TransactionError::Other(ApiError::Unavailable(
         "too many concurrent changes to this resource; retry in a moment".into(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(codes: &[Option<&str>]) -> Option<Vec<Option<String>>> {
+        Some(codes.iter().map(|code| code.map(str::to_string)).collect())
+    }
+
+    #[test]
+    fn a_transaction_conflict_is_retried_not_read_as_a_failed_condition() {
+        // An append (event put) cancelled because another transaction touched the warehouse:
+        // the event key is free, so this must never become "someone else appended" (a 409).
+        assert_eq!(verdict(codes(&[None, Some("TransactionConflict")])), Verdict::Contended);
+        assert_eq!(verdict(codes(&[Some("TransactionConflict"), None])), Verdict::Contended);
+        assert_eq!(verdict(codes(&[Some("ThrottlingError")])), Verdict::Contended);
+    }
+
+    #[test]
+    fn failed_conditions_are_final_and_named_by_position() {
+        assert_eq!(
+            verdict(codes(&[
+                Some("ConditionalCheckFailed"),
+                None,
+                Some("ConditionalCheckFailed")
+            ])),
+            Verdict::Conditions(vec![0, 2])
+        );
+        // A failed condition wins over a conflict on another item: retrying cannot change it.
+        assert_eq!(
+            verdict(codes(&[Some("TransactionConflict"), Some("ConditionalCheckFailed")])),
+            Verdict::Conditions(vec![1])
+        );
+    }
+
+    #[test]
+    fn other_failures_are_reported() {
+        assert_eq!(verdict(None), Verdict::Other);
+        assert_eq!(verdict(codes(&[Some("ValidationError")])), Verdict::Other);
+    }
 }

@@ -16,9 +16,9 @@ use serde::Serialize;
 use super::{body, is_staff, list_params, path_id, query, respond_at, staff, HttpResult};
 use crate::config::State;
 use crate::domain::{
-    apply, cancel_input, decide_cancel, decide_deliver, decide_return, deliver_input, events_query,
-    fingerprint, key_reused, new_order, order_status_filter, receive, return_input, Cancel, CommandError, Deliver,
-    Event, EventData, Order, OrderStatus, Return, IDEMPOTENCY_KEY,
+    apply, cancel_input, decide_cancel, decide_deliver, decide_return, deliver_input, events_query, fingerprint,
+    key_reused, new_order, order_status_filter, receive, return_input, Cancel, CommandError, Deliver, Event, EventData,
+    Order, OrderStatus, Return, IDEMPOTENCY_KEY,
 };
 use crate::store::{AppendError, OrderFilter};
 
@@ -157,10 +157,11 @@ pub async fn events(state: &State, request: Request) -> HttpResult {
             .store
             .events_page(&id, params.after, params.limit, cursor.as_deref())
             .await?;
-        if !page.items.is_empty() || cursor.is_some() || tokio::time::Instant::now() + FEED_POLL > deadline {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !page.items.is_empty() || cursor.is_some() || left.is_zero() {
             break page;
         }
-        tokio::time::sleep(FEED_POLL).await;
+        tokio::time::sleep(left.min(FEED_POLL)).await;
     };
     let stream_version = match (page.items.last(), &page.next_cursor) {
         (Some(last), None) => last.version,

@@ -2,9 +2,7 @@
 //! only if its key is free, so a stream's versions never repeat and two writers deciding on the
 //! same version cannot both append. Events are never updated or deleted.
 
-use andes_shared::dynamo::{
-    key, keyed_item, number, Condition, Item, Page, Query, TransactionError,
-};
+use andes_shared::dynamo::{key, keyed_item, number, Condition, Item, Page, Query, TransactionError};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
@@ -106,7 +104,9 @@ impl Store {
 
     /// The version of an order's last event (0: no event), strongly consistent.
     pub async fn stream_version(&self, order_id: &str) -> Result<u64, ApiError> {
-        let query = Query::partition(order_pk(order_id)).begins_with(EVENT_PREFIX).backward();
+        let query = Query::partition(order_pk(order_id))
+            .begins_with(EVENT_PREFIX)
+            .backward();
         let page: Page<Event> = self.table.query_page(&query, 1, None).await?.parse()?;
         Ok(page.items.first().map_or(0, |event| event.version))
     }
@@ -118,12 +118,15 @@ impl Store {
 
     /// Appends `events` (consecutive versions of one stream) with `also` in one transaction.
     pub async fn append(&self, events: &[Event], also: Vec<TransactWriteItem>) -> Result<(), AppendError> {
-        let mut writes = Vec::with_capacity(events.len() + also.len());
+        // The other writes go first: the local backend (moto) applies a transaction's items one
+        // by one and emits their stream records even when a later condition fails and it rolls
+        // them back. With the events last, a refused transaction never shows an event that was
+        // not appended to the projector and the saga. On AWS the order does not matter.
+        let extra_writes = also.len();
+        let mut writes = also;
         for event in events {
             writes.push(self.table.put_tx(event_item(event)?, Some(Condition::absent()))?);
         }
-        let event_writes = writes.len();
-        writes.extend(also);
         // One event alone needs no transaction (cheaper, and the same guarantee).
         let result = match (events, writes.len()) {
             ([event], 1) => match self.table.put_new(event_item(event)?).await? {
@@ -135,11 +138,10 @@ impl Store {
         match result {
             Ok(()) => Ok(()),
             Err(TransactionError::Conditions(failed)) => {
-                if failed.iter().any(|&index| index < event_writes) {
+                if failed.iter().any(|&index| index >= extra_writes) {
                     Err(AppendError::Taken)
                 } else {
-                    let index = failed.first().map_or(0, |index| index - event_writes);
-                    Err(AppendError::Refused(index))
+                    Err(AppendError::Refused(failed.first().copied().unwrap_or(0)))
                 }
             }
             Err(TransactionError::Other(error)) => Err(AppendError::Other(error)),

@@ -115,6 +115,7 @@ pub mod keys {
 }
 
 mod events;
+mod replay;
 mod saga;
 mod views;
 

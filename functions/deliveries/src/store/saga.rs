@@ -51,16 +51,30 @@ impl Store {
 
     /// `units` enter `warehouse`, if they fit: `stock + units ≤ capacity` (capacity never
     /// changes, so the bound is a constant of the condition).
-    pub fn reserve_stock(&self, warehouse: &Warehouse, units: u32, now: DateTime<Utc>) -> Result<TransactWriteItem, ApiError> {
+    pub fn reserve_stock(
+        &self,
+        warehouse: &Warehouse,
+        units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, ApiError> {
         let room = i64::from(warehouse.capacity) - i64::from(units);
         let change = touched(Change::new(warehouse_key(&warehouse.id)), now)
             .add("stock", i64::from(units))
-            .when(Condition::new("attribute_exists(pk) AND #stock <= :room").name("stock").value(":room", number(room)));
+            .when(
+                Condition::new("attribute_exists(pk) AND #stock <= :room")
+                    .name("stock")
+                    .value(":room", number(room)),
+            );
         self.table.change_tx(change)
     }
 
     /// `units` leave a warehouse (they were reserved there: the stock holds them).
-    pub fn release_stock(&self, warehouse_id: &str, units: u32, now: DateTime<Utc>) -> Result<TransactWriteItem, ApiError> {
+    pub fn release_stock(
+        &self,
+        warehouse_id: &str,
+        units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, ApiError> {
         let change = touched(Change::new(warehouse_key(warehouse_id)), now)
             .add("stock", -i64::from(units))
             .when(
@@ -72,7 +86,12 @@ impl Store {
     }
 
     /// `order_id` is loaded onto `transport`, if the run is still `loaded`.
-    pub fn load_order(&self, transport: &Transport, order_id: &str, now: DateTime<Utc>) -> Result<TransactWriteItem, ApiError> {
+    pub fn load_order(
+        &self,
+        transport: &Transport,
+        order_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, ApiError> {
         let change = touched(Change::new(transport_key(&transport.id)), now)
             .append_to_list("order_ids", vec![string(order_id)])
             .when(
@@ -111,12 +130,18 @@ impl Store {
 
     /// The orders waiting in a warehouse, oldest first (ids are UUIDv7).
     pub async fn waiting_in(&self, warehouse_id: &str) -> Result<Vec<Waiting>, ApiError> {
-        parse_all(self.table.query_all(&Query::partition(waiting_pk(warehouse_id))).await?)
+        parse_all(
+            self.table
+                .query_all(&Query::partition(waiting_pk(warehouse_id)))
+                .await?,
+        )
     }
 
     /// Drops a waiting record whose order has moved on (a stale record the sweep found).
     pub async fn forget_waiting(&self, waiting: &Waiting) -> Result<(), ApiError> {
-        self.table.delete(waiting_key(&waiting.warehouse_id, &waiting.order_id)).await
+        self.table
+            .delete(waiting_key(&waiting.warehouse_id, &waiting.order_id))
+            .await
     }
 }
 

@@ -131,7 +131,9 @@ impl Store {
         Ok(items
             .iter()
             .filter_map(|item| {
-                let AttributeValue::S(pk) = item.get("pk")? else { return None };
+                let AttributeValue::S(pk) = item.get("pk")? else {
+                    return None;
+                };
                 let date = pk.strip_prefix("DAILY#")?.parse().ok()?;
                 Some((date, counts_of(item)))
             })
