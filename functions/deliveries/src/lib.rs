@@ -5,6 +5,7 @@
 //! `spec/deliveries.md`; the layout and the table's access patterns are in `README.md`.
 //! Binaries in `src/bin` are thin shells over this library.
 
+pub mod admin;
 pub mod config;
 pub mod domain;
 pub mod handlers;

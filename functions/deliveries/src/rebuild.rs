@@ -23,56 +23,6 @@ use serde_json::{json, Value};
 use crate::domain::{count_by_date, fold, stock_from_events, zero_counts, Counts, Event, FoldError, Order};
 use crate::store::Store;
 
-pub const USAGE: &str = "\
-Andes deliveries admin commands (reads DELIVERIES_TABLE and the AWS_* environment)
-
-Usage: deliveries-admin rebuild-projections [--dry-run]
-
-rebuild-projections   Replay every order's events (one Scan of the table) into order views,
-                      daily counters and warehouse stock, and compare them with the live read
-                      models. Without --dry-run, the order views and daily counters are replaced
-                      by the replayed ones (warehouse stock is only reported). Progress goes to
-                      stderr; the last stdout line is the JSON report
-                      {\"events\", \"orders\", \"days\", \"warehouses\", \"differences\", \"written\"}.
-                      Meant for a quiet system: the live projector may lag a moment behind.
-
-  --dry-run           Write nothing.
-
-Exit status: 0 no difference (or, after a write, no warehouse difference); 1 differences
-(after a write: a warehouse stock differs); 2 the command could not run.";
-
-/// Exit status of a command that could not run (usage, configuration, table errors).
-pub const EXIT_ERROR: u8 = 2;
-
-/// A command line of `deliveries-admin`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    RebuildProjections { dry_run: bool },
-    Help,
-}
-
-/// The command of `args` (without the program name); `Err` is what is wrong with them.
-pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let args: Vec<String> = args.into_iter().collect();
-    if args.iter().any(|arg| arg == "-h" || arg == "--help" || arg == "help") {
-        return Ok(Command::Help);
-    }
-    match args.split_first() {
-        Some((command, rest)) if command == "rebuild-projections" => {
-            let mut dry_run = false;
-            for arg in rest {
-                match arg.as_str() {
-                    "--dry-run" => dry_run = true,
-                    other => return Err(format!("unexpected argument {other:?}")),
-                }
-            }
-            Ok(Command::RebuildProjections { dry_run })
-        }
-        Some((command, _)) => Err(format!("unknown command {command:?}")),
-        None => Err("a command is required".into()),
-    }
-}
-
 // ------------------------------------------------------------------ what the table holds
 
 /// An order view as read from the table.
@@ -711,23 +661,5 @@ mod tests {
         let plan = super::plan(&in_step(&events()), &replayed);
         assert!(plan.views.iter().all(|(o, e)| *e == Expect::Version(o.version)));
         assert!(plan.removed_views.is_empty() && plan.removed_days.is_empty());
-    }
-
-    #[test]
-    fn command_lines() {
-        let parse = |args: &[&str]| parse_args(args.iter().map(|a| a.to_string()));
-        assert_eq!(
-            parse(&["rebuild-projections"]),
-            Ok(Command::RebuildProjections { dry_run: false })
-        );
-        assert_eq!(
-            parse(&["rebuild-projections", "--dry-run"]),
-            Ok(Command::RebuildProjections { dry_run: true })
-        );
-        assert_eq!(parse(&["--help"]), Ok(Command::Help));
-        assert_eq!(parse(&["rebuild-projections", "-h"]), Ok(Command::Help));
-        assert!(parse(&[]).is_err());
-        assert!(parse(&["rebuild"]).unwrap_err().contains("rebuild"));
-        assert!(parse(&["rebuild-projections", "--dry"]).is_err());
     }
 }

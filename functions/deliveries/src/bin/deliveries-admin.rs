@@ -1,22 +1,17 @@
 //! One-off admin commands (not a function: no template entry); see `deliveries-admin --help`.
 use std::process::ExitCode;
 
+use clap::Parser;
+use deliveries::admin::{self, Cli, Command};
 use deliveries::config::State;
-use deliveries::rebuild::{self, Command, EXIT_ERROR, USAGE};
+use deliveries::rebuild;
+
+/// Exit status of a command that could not run (configuration, table errors).
+const EXIT_ERROR: u8 = 2;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let dry_run = match rebuild::parse_args(std::env::args().skip(1)) {
-        Ok(Command::RebuildProjections { dry_run }) => dry_run,
-        Ok(Command::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+    let cli = Cli::parse();
     let state = match State::from_env().await {
         Ok(state) => state,
         Err(error) => {
@@ -24,17 +19,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    match rebuild::run(&state.store, dry_run).await {
-        Ok(report) => match serde_json::to_string(&report) {
-            Ok(line) => {
-                println!("{line}");
-                ExitCode::from(report.exit_code())
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
+    let outcome = match cli.command {
+        Command::RebuildProjections { dry_run } => rebuild::run(&state.store, dry_run).await.and_then(|report| {
+            let line = serde_json::to_string(&report).map_err(andes_shared::http::ApiError::internal)?;
+            println!("{line}");
+            Ok(report.exit_code())
+        }),
+        Command::LoadDemo => admin::load_demo(&state.store).await.map(|()| 0),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(EXIT_ERROR)
