@@ -29,3 +29,4 @@ trap stop_platform EXIT
 start_platform "${ANDES_BENCH_PORT:-3800}" "${ANDES_BENCH_BACKEND_PORT:-5800}" "$PWD/.andes/bench.env" "$PWD/.andes/bench-platform.log"
 .venv/bin/python local/python/measure_calls.py "$PWD/.andes/bench.env"
 .venv/bin/python local/python/measure_calls_rides.py "$PWD/.andes/bench.env"
+.venv/bin/python local/python/measure_calls_deliveries.py "$PWD/.andes/bench.env"

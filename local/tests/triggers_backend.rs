@@ -1,6 +1,6 @@
 //! The real local backend (moto) with resources from an inline template and the triggers
 //! delivering to a fake invoker: SQS partial failures and redrive, S3 notifications, DynamoDB
-//! streams, schedules, TTL.
+//! streams, event filtering (`FilterCriteria`), schedules, TTL.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,6 +27,8 @@ Resources:
       RedrivePolicy:
         deadLetterTargetArn: !GetAtt DeadLetters.Arn
         maxReceiveCount: 2
+  PickyQueue:
+    Type: AWS::SQS::Queue
   Uploads:
     Type: AWS::S3::Bucket
     Properties:
@@ -60,6 +62,18 @@ Resources:
             Queue: !GetAtt WorkQueue.Arn
             BatchSize: 10
             FunctionResponseTypes: [ReportBatchItemFailures]
+  Picky:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: picky } }
+    Properties:
+      Events:
+        Picked:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt PickyQueue.Arn
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"body": {"kind": ["wanted"]}}'
   UploadHandler:
     Type: AWS::Serverless::Function
     Metadata: { BuildProperties: { Binary: upload } }
@@ -85,6 +99,9 @@ Resources:
             Stream: !GetAtt Items.StreamArn
             StartingPosition: TRIM_HORIZON
             BatchSize: 10
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"eventName": ["INSERT"]}'
   Ticker:
     Type: AWS::Serverless::Function
     Metadata: { BuildProperties: { Binary: ticker } }
@@ -260,6 +277,57 @@ async fn triggers_deliver_from_the_real_backend() {
     assert!(first["attributes"]["ApproximateReceiveCount"].is_string());
     assert!(first["attributes"]["SentTimestamp"].is_string());
 
+    // --- SQS filtering: only the wanted message is delivered; the others are deleted.
+    let picky_url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(&stack.queue("PickyQueue").unwrap().name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for body in [r#"{"kind": "other"}"#, "plain text", r#"{"kind": "wanted"}"#] {
+        clients
+            .sqs
+            .send_message()
+            .queue_url(&picky_url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    eventually("the filtered messages deleted", Duration::from_secs(20), || {
+        let stats = triggers.stats();
+        (stats["Picky.Picked"]["filtered_records"] == 2 && !invoker.calls_to("Picky").is_empty()).then_some(())
+    })
+    .await;
+    let picked: Vec<Value> = invoker
+        .calls_to("Picky")
+        .iter()
+        .flat_map(|p| p["Records"].as_array().cloned().unwrap_or_default())
+        .map(|r| r["body"].clone())
+        .collect();
+    assert_eq!(picked, vec![json!(r#"{"kind": "wanted"}"#)]);
+    let attributes = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&picky_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    for name in ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] {
+        let key = aws_sdk_sqs::types::QueueAttributeName::from(name);
+        assert_eq!(
+            attributes.get(&key).map(String::as_str),
+            Some("0"),
+            "{name}: {attributes:?}"
+        );
+    }
+
     // --- S3: only keys under in/, with the key encoded as S3 encodes it.
     let bucket = stack.bucket("Uploads").unwrap();
     for key in ["other/skip.txt", "in/my photo (1).txt"] {
@@ -372,6 +440,20 @@ async fn triggers_deliver_from_the_real_backend() {
         .filter_map(|i| i.get("pk")?.as_s().ok().cloned())
         .collect();
     assert_eq!(keys, vec!["item#1".to_string()]);
+
+    // --- Stream filtering: the two removals were read and skipped, never delivered.
+    eventually("the removals skipped", Duration::from_secs(20), || {
+        let skipped = triggers.stats()["StreamReader.Changes"]["filtered_records"].as_u64();
+        (skipped >= Some(2)).then_some(())
+    })
+    .await;
+    let names: Vec<Value> = invoker
+        .calls_to("StreamReader")
+        .iter()
+        .flat_map(|p| p["Records"].as_array().cloned().unwrap_or_default())
+        .map(|r| r["eventName"].clone())
+        .collect();
+    assert!(names.iter().all(|n| n == "INSERT"), "{names:?}");
 
     // --- Schedules fire on demand; functions without a schedule are unknown to the firer.
     let fired = triggers.fire("Ticker", None).await.expect("the schedule fires");

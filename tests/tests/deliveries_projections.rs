@@ -7,10 +7,11 @@
 
 mod deliveries_support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-use andes_tests::support::{json, Ctx, Value, DELIVERY_TIMEOUT, POLL_INTERVAL};
+use andes_tests::support::{json, unique_tag, Ctx, Value, DELIVERY_TIMEOUT, POLL_INTERVAL};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Days, NaiveDate, Utc};
 use deliveries_support::*;
 
@@ -313,5 +314,153 @@ async fn a_dry_run_rebuild_replays_the_same_views_and_writes_nothing() {
     // It wrote nothing: every view answers as before.
     for (order_id, view) in orders.iter().zip(&views) {
         assert_eq!(&get_order(&ctx, &alice, order_id).await.expect(200), view);
+    }
+}
+
+/// `value` (JSON) as a DynamoDB attribute, in the AWS SDK's type and as DynamoDB JSON (the shape
+/// of a stream record's `NewImage`).
+fn attribute(value: &Value) -> (AttributeValue, Value) {
+    match value {
+        Value::Null => (AttributeValue::Null(true), json!({"NULL": true})),
+        Value::Bool(b) => (AttributeValue::Bool(*b), json!({"BOOL": b})),
+        Value::Number(n) => (AttributeValue::N(n.to_string()), json!({"N": n.to_string()})),
+        Value::String(s) => (AttributeValue::S(s.clone()), json!({"S": s})),
+        Value::Array(items) => {
+            let (sdk, json): (Vec<_>, Vec<_>) = items.iter().map(attribute).unzip();
+            (AttributeValue::L(sdk), json!({ "L": json }))
+        }
+        Value::Object(map) => {
+            let (sdk, json) = item(map);
+            (AttributeValue::M(sdk), json!({ "M": json }))
+        }
+    }
+}
+
+fn item(map: &serde_json::Map<String, Value>) -> (HashMap<String, AttributeValue>, Value) {
+    let mut sdk = HashMap::new();
+    let mut json = serde_json::Map::new();
+    for (name, value) in map {
+        let (a, j) = attribute(value);
+        sdk.insert(name.clone(), a);
+        json.insert(name.clone(), j);
+    }
+    (sdk, Value::Object(json))
+}
+
+/// A stream batch of INSERT records of these event items, as Lambda hands it to the projector.
+fn stream_batch(images: &[Value], sequence_from: u64) -> Value {
+    let records: Vec<Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| {
+            json!({
+                "eventID": format!("replayed-{i}"), "eventName": "INSERT", "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/replayed/stream/local",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1_796_342_400,
+                    "Keys": {"pk": image["pk"], "sk": image["sk"]},
+                    "NewImage": image,
+                    "SequenceNumber": format!("{}", sequence_from + i as u64),
+                    "SizeBytes": 100, "StreamViewType": "NEW_IMAGE"
+                }
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+#[tokio::test]
+async fn a_stream_batch_delivered_twice_changes_no_view_and_no_counter() {
+    let ctx = Ctx::new().await;
+    let (client, staff) = tokio::join!(user(&ctx), admin(&ctx));
+    let client_id = me_id(&ctx, &client).await;
+    // Daily counters are global: this order's events fall on a day of their own (long past,
+    // picked from the test's unique tag), so its counts can be compared exactly while other
+    // suites place orders today. Written straight into the event store (facts with the times
+    // of that day; the stream takes them to the projector as any append) — the API only
+    // appends events at the current time.
+    let tag = unique_tag();
+    let offset = u64::from_str_radix(&tag[..6], 16).unwrap_or(0) % 20_000;
+    let day = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + Days::new(offset);
+    let order_id = uuid::Uuid::now_v7().to_string();
+    let received = json!({
+        "client_id": client_id, "products": products(1), "cargo_type": "goods", "units": 1,
+        "route": {"origin": unique_place("Tunja"), "destination": "Cali",
+                  "departure_date": "2030-01-01T08:00:00Z", "arrival_date": "2030-01-01T18:00:00Z"}
+    });
+    let cancelled = json!({"reason": "cancelled_by_client", "note": null});
+    let table = ctx.env.var("DELIVERIES_TABLE").to_string();
+    let mut images = Vec::new();
+    for (version, (kind, data, time)) in [
+        ("OrderReceived", received, "10:00:00.000"),
+        ("OrderCancelled", cancelled, "10:05:00.000"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let version = version as u64 + 1;
+        let event = json!({
+            "pk": format!("ORDER#{order_id}"), "sk": format!("V#{version:010}"),
+            "specversion": "1.0", "id": uuid::Uuid::now_v7().to_string(), "source": "/deliveries/orders",
+            "type": kind, "subject": order_id, "time": format!("{day}T{time}Z"),
+            "datacontenttype": "application/json", "version": version, "data": data
+        });
+        let (sdk_item, image) = item(event.as_object().unwrap());
+        ctx.dynamodb
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(sdk_item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .expect("event written");
+        images.push(image);
+    }
+    // Projected once the day's counters show both events (GET of an order not yet projected
+    // answers its stream's fold, so the order alone does not say the projector ran).
+    let date = day.to_string();
+    let deadline = Instant::now() + DELIVERY_TIMEOUT;
+    let counts = loop {
+        let counts = counts_on(&ctx, &staff, &date).await;
+        if counts["OrderCancelled"] == json!(1) || Instant::now() > deadline {
+            break counts;
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    };
+    assert_eq!(counts["OrderReceived"], json!(1), "{counts}");
+    assert_eq!(counts["OrderCancelled"], json!(1), "{counts}");
+    let view = get_order(&ctx, &client, &order_id).await.expect(200);
+    assert_eq!((view["status"].clone(), view["version"].clone()), (json!("cancelled"), json!(2)), "{view}");
+
+    // The same batch again, then reversed with a repeat: the projector skips what it applied.
+    let mut shuffled = images.clone();
+    shuffled.reverse();
+    shuffled.push(images[0].clone());
+    for batch in [
+        stream_batch(&images, 1),
+        stream_batch(&images, 1),
+        stream_batch(&shuffled, 7),
+    ] {
+        let answer = ctx
+            .call("POST", "/_local/invoke/DeliveriesProjectorFunction", None, Some(&batch))
+            .await
+            .expect(200);
+        assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+    }
+    assert_eq!(get_order(&ctx, &client, &order_id).await.expect(200), view);
+    assert_eq!(counts_on(&ctx, &staff, &date).await, counts);
+    // The notifier got each status message again and overwrote its one object per event.
+    for image in &images {
+        let event_id = image["id"]["S"].as_str().unwrap();
+        let deadline = Instant::now() + DELIVERY_TIMEOUT;
+        let objects = loop {
+            let objects = outbox_objects_of_event(&ctx, event_id).await;
+            if !objects.is_empty() || Instant::now() > deadline {
+                break objects;
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        };
+        assert_eq!(objects.len(), 1, "outbox objects of event {event_id}: {objects:?}");
     }
 }

@@ -46,10 +46,34 @@ const WAREHOUSES: [(&str, &str, &str, u32); 3] = [
 
 /// The demo runs: (id, plate, cargo, warehouse index, destination).
 const TRANSPORTS: [(&str, &str, CargoType, usize, &str); 4] = [
-    ("01938000-0000-7000-8000-00000000e001", "DEMO-101", CargoType::Goods, 0, "Medellín"),
-    ("01938000-0000-7000-8000-00000000e002", "DEMO-102", CargoType::Food, 0, "Cali"),
-    ("01938000-0000-7000-8000-00000000e003", "DEMO-103", CargoType::Refrigerated, 0, "Medellín"),
-    ("01938000-0000-7000-8000-00000000e004", "DEMO-201", CargoType::Goods, 1, "Bogotá"),
+    (
+        "01938000-0000-7000-8000-00000000e001",
+        "DEMO-101",
+        CargoType::Goods,
+        0,
+        "Medellín",
+    ),
+    (
+        "01938000-0000-7000-8000-00000000e002",
+        "DEMO-102",
+        CargoType::Food,
+        0,
+        "Cali",
+    ),
+    (
+        "01938000-0000-7000-8000-00000000e003",
+        "DEMO-103",
+        CargoType::Refrigerated,
+        0,
+        "Medellín",
+    ),
+    (
+        "01938000-0000-7000-8000-00000000e004",
+        "DEMO-201",
+        CargoType::Goods,
+        1,
+        "Bogotá",
+    ),
 ];
 
 /// Registers what is missing of the demo data; prints one line per item.
@@ -73,7 +97,10 @@ pub async fn load_demo(store: &Store) -> Result<(), ApiError> {
                 warehouse
             }
         };
-        println!("warehouse {} {} ({}, capacity {})", warehouse.id, warehouse.name, warehouse.location, warehouse.capacity);
+        println!(
+            "warehouse {} {} ({}, capacity {})",
+            warehouse.id, warehouse.name, warehouse.location, warehouse.capacity
+        );
         warehouses.push(warehouse);
     }
     for (id, plate, cargo_type, from, destination) in TRANSPORTS {

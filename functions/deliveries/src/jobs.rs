@@ -101,8 +101,8 @@ pub async fn project(state: &State, batch: StreamEvent) -> Result<DynamoDbEventR
         }
     }
     let outcomes = futures_util::future::join_all(orders.iter().map(|(order_id, events, _)| async move {
-        let view = project_order(&state.store, order_id, events).await?;
-        sqs::send_all(&state.sqs, queue_url, &status_messages(events, &view)).await
+        let projected = project_order(&state.store, order_id, events).await?;
+        sqs::send_all(&state.sqs, queue_url, &status_messages(events, &projected)).await
     }))
     .await;
     let mut failed = unreadable;

@@ -8,29 +8,42 @@ use std::collections::BTreeMap;
 
 use andes_shared::http::ApiError;
 
-use crate::domain::{apply, count_by_date, order_status_message, Event, Order, OrderStatusMessage};
+use crate::domain::{count_by_date, fold_onto, order_status_message, Event, Order, OrderStatusMessage};
 use crate::store::Store;
 
 /// Rounds of read-fold-write for one order when concurrent invocations move its view.
 const ROUNDS: usize = 5;
 
+/// An order's view after a batch, and the events this projection applied (the batch's own, or
+/// events read back from the table to fill a gap).
+pub struct Projected {
+    pub view: Order,
+    pub applied: Vec<Event>,
+}
+
 /// Brings an order's view up to the newest of `events` (records of that order, in any order,
-/// repeats allowed); answers the view after.
-pub async fn project_order(store: &Store, order_id: &str, events: &[Event]) -> Result<Order, ApiError> {
+/// repeats allowed).
+pub async fn project_order(store: &Store, order_id: &str, events: &[Event]) -> Result<Projected, ApiError> {
     let newest = events.iter().map(|event| event.version).max().unwrap_or(0);
     for _ in 0..ROUNDS {
         let view = store.view(order_id).await?;
         let current = view.as_ref().map_or(0, |view| view.version);
         if let Some(view) = view.as_ref().filter(|view| view.version >= newest) {
-            return Ok(view.clone());
+            return Ok(Projected {
+                view: view.clone(),
+                applied: Vec::new(),
+            });
         }
         let pending = match following(events, current, newest) {
             Some(pending) => pending,
             None => store.events_between(order_id, current + 1, newest).await?,
         };
-        let next = fold_onto(view, &pending, order_id)?;
+        let next = projected(view, &pending, order_id)?;
         if store.project(&next, current, &count_by_date(&pending)).await? {
-            return Ok(next);
+            return Ok(Projected {
+                view: next,
+                applied: pending,
+            });
         }
     }
     Err(ApiError::Unavailable(format!(
@@ -49,21 +62,23 @@ fn following(events: &[Event], current: u64, newest: u64) -> Option<Vec<Event>> 
     complete.then(|| by_version.into_values().cloned().collect())
 }
 
-fn fold_onto(view: Option<Order>, events: &[Event], order_id: &str) -> Result<Order, ApiError> {
-    let folded = events
-        .iter()
-        .try_fold(view, |order, event| apply(order, event).map(Some))
-        .map_err(|error| ApiError::internal(format!("order {order_id}: {error}")))?;
-    folded.ok_or_else(|| ApiError::internal(format!("order {order_id}: no event to project")))
+fn projected(view: Option<Order>, events: &[Event], order_id: &str) -> Result<Order, ApiError> {
+    fold_onto(view, events)
+        .map_err(|error| ApiError::internal(format!("order {order_id}: {error}")))?
+        .ok_or_else(|| ApiError::internal(format!("order {order_id}: no event to project")))
 }
 
-/// The status messages of `events` for the order's client, one per status-changing event.
-pub fn status_messages(events: &[Event], view: &Order) -> Vec<OrderStatusMessage> {
+/// The status messages for the order's client, one per status-changing event of the batch's
+/// records or of the events the projection applied (a gap filled from the table: their own
+/// records may have failed for good). Sent again for a repeated record: the notifier's outbox key
+/// is the event id, so a resend overwrites.
+pub fn status_messages(records: &[Event], projected: &Projected) -> Vec<OrderStatusMessage> {
     let mut seen = std::collections::BTreeSet::new();
-    events
+    records
         .iter()
+        .chain(&projected.applied)
         .filter(|event| seen.insert(event.version))
-        .filter_map(|event| order_status_message(event, &view.client_id))
+        .filter_map(|event| order_status_message(event, &projected.view.client_id))
         .collect()
 }
 
@@ -103,19 +118,24 @@ mod tests {
     #[test]
     fn folding_onto_a_view_equals_folding_the_whole_stream() {
         let events = stream();
-        let first = fold_onto(None, &events[..1], "o-1").unwrap();
-        let both = fold_onto(Some(first), &events[1..], "o-1").unwrap();
+        let first = projected(None, &events[..1], "o-1").unwrap();
+        let both = projected(Some(first), &events[1..], "o-1").unwrap();
         assert_eq!(Some(both.clone()), fold(&events).unwrap());
         // A repeat is refused, never applied twice.
-        assert!(fold_onto(Some(both), &events[1..], "o-1").is_err());
+        assert!(projected(Some(both), &events[1..], "o-1").is_err());
     }
 
     #[test]
     fn one_message_per_status_event_even_when_a_record_repeats() {
         let events = stream();
         let view = fold(&events).unwrap().unwrap();
-        let repeated = vec![events[0].clone(), events[1].clone(), events[1].clone()];
-        let messages = status_messages(&repeated, &view);
+        let repeated = vec![events[1].clone(), events[1].clone()];
+        // Version 1 came from the table (its record failed): it is notified with the batch's.
+        let projected = Projected {
+            view,
+            applied: events.clone(),
+        };
+        let messages = status_messages(&repeated, &projected);
         assert_eq!(messages.len(), 2);
         assert!(messages.iter().all(|m| m.recipient_id == "client-1"));
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::saga::{self, Step};
-use crate::domain::Order;
+use crate::domain::{Order, Transport};
 use crate::store::{AppendError, Store};
 
 /// A step message on the saga queue.
@@ -45,7 +45,7 @@ pub async fn run(store: &Store, message: &StepMessage) -> Result<(), ApiError> {
     let as_of = Utc::now();
     match message {
         StepMessage::Reserve { order_id } | StepMessage::Assign { order_id } => {
-            let outcome = advance(store, order_id, as_of).await?;
+            let outcome = advance(store, order_id, as_of, None).await?;
             tracing::info!(order_id = %order_id, ?outcome, "saga step");
         }
         StepMessage::TakeWaiting { transport_id } => take_waiting(store, transport_id, as_of).await?,
@@ -54,9 +54,16 @@ pub async fn run(store: &Store, message: &StepMessage) -> Result<(), ApiError> {
 }
 
 /// Moves an order as far as the saga can take it: received → stored (or cancelled), stored →
-/// dispatched (or waiting, or cancelled if its departure has come by `as_of`). Events carry the
-/// time they are appended at; `as_of` only decides whether a departure has passed.
-pub async fn advance(store: &Store, order_id: &str, as_of: DateTime<Utc>) -> Result<Outcome, ApiError> {
+/// dispatched (or left waiting, or cancelled if its departure has come by `as_of`). Events carry
+/// the time they are appended at; `as_of` only decides whether a departure has passed. `known`
+/// is a run the caller has just read (strongly consistent), considered with those the index
+/// lists, which may lag behind a registration.
+pub async fn advance(
+    store: &Store,
+    order_id: &str,
+    as_of: DateTime<Utc>,
+    known: Option<&Transport>,
+) -> Result<Outcome, ApiError> {
     let mut outcome = Outcome::Nothing;
     for _ in 0..ROUNDS {
         let Some(order) = store.order(order_id).await? else {
@@ -64,7 +71,7 @@ pub async fn advance(store: &Store, order_id: &str, as_of: DateTime<Utc>) -> Res
         };
         let result = match saga::next_step(&order) {
             Step::Reserve => reserve(store, &order).await,
-            Step::Assign => assign(store, &order, as_of).await,
+            Step::Assign => assign(store, &order, as_of, known).await,
             Step::Nothing => return Ok(outcome),
         };
         match result {
@@ -83,6 +90,7 @@ pub async fn advance(store: &Store, order_id: &str, as_of: DateTime<Utc>) -> Res
 }
 
 /// Stock at the most available warehouse of the origin that still has room, or the failure.
+/// The stored order enters its warehouse's waiting partition in the same transaction.
 async fn reserve(store: &Store, order: &Order) -> Result<Outcome, AppendError> {
     let now = Utc::now();
     let warehouses = store.warehouses_at(&order.route.origin).await?;
@@ -90,11 +98,14 @@ async fn reserve(store: &Store, order: &Order) -> Result<Outcome, AppendError> {
         let Some(data) = saga::reserved(order, warehouse) else {
             break;
         };
-        let also = vec![store.reserve_stock(warehouse, order.units, now)?];
+        let also = vec![
+            store.reserve_stock(warehouse, order.units, now)?,
+            store.start_waiting(order, &warehouse.id)?,
+        ];
         match store.append(&order.next_events(now, data), also).await {
             Ok(()) => return Ok(Outcome::Stored),
-            // No room after all (another order took it since the list was read): next one.
-            Err(AppendError::Refused(_)) => continue,
+            // No room after all (another order took it since it was read): next one.
+            Err(AppendError::Refused(0)) => continue,
             Err(other) => return Err(other),
         }
     }
@@ -105,14 +116,23 @@ async fn reserve(store: &Store, order: &Order) -> Result<Outcome, AppendError> {
     Ok(Outcome::Done)
 }
 
-/// A transport for a stored order, or compensation when its departure has come, or waiting.
-async fn assign(store: &Store, order: &Order, as_of: DateTime<Utc>) -> Result<Outcome, AppendError> {
+/// A transport for a stored order, or compensation when its departure has come, or waiting
+/// (the order is already in its warehouse's waiting partition).
+async fn assign(
+    store: &Store,
+    order: &Order,
+    as_of: DateTime<Utc>,
+    known: Option<&Transport>,
+) -> Result<Outcome, AppendError> {
     let Some(warehouse_id) = order.stored_at() else {
         return Ok(Outcome::Nothing);
     };
     let now = Utc::now();
     if !saga::should_compensate(order, as_of) {
-        let transports = store.loaded_transports(warehouse_id).await?;
+        let mut transports = store.loaded_transports(warehouse_id).await?;
+        if let Some(known) = known.filter(|known| transports.iter().all(|t| t.id != known.id)) {
+            transports.push(known.clone());
+        }
         for transport in saga::transport_candidates(order, &transports) {
             let Some(data) = saga::assigned(order, transport) else {
                 continue;
@@ -124,22 +144,13 @@ async fn assign(store: &Store, order: &Order, as_of: DateTime<Utc>) -> Result<Ou
             ];
             match store.append(&order.next_events(now, data), also).await {
                 Ok(()) => return Ok(Outcome::Done),
-                // The run departed meanwhile: try the next one.
+                // The run departed meanwhile (the index may still list it): try the next one.
                 Err(AppendError::Refused(0)) => continue,
                 Err(AppendError::Refused(_)) => return Err(inconsistent_stock(order).into()),
                 Err(other) => return Err(other),
             }
         }
-        if !store.wait(order).await? {
-            return Err(AppendError::Taken);
-        }
-        // A transport registered while this step was deciding may have looked for waiting
-        // orders before this one was recorded: look once more, now that it is.
-        let appeared = store.loaded_transports(warehouse_id).await?;
-        return match saga::transport_candidates(order, &appeared).is_empty() {
-            true => Ok(Outcome::Waiting),
-            false => Err(AppendError::Taken),
-        };
+        return Ok(Outcome::Waiting);
     }
     let Some(data) = saga::compensated(order) else {
         return Ok(Outcome::Nothing);
@@ -162,16 +173,27 @@ fn inconsistent_stock(order: &Order) -> ApiError {
     ))
 }
 
-/// A new transport takes the orders waiting in its warehouse (each goes to its best transport,
-/// which is this one or an earlier one).
+/// A new transport takes the orders waiting in its warehouse (each goes to its best run, this
+/// one or an earlier one). The run itself is read strongly consistent and offered to each order,
+/// since the index of loaded runs may not list it yet. One order that cannot be moved now does
+/// not keep the others waiting: every order is tried, then the step fails if one did.
 async fn take_waiting(store: &Store, transport_id: &str, as_of: DateTime<Utc>) -> Result<(), ApiError> {
     let Some(transport) = store.get_transport(transport_id).await? else {
         return Ok(());
     };
+    let mut failures = 0;
     for waiting in store.waiting_in(&transport.warehouse_id).await? {
-        Box::pin(advance(store, &waiting.order_id, as_of)).await?;
+        if let Err(error) = Box::pin(advance(store, &waiting.order_id, as_of, Some(&transport))).await {
+            tracing::warn!(order_id = %waiting.order_id, error = %error, "waiting order not moved");
+            failures += 1;
+        }
     }
-    Ok(())
+    match failures {
+        0 => Ok(()),
+        n => Err(ApiError::Unavailable(format!(
+            "{n} waiting orders could not be moved; retried"
+        ))),
+    }
 }
 
 /// What one sweep of the schedule did.
@@ -180,26 +202,38 @@ pub struct Swept {
     pub waiting: usize,
     pub moved: usize,
     pub stale: usize,
+    pub failed: usize,
 }
 
 /// `DeliveriesExpireWaitingOrdersFunction`: every waiting order is taken as far as it can go as
-/// of `as_of` (the schedule's time) — compensated if its departure has come, else assigned if a transport has appeared
-/// since (a registration whose step missed it), else left waiting. Sweeping twice changes
-/// nothing the first sweep did not.
+/// of `as_of` (the schedule's time) — compensated if its departure has come, assigned if a run
+/// has appeared since (a registration whose step missed it), else left waiting; a record whose
+/// order has moved on is dropped. Sweeping twice changes nothing the first sweep did not. An
+/// order that fails is counted and the sweep goes on; the invocation fails at the end (and is
+/// retried) only if one did.
 pub async fn expire_waiting(store: &Store, as_of: DateTime<Utc>) -> Result<Swept, ApiError> {
     let mut swept = Swept::default();
     for warehouse in store.all_warehouses().await? {
         for waiting in store.waiting_in(&warehouse.id).await? {
             swept.waiting += 1;
-            match Box::pin(advance(store, &waiting.order_id, as_of)).await? {
-                Outcome::Stored | Outcome::Done => swept.moved += 1,
-                Outcome::Waiting => {}
-                Outcome::Nothing => {
+            match Box::pin(advance(store, &waiting.order_id, as_of, None)).await {
+                Ok(Outcome::Stored | Outcome::Done) => swept.moved += 1,
+                Ok(Outcome::Waiting) => {}
+                Ok(Outcome::Nothing) => {
                     store.forget_waiting(&waiting).await?;
                     swept.stale += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(order_id = %waiting.order_id, error = %error, "waiting order not swept");
+                    swept.failed += 1;
                 }
             }
         }
     }
-    Ok(swept)
+    match swept.failed {
+        0 => Ok(swept),
+        n => Err(ApiError::Unavailable(format!(
+            "{n} waiting orders could not be swept: {swept:?}"
+        ))),
+    }
 }

@@ -17,7 +17,7 @@ use crate::control::{InvokeError, Sweep, SweepError};
 
 pub const PREFIX: &str = "/_local";
 
-pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &str) -> Response {
+pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &str, body: &[u8]) -> Response {
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     match (method.as_str(), rest) {
         ("GET", "/health") => {
@@ -37,6 +37,10 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &st
             fire(shared, function, raw_query).await
         }
         ("POST", "/sweep") => sweep(shared, raw_query).await,
+        ("POST", rest) if rest.starts_with("/invoke/") => {
+            let function = &rest["/invoke/".len()..];
+            invoke(shared, function, body).await
+        }
         _ => message(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
@@ -53,6 +57,28 @@ async fn fire(shared: &Shared, function: &str, raw_query: &str) -> Response {
         Ok(result) => Json(result).into_response(),
         Err(InvokeError::UnknownFunction(_)) => {
             let error = format!("{function} is not a function with a schedule");
+            (StatusCode::NOT_FOUND, Json(json!({"message": error}))).into_response()
+        }
+        Err(error) => (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"message": error.to_string(), "error": error_json(&error)})),
+        )
+            .into_response(),
+    }
+}
+
+/// Invokes a function synchronously with the request body as its event (as `aws lambda invoke`
+/// does): answers the function's response, or 502 with its error. Lets a test hand a function
+/// exactly the event it wants to check — e.g. the same stream batch twice.
+async fn invoke(shared: &Shared, function: &str, body: &[u8]) -> Response {
+    let payload: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(payload) => payload,
+        Err(_) => return message(StatusCode::BAD_REQUEST, "the body must be the event as JSON"),
+    };
+    match shared.invoker.invoke(function, payload).await {
+        Ok(result) => Json(result).into_response(),
+        Err(InvokeError::UnknownFunction(_)) => {
+            let error = format!("{function} is not a function of the template");
             (StatusCode::NOT_FOUND, Json(json!({"message": error}))).into_response()
         }
         Err(error) => (

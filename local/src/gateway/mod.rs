@@ -100,7 +100,10 @@ async fn handle(
     let path = request.uri().path().to_string();
     let mut response = if path == local::PREFIX || path.starts_with("/_local/") {
         let query = request.uri().query().unwrap_or_default().to_string();
-        local::handle(&shared, &method, &path, &query).await
+        match read_body(request.into_body()).await {
+            Ok(body) => local::handle(&shared, &method, &path, &query, &body).await,
+            Err(too_large) => too_large,
+        }
     } else {
         route(&shared, peer, request, &request_id).await
     };

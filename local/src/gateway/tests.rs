@@ -42,6 +42,7 @@ impl Invoker for FakeRuntime {
                 json!({"statusCode": 200, "headers": {"content-type": "application/json"}, "body": event.to_string()}),
             ),
             "Plain" => Ok(json!({"hello": "world"})),
+            "Missing" => Err(InvokeError::UnknownFunction(function.to_string())),
             _ => Err(InvokeError::Function {
                 error_type: "Panic".into(),
                 error_message: "crashed".into(),
@@ -322,6 +323,33 @@ async fn oversized_bodies_are_413() {
     let answer = send(h.port, &head, "").await;
     assert_eq!(answer.status, 413);
     assert!(h.runtime.calls_to("Crash").is_empty());
+}
+
+#[tokio::test]
+async fn local_invoke_hands_a_function_the_body_as_its_event() {
+    let h = start().await;
+    let post = |target: &str, body: &str| format!("POST {target} HTTP/1.1\r\nContent-Length: {}", body.len());
+    let event = r#"{"Records":[{"eventName":"INSERT"}]}"#;
+    let echoed = send(h.port, &post("/_local/invoke/Echo", event), event).await;
+    assert_eq!(echoed.status, 200);
+    assert_eq!(echoed.json()["statusCode"], json!(200));
+    assert_eq!(
+        h.runtime.calls_to("Echo"),
+        [json!({"Records": [{"eventName": "INSERT"}]})]
+    );
+    let plain = send(h.port, &post("/_local/invoke/Plain", "{}"), "{}").await;
+    assert_eq!((plain.status, plain.json()), (200, json!({"hello": "world"})));
+    let missing = send(h.port, &post("/_local/invoke/Missing", "{}"), "{}").await;
+    assert_eq!(missing.status, 404);
+    let crashed = send(h.port, &post("/_local/invoke/Crash", "{}"), "{}").await;
+    assert_eq!(crashed.status, 502);
+    assert_eq!(crashed.json()["error"]["errorType"], json!("Panic"));
+    let not_json = send(h.port, &post("/_local/invoke/Plain", "nope"), "nope").await;
+    assert_eq!(not_json.status, 400);
+    assert!(
+        h.runtime.calls_to("Plain").len() == 1,
+        "a body that is not JSON invokes nothing"
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
 
+use super::filters::filter_criteria;
 use super::intrinsics::{referenced_logical_id, Resolver};
 use super::model::*;
 use super::{number, TemplateError};
@@ -39,6 +40,9 @@ pub fn event_source(
         .get("FunctionResponseTypes")
         .and_then(Value::as_array)
         .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
+    let filters = |structured_data: Option<&str>| {
+        filter_criteria(properties.get("FilterCriteria"), structured_data).map_err(|error| context(&error))
+    };
 
     Ok(match kind {
         "HttpApi" => {
@@ -72,6 +76,7 @@ pub fn event_source(
             batching_window,
             report_batch_item_failures: reports_failures,
             enabled: flag("Enabled", true),
+            filters: filters(None)?,
         }),
         "S3" => {
             let events = match properties.get("Events") {
@@ -130,6 +135,8 @@ pub fn event_source(
                 report_batch_item_failures: reports_failures,
                 on_failure,
                 enabled: flag("Enabled", true),
+                // A stream record's data is JSON: Lambda only takes an object pattern for it.
+                filters: filters(Some("dynamodb"))?,
             })
         }
         "Schedule" | "ScheduleV2" => {

@@ -3,6 +3,7 @@
 //! the rest of the platform only ever looks at the template through this module.
 
 mod events;
+pub mod filters;
 mod intrinsics;
 mod model;
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use super::filters::FilterPattern;
+
 #[derive(Debug, Clone)]
 pub struct Stack {
     pub name: String,
@@ -121,6 +123,9 @@ pub struct SqsSource {
     pub batching_window: Duration,
     pub report_batch_item_failures: bool,
     pub enabled: bool,
+    /// `FilterCriteria`: a message reaches the function only if it matches one of them (none:
+    /// every message); the others are deleted from the queue, as Lambda deletes them.
+    pub filters: Vec<FilterPattern>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +152,9 @@ pub struct StreamSource {
     pub report_batch_item_failures: bool,
     pub on_failure: Option<Destination>,
     pub enabled: bool,
+    /// `FilterCriteria`: a record reaches the function only if it matches one of them (none:
+    /// every record); the others are skipped, as Lambda checkpoints past them.
+    pub filters: Vec<FilterPattern>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -243,3 +243,112 @@ fn every_project_api_declares_stage_throttling() {
         );
     }
 }
+
+const FILTERED: &str = r#"
+Resources:
+  Jobs: { Type: AWS::SQS::Queue }
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties: { StreamSpecification: { StreamViewType: NEW_IMAGE } }
+  Worker:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: worker } }
+    Properties:
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"body": {"kind": ["welcome"]}}'
+                - Pattern: !Sub '{"eventSourceARN": ["${Jobs.Arn}"], "body": [{"prefix": "plain:"}]}'
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: TRIM_HORIZON
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "V#"}]}}}}'
+        Unfiltered:
+          Type: SQS
+          Properties: { Queue: !GetAtt Jobs.Arn, FilterCriteria: {} }
+"#;
+
+fn filters_of(stack: &Stack, function: &str, event: &str) -> Vec<FilterPattern> {
+    let function = stack.function(function).unwrap();
+    let source = function.events.iter().find_map(|e| match e {
+        EventSource::Sqs(s) if s.event_name == event => Some(s.filters.clone()),
+        EventSource::DynamoDb(s) if s.event_name == event => Some(s.filters.clone()),
+        _ => None,
+    });
+    source.unwrap_or_else(|| panic!("{event} is not an SQS or DynamoDB event"))
+}
+
+#[test]
+fn filter_criteria_are_parsed_per_event() {
+    let mut options = options();
+    options.parameter_overrides = BTreeMap::new();
+    let stack = parse(FILTERED, &options).unwrap();
+    let work = filters_of(&stack, "Worker", "Work");
+    assert_eq!(work.len(), 2);
+    assert_eq!(
+        work[1],
+        filters::parse_pattern(
+            r#"{"eventSourceARN": ["arn:aws:sqs:us-east-1:123456789012:andes-local-Jobs"], "body": [{"prefix": "plain:"}]}"#,
+            None
+        )
+        .unwrap(),
+        "intrinsics are resolved before the pattern is parsed"
+    );
+    assert_eq!(filters_of(&stack, "Worker", "Changes").len(), 1);
+    assert!(filters_of(&stack, "Worker", "Unfiltered").is_empty());
+}
+
+#[test]
+fn a_malformed_filter_names_its_function_and_event() {
+    let mut options = options();
+    options.parameter_overrides = BTreeMap::new();
+    let broken = FILTERED.replace(r#"[{"prefix": "V#"}]"#, r#"[{"prefix": "V#"}"#);
+    let Err(TemplateError::Invalid(message)) = parse(&broken, &options) else {
+        panic!("a pattern that is not JSON is refused");
+    };
+    assert!(
+        message.starts_with("Worker.Events.Changes: FilterCriteria.Filters[0].Pattern"),
+        "{message}"
+    );
+    let plain_stream_data = FILTERED.replace(
+        r#""dynamodb": {"Keys": {"sk": {"S": [{"prefix": "V#"}]}}}"#,
+        r#""dynamodb": [{"exists": true}]"#,
+    );
+    assert!(
+        matches!(parse(&plain_stream_data, &options), Err(TemplateError::Invalid(m)) if m.contains("\"dynamodb\" must be an object"))
+    );
+    let unknown_operator = FILTERED.replace(r#"{"kind": ["welcome"]}"#, r#"{"kind": [{"wildcard": "wel*"}]}"#);
+    assert!(
+        matches!(parse(&unknown_operator, &options), Err(TemplateError::Invalid(m)) if m.starts_with("Worker.Events.Work: FilterCriteria.Filters[0]") && m.contains("wildcard"))
+    );
+}
+
+#[test]
+fn deliveries_stream_functions_get_only_the_records_they_act_on() {
+    let stack = project_stack();
+    let pattern = |text: &str| filters::parse_pattern(text, Some("dynamodb")).unwrap();
+    let inserted_events = r#"{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "V#"}]}}}}"#;
+    assert_eq!(
+        filters_of(&stack, "DeliveriesProjectorFunction", "Appended"),
+        vec![pattern(inserted_events)]
+    );
+    assert_eq!(
+        filters_of(&stack, "DeliveriesSagaFunction", "Appended"),
+        vec![
+            pattern(
+                r#"{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "V#"}]}},
+                    "NewImage": {"type": {"S": ["OrderReceived", "OrderStored"]}}}}"#
+            ),
+            pattern(r#"{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": ["TRANSPORT"]}}}}"#),
+        ]
+    );
+    assert!(filters_of(&stack, "DeliveriesSagaFunction", "Steps").is_empty());
+}

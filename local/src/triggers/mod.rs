@@ -3,11 +3,13 @@
 //!
 //! `sqs` polls each queue from one place (concurrent receivers duplicate deliveries on moto),
 //! `s3` reads the internal notification queues that `resources` set up, `streams` follows
-//! DynamoDB stream shards, `schedule` ticks `rate(...)`/`cron(...)` expressions, and `sweepers`
+//! DynamoDB stream shards, `filter` decides which SQS and stream records pass their event's
+//! `FilterCriteria`, `schedule` ticks `rate(...)`/`cron(...)` expressions, and `sweepers`
 //! apply what moto never runs (lifecycle expiration, TTL).
 
 mod asynchronous;
 mod failures;
+mod filter;
 mod records;
 mod s3;
 mod schedule;

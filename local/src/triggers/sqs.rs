@@ -3,7 +3,9 @@
 //! within `MaximumBatchingWindowInSeconds`, with batches invoked concurrently up to a small
 //! bound, as Lambda scales its pollers. Undeleted messages come back after the visibility
 //! timeout and moto's redrive moves them to the dead-letter queue after `maxReceiveCount`
-//! receives (checked on receive, as SQS does).
+//! receives (checked on receive, as SQS does). Messages that match none of the event's
+//! `FilterCriteria` are deleted without an invocation, as Lambda deletes them, and do not count
+//! towards the batch.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use super::failures::{interpret_batch_response, BatchOutcome};
+use super::filter::sqs_record_passes;
 use super::records::sqs_record;
 use super::stats::source_key;
 use super::{Context, TriggerError};
@@ -120,13 +123,13 @@ async fn poll(context: Arc<Context>, queue: Queue, url: String, mappings: Vec<Ma
         };
         let mapping = Arc::clone(&mappings[turn % mappings.len()]);
         turn = turn.wrapping_add(1);
-        let batch = match context
+        let received = match context
             .shutdown
-            .run(receive_batch(&context, &url, &mapping.source))
+            .run(receive_batch(&context, &url, &queue, &mapping.source))
             .await
         {
             None => return,
-            Some(Ok(batch)) => batch,
+            Some(Ok(received)) => received,
             Some(Err(message)) => {
                 tracing::warn!(queue = queue.name, %message, "receiving from the queue failed");
                 if !context.shutdown.sleep(Duration::from_secs(1)).await {
@@ -135,40 +138,84 @@ async fn poll(context: Arc<Context>, queue: Queue, url: String, mappings: Vec<Ma
                 continue;
             }
         };
-        if batch.is_empty() {
+        if received.batch.is_empty() && received.filtered.is_empty() {
             continue;
         }
         let (context, queue, url) = (Arc::clone(&context), Arc::clone(&queue), url.clone());
         tokio::spawn(async move {
-            deliver(&context, &queue, &url, &mapping, batch).await;
+            delete_filtered(&context, &queue, &url, &mapping, &received.filtered).await;
+            if !received.batch.is_empty() {
+                deliver(&context, &queue, &url, &mapping, received.batch).await;
+            }
             drop(permit);
         });
     }
 }
 
+/// What a mapping received: the batch for its function, and the messages its filters drop.
+#[derive(Debug, Default)]
+struct Received {
+    batch: Vec<Message>,
+    filtered: Vec<Message>,
+}
+
+impl Received {
+    /// Adds messages to the batch or to the filtered ones, by the source's filters applied to
+    /// the record Lambda would send.
+    fn sort(&mut self, messages: Vec<Message>, source: &SqsSource, queue_arn: &str, region: &str) {
+        for message in messages {
+            let passes = source.filters.is_empty()
+                || sqs_record_passes(&source.filters, &sqs_record(&message, queue_arn, region));
+            if passes {
+                self.batch.push(message);
+            } else {
+                self.filtered.push(message);
+            }
+        }
+    }
+}
+
 /// One long poll, then more receives until the batch is full or the batching window closes.
-async fn receive_batch(context: &Context, url: &str, source: &SqsSource) -> Result<Vec<Message>, String> {
+async fn receive_batch(context: &Context, url: &str, queue: &Queue, source: &SqsSource) -> Result<Received, String> {
     let wanted = source.batch_size.max(1) as usize;
-    let mut batch = receive(context, url, wanted.min(10), LONG_POLL_SECONDS).await?;
-    if batch.is_empty() || source.batching_window.is_zero() {
-        return Ok(batch);
+    let region = &context.stack.region;
+    let mut received = Received::default();
+    let first = receive(context, url, wanted.min(10), LONG_POLL_SECONDS).await?;
+    received.sort(first, source, &queue.arn, region);
+    if received.batch.is_empty() || source.batching_window.is_zero() {
+        return Ok(received);
     }
     let deadline = Instant::now() + source.batching_window;
-    let mut bytes: usize = batch.iter().map(message_size).sum();
-    while batch.len() < wanted && bytes < MAX_BATCH_BYTES {
+    let mut bytes: usize = received.batch.iter().map(message_size).sum();
+    while received.batch.len() < wanted && bytes < MAX_BATCH_BYTES {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
         let wait = left.as_secs().min(LONG_POLL_SECONDS as u64) as i32;
-        let more = receive(context, url, (wanted - batch.len()).min(10), wait).await?;
+        let more = receive(context, url, (wanted - received.batch.len()).min(10), wait).await?;
         if more.is_empty() && wait == 0 {
             tokio::time::sleep(left.min(Duration::from_millis(200))).await;
         }
-        bytes += more.iter().map(message_size).sum::<usize>();
-        batch.extend(more);
+        let before = received.batch.len();
+        received.sort(more, source, &queue.arn, region);
+        bytes += received.batch[before..].iter().map(message_size).sum::<usize>();
     }
-    Ok(batch)
+    Ok(received)
+}
+
+/// Messages that match none of the filters are deleted without an invocation, as Lambda does.
+async fn delete_filtered(context: &Context, queue: &Queue, url: &str, mapping: &Mapping, messages: &[Message]) {
+    if messages.is_empty() {
+        return;
+    }
+    context
+        .stats
+        .add(&mapping.key, "filtered_records", messages.len() as u64);
+    let messages: Vec<&Message> = messages.iter().collect();
+    if let Err(message) = delete(context, url, &messages).await {
+        tracing::warn!(queue = queue.name, %message, "deleting filtered-out messages failed; they will be received again");
+    }
 }
 
 fn message_size(message: &Message) -> usize {
@@ -257,4 +304,69 @@ async fn delete(context: &Context, url: &str, messages: &[&Message]) -> Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::filters::parse_pattern;
+
+    fn source(patterns: &[&str]) -> SqsSource {
+        SqsSource {
+            event_name: "Steps".into(),
+            queue: "Queue".into(),
+            batch_size: 10,
+            batching_window: Duration::ZERO,
+            report_batch_item_failures: true,
+            enabled: true,
+            filters: patterns.iter().map(|p| parse_pattern(p, None).unwrap()).collect(),
+        }
+    }
+
+    fn message(id: &str, body: &str) -> Message {
+        Message::builder()
+            .message_id(id)
+            .receipt_handle(format!("receipt-{id}"))
+            .body(body)
+            .build()
+    }
+
+    fn ids(messages: &[Message]) -> Vec<&str> {
+        messages.iter().filter_map(|m| m.message_id.as_deref()).collect()
+    }
+
+    #[test]
+    fn filters_split_what_reaches_the_function_from_what_is_deleted() {
+        let arn = "arn:aws:sqs:us-east-1:123456789012:q";
+        let messages = || {
+            vec![
+                message("1", r#"{"kind": "wanted", "n": 1}"#),
+                message("2", r#"{"kind": "other"}"#),
+                message("3", "wanted"),
+                message("4", r#"{"kind": "wanted"}"#),
+            ]
+        };
+        let mut received = Received::default();
+        received.sort(
+            messages(),
+            &source(&[r#"{"body": {"kind": ["wanted"]}}"#]),
+            arn,
+            "us-east-1",
+        );
+        assert_eq!(ids(&received.batch), ["1", "4"]);
+        assert_eq!(ids(&received.filtered), ["2", "3"]);
+
+        // Two filters: or. A plain pattern takes the plain body.
+        let mut received = Received::default();
+        let either = source(&[r#"{"body": {"n": [{"numeric": [">", 0]}]}}"#, r#"{"body": ["wanted"]}"#]);
+        received.sort(messages(), &either, arn, "us-east-1");
+        assert_eq!(ids(&received.batch), ["1", "3"]);
+        assert_eq!(ids(&received.filtered), ["2", "4"]);
+
+        // Without filters everything is delivered.
+        let mut received = Received::default();
+        received.sort(messages(), &source(&[]), arn, "us-east-1");
+        assert_eq!(received.batch.len(), 4);
+        assert!(received.filtered.is_empty());
+    }
 }

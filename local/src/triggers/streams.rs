@@ -1,7 +1,9 @@
 //! DynamoDB-stream event-source mappings: one task per shard, records in order, a failed batch
 //! blocks its shard while it is retried (split in two with `BisectBatchOnFunctionError`,
 //! resumed after the last good record with `ReportBatchItemFailures`), then described to the
-//! `OnFailure` destination.
+//! `OnFailure` destination. Records that match none of the event's `FilterCriteria` are skipped
+//! as they are read: they never enter a batch, and reading goes on past them (Lambda checkpoints
+//! them), so a batch holds only records the function wants.
 //!
 //! moto quirk: after a failed transaction, moto restores a copy of the table and iterators
 //! obtained earlier keep reading the old, frozen shard. So an iterator that returns nothing is
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 use super::failures::{error_payload, failure_envelope, interpret_batch_response, BatchOutcome};
+use super::filter::stream_record_passes;
 use super::records::stream_record;
 use super::stats::source_key;
 use super::{Context, TriggerError};
@@ -144,8 +147,16 @@ async fn follow_shard(context: Arc<Context>, mapping: Mapping) {
                 if let Some(last) = records.last().and_then(sequence_number) {
                     position = Position::After(last.to_string());
                 }
-                first_buffered.get_or_insert_with(Instant::now);
-                buffer.extend(records);
+                let read = records.len();
+                let wanted = passing(&mapping.source, records, &mapping.stream_arn, &context.stack.region);
+                if wanted.len() < read {
+                    let skipped = (read - wanted.len()) as u64;
+                    context.stats.add(&mapping.key, "filtered_records", skipped);
+                }
+                if !wanted.is_empty() {
+                    first_buffered.get_or_insert_with(Instant::now);
+                    buffer.extend(wanted);
+                }
                 iterator = next;
             }
             Err(message) => {
@@ -156,6 +167,17 @@ async fn follow_shard(context: Arc<Context>, mapping: Mapping) {
             }
         }
     }
+}
+
+/// The records that pass the source's filters (all of them without filters).
+fn passing(source: &StreamSource, records: Vec<Record>, stream_arn: &str, region: &str) -> Vec<Record> {
+    if source.filters.is_empty() {
+        return records;
+    }
+    records
+        .into_iter()
+        .filter(|record| stream_record_passes(&source.filters, &stream_record(record, stream_arn, region)))
+        .collect()
 }
 
 fn sequence_number(record: &Record) -> Option<&str> {
@@ -314,4 +336,64 @@ fn batch_info(mapping: &Mapping, records: &[Record]) -> Value {
         "batchSize": records.len(),
         "streamArn": mapping.stream_arn,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::filters::parse_pattern;
+    use aws_sdk_dynamodbstreams::types::{AttributeValue, OperationType, StreamRecord};
+
+    fn record(operation: OperationType, sk: &str, sequence: &str) -> Record {
+        let change = StreamRecord::builder()
+            .keys("pk", AttributeValue::S("ORDER#o-1".into()))
+            .keys("sk", AttributeValue::S(sk.into()))
+            .new_image("sk", AttributeValue::S(sk.into()))
+            .sequence_number(sequence)
+            .build();
+        Record::builder().event_name(operation).dynamodb(change).build()
+    }
+
+    #[test]
+    fn only_records_that_pass_the_filters_are_buffered() {
+        let mut source = StreamSource {
+            event_name: "Appended".into(),
+            table: "Table".into(),
+            starting_position: "TRIM_HORIZON".into(),
+            batch_size: 100,
+            batching_window: Duration::ZERO,
+            maximum_retry_attempts: Some(5),
+            bisect_on_error: true,
+            report_batch_item_failures: true,
+            on_failure: None,
+            enabled: true,
+            filters: Vec::new(),
+        };
+        let records = || {
+            vec![
+                record(OperationType::Insert, "V#0000000001", "1"),
+                record(OperationType::Insert, "VIEW", "2"),
+                record(OperationType::Modify, "V#0000000001", "3"),
+                record(OperationType::Insert, "V#0000000002", "4"),
+                record(OperationType::Remove, "V#0000000002", "5"),
+            ]
+        };
+        let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Table/stream/x";
+        let sequences = |records: Vec<Record>| -> Vec<String> {
+            records
+                .iter()
+                .filter_map(|r| sequence_number(r).map(str::to_string))
+                .collect()
+        };
+        assert_eq!(
+            sequences(passing(&source, records(), arn, "us-east-1")),
+            ["1", "2", "3", "4", "5"]
+        );
+        source.filters = vec![parse_pattern(
+            r#"{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "V#"}]}}}}"#,
+            Some("dynamodb"),
+        )
+        .unwrap()];
+        assert_eq!(sequences(passing(&source, records(), arn, "us-east-1")), ["1", "4"]);
+    }
 }

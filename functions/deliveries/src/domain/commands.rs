@@ -9,10 +9,6 @@ use super::order::{Order, OrderStatus};
 use super::transport::TransportStatus;
 use super::validation::OrderInput;
 
-pub const NOT_DISPATCHED: &str = "Order is not dispatched";
-pub const ALREADY_DISPATCHED: &str = "Order has already been dispatched";
-pub const NOT_DEPARTED: &str = "Transport has not departed yet";
-
 /// Why a command is refused. Every variant but `Inconsistent` is a 409 whose `detail` is the
 /// message; `VersionConflict` adds the problem member `current_version`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

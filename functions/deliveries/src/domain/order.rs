@@ -194,9 +194,14 @@ fn start(event: &Event) -> Result<Order, FoldError> {
 
 /// The view of a whole stream, its events in version order; `None` for no event.
 pub fn fold(events: &[Event]) -> Result<Option<Order>, FoldError> {
+    fold_onto(None, events)
+}
+
+/// `order` (the view after the events before these; `None`: no event yet) after `events`.
+pub fn fold_onto(order: Option<Order>, events: &[Event]) -> Result<Option<Order>, FoldError> {
     events
         .iter()
-        .try_fold(None, |order, event| apply(order, event).map(Some))
+        .try_fold(order, |order, event| apply(order, event).map(Some))
 }
 
 #[cfg(test)]

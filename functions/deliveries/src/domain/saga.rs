@@ -137,17 +137,6 @@ pub fn compensated(order: &Order) -> Option<Vec<EventData>> {
     ])
 }
 
-/// The waiting orders a newly registered transport takes: those [`matches()`] accepts and
-/// whose departure has not passed; oldest first, then lowest id.
-pub fn waiting_orders<'a>(transport: &Transport, orders: &'a [Order], now: DateTime<Utc>) -> Vec<&'a Order> {
-    let mut taken: Vec<_> = orders
-        .iter()
-        .filter(|order| matches(order, transport) && order.route.departure_date > now)
-        .collect();
-    taken.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-    taken
-}
-
 fn cancelled(reason: CancelReason) -> EventData {
     EventData::OrderCancelled(OrderCancelled { reason, note: None })
 }
@@ -317,25 +306,5 @@ mod tests {
         );
         assert!(!should_compensate(&cancelled, at("2026-12-04T00:00:00Z")));
         assert_eq!(compensated(&order()), None);
-    }
-
-    #[test]
-    fn a_new_transport_takes_the_matching_orders_still_waiting() {
-        let run = transport("t-1", "Medellín", "2026-12-03T09:00:00Z");
-        let mut older = stored();
-        older.id = "o-0".into();
-        older.created_at = at("2026-12-01T00:00:00Z");
-        let mut passed = stored();
-        passed.id = "o-2".into();
-        passed.route.departure_date = at("2026-12-02T00:00:00Z");
-        let mut elsewhere = stored();
-        elsewhere.id = "o-3".into();
-        elsewhere.route.destination = "Cali".into();
-        let orders = [stored(), passed, elsewhere, older, order()];
-        let taken = waiting_orders(&run, &orders, at("2026-12-02T12:00:00Z"));
-        assert_eq!(ids(&taken, |o| &o.id), ["o-0", "o-1"]);
-        let mut gone = run.clone();
-        gone.status = TransportStatus::OnTheWay;
-        assert!(waiting_orders(&gone, &orders, at("2026-12-02T12:00:00Z")).is_empty());
     }
 }

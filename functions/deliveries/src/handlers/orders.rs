@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{body, is_staff, list_params, path_id, query, respond_at, staff, HttpResult};
 use crate::config::State;
 use crate::domain::{
-    apply, cancel_input, decide_cancel, decide_deliver, decide_return, deliver_input, events_query, fingerprint,
+    cancel_input, decide_cancel, decide_deliver, decide_return, deliver_input, events_query, fingerprint, fold_onto,
     key_reused, new_order, order_status_filter, receive, return_input, Cancel, CommandError, Deliver, Event, EventData,
     Order, OrderStatus, Return, IDEMPOTENCY_KEY,
 };
@@ -281,11 +281,9 @@ async fn decide(
     Ok(decided?)
 }
 
-/// `order` (`None`: no event yet) after `events`.
+/// `order` (`None`: no event yet) after `events` it has just appended.
 fn folded(order: Option<Order>, events: &[Event]) -> Result<Order, ApiError> {
-    events
-        .iter()
-        .try_fold(order, |order, event| apply(order, event).map(Some))
+    fold_onto(order, events)
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::internal("no event to fold"))
 }

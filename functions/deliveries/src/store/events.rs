@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::Store;
+use super::{parse_all, Store};
 use crate::domain::{fold, Event, Order};
 
 /// Why an append did not happen.
@@ -41,6 +41,9 @@ pub struct IdempotencyRecord {
     pub expires_at: i64,
 }
 
+/// The highest version a stream can reach (ten digits).
+const MAX_VERSION: u64 = 9_999_999_999;
+
 fn event_key(order_id: &str, version: u64) -> Item {
     key(order_pk(order_id), event_sk(version))
 }
@@ -64,23 +67,13 @@ impl Store {
     /// Every event of an order, in version order (strongly consistent).
     pub async fn events(&self, order_id: &str) -> Result<Vec<Event>, ApiError> {
         let query = Query::partition(order_pk(order_id)).begins_with(EVENT_PREFIX);
-        self.table
-            .query_all(&query)
-            .await?
-            .into_iter()
-            .map(andes_shared::dynamo::from_item)
-            .collect()
+        parse_all(self.table.query_all(&query).await?)
     }
 
     /// Events `from..=to` of an order (strongly consistent): what a projector reads to fill a gap.
     pub async fn events_between(&self, order_id: &str, from: u64, to: u64) -> Result<Vec<Event>, ApiError> {
         let query = Query::partition(order_pk(order_id)).between(event_sk(from), event_sk(to));
-        self.table
-            .query_all(&query)
-            .await?
-            .into_iter()
-            .map(andes_shared::dynamo::from_item)
-            .collect()
+        parse_all(self.table.query_all(&query).await?)
     }
 
     /// The order folded from its whole stream (the write model); `None` when it has no event.
@@ -97,8 +90,15 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<Event>, ApiError> {
-        let first = after.saturating_add(1);
-        let query = Query::partition(order_pk(order_id)).between(event_sk(first), event_sk(u64::MAX));
+        // Versions have at most 10 digits (their sort keys are zero-padded to 10): nothing
+        // follows a larger `after`, and its key would not sort as a number.
+        if after >= MAX_VERSION {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let query = Query::partition(order_pk(order_id)).between(event_sk(after + 1), event_sk(MAX_VERSION));
         self.table.query_page(&query, limit, cursor).await?.parse()
     }
 
@@ -177,11 +177,5 @@ impl Store {
     ) -> Result<Option<IdempotencyRecord>, ApiError> {
         let record: Option<IdempotencyRecord> = self.table.get(idempotency_key(principal_id, idempotency)).await?;
         Ok(record.filter(|record| record.expires_at >= now.timestamp()))
-    }
-
-    /// A transaction item: nothing has been appended after `version` (the order is as read).
-    pub fn unchanged_since(&self, order: &Order) -> Result<TransactWriteItem, ApiError> {
-        self.table
-            .check_tx(event_key(&order.id, order.version + 1), Condition::absent())
     }
 }

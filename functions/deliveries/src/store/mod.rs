@@ -124,6 +124,11 @@ pub use views::OrderFilter;
 
 use keys::*;
 
+/// Items of a query, parsed.
+fn parse_all<T: serde::de::DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, ApiError> {
+    items.into_iter().map(andes_shared::dynamo::from_item).collect()
+}
+
 pub(crate) fn warehouse_key(id: &str) -> Item {
     key(warehouse_pk(id), WAREHOUSE_SK)
 }

@@ -2,7 +2,7 @@
 //! transport carries and the waiting index. Each is a transaction item, appended together with
 //! the events that justify it (`Store::append`), so stock never moves without its event.
 
-use andes_shared::dynamo::{key, number, string, Change, Condition, Item, Query, TransactionError};
+use andes_shared::dynamo::{key, number, string, Change, Condition, Item, Query};
 use andes_shared::http::ApiError;
 use andes_shared::ids;
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::{transport_key, warehouse_key, Store};
+use super::{parse_all, transport_key, warehouse_key, Store};
 use crate::domain::{Order, Transport, TransportStatus, Warehouse};
 
 /// An order stored in a warehouse, waiting for a transport to its destination.
@@ -32,10 +32,18 @@ fn touched(change: Change, now: DateTime<Utc>) -> Change {
 }
 
 impl Store {
-    /// Every warehouse at a place (trimmed, case-insensitive): the saga's candidates.
+    /// Every warehouse at a place (trimmed, case-insensitive) with its current stock: the saga's
+    /// candidates. The index names them; their stock is read again from the items, strongly
+    /// consistent, because an index copy may lag and a stale "full" would cancel an order for
+    /// want of room the warehouse has.
     pub async fn warehouses_at(&self, location: &str) -> Result<Vec<Warehouse>, ApiError> {
         let query = Query::index("gsi2", location_partition(location));
-        parse_all(self.table.query_all(&query).await?)
+        let listed: Vec<Warehouse> = parse_all(self.table.query_all(&query).await?)?;
+        if listed.is_empty() {
+            return Ok(listed);
+        }
+        let keys = listed.iter().map(|warehouse| warehouse_key(&warehouse.id)).collect();
+        parse_all(self.table.batch_get(keys).await?)
     }
 
     /// Every warehouse (the schedule's sweep over waiting orders).
@@ -102,17 +110,9 @@ impl Store {
         self.table.change_tx(change)
     }
 
-    /// The order no longer waits (whether or not it did).
-    pub fn stop_waiting(&self, warehouse_id: &str, order_id: &str) -> Result<TransactWriteItem, ApiError> {
-        self.table.delete_tx(waiting_key(warehouse_id, order_id), None)
-    }
-
-    /// Records that a stored order waits for a transport, unless the order has changed since it
-    /// was read (a cancel or an assignment got there first): then `false`.
-    pub async fn wait(&self, order: &Order) -> Result<bool, ApiError> {
-        let Some(warehouse_id) = order.stored_at() else {
-            return Ok(false);
-        };
+    /// A stored order waits for a transport: written with the events that store it, so every
+    /// stored order is in its warehouse's waiting partition until an event takes it out.
+    pub fn start_waiting(&self, order: &Order, warehouse_id: &str) -> Result<TransactWriteItem, ApiError> {
         let waiting = Waiting {
             order_id: order.id.clone(),
             warehouse_id: warehouse_id.to_string(),
@@ -120,12 +120,12 @@ impl Store {
             departure_date: ids::rfc3339(order.route.departure_date),
         };
         let item = andes_shared::dynamo::keyed_item(&waiting, waiting_pk(warehouse_id), &order.id)?;
-        let writes = vec![self.unchanged_since(order)?, self.table.put_tx(item, None)?];
-        match self.table.transact(writes).await {
-            Ok(()) => Ok(true),
-            Err(TransactionError::Conditions(_)) => Ok(false),
-            Err(TransactionError::Other(error)) => Err(error),
-        }
+        self.table.put_tx(item, None)
+    }
+
+    /// The order no longer waits (whether or not it did).
+    pub fn stop_waiting(&self, warehouse_id: &str, order_id: &str) -> Result<TransactWriteItem, ApiError> {
+        self.table.delete_tx(waiting_key(warehouse_id, order_id), None)
     }
 
     /// The orders waiting in a warehouse, oldest first (ids are UUIDv7).
@@ -143,8 +143,4 @@ impl Store {
             .delete(waiting_key(&waiting.warehouse_id, &waiting.order_id))
             .await
     }
-}
-
-fn parse_all<T: serde::de::DeserializeOwned>(items: Vec<Item>) -> Result<Vec<T>, ApiError> {
-    items.into_iter().map(andes_shared::dynamo::from_item).collect()
 }
