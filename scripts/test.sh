@@ -39,6 +39,23 @@ if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   exit 1
 fi
 
+echo "== deliveries: every order stream replayed equals the live read models (quiet stack)"
+# The projector may be a moment behind the last test's events: a few tries, then it must agree.
+rebuilt=""
+for _ in 1 2 3 4 5; do
+  if rebuilt=$(set -a; . "$env_file"; set +a; "${CARGO_TARGET_DIR:-target}/debug/deliveries-admin" rebuild-projections --dry-run 2>/dev/null); then
+    break
+  fi
+  rebuilt=""
+  sleep 2
+done
+if [ -z "$rebuilt" ]; then
+  echo "deliveries-admin rebuild-projections --dry-run found differences after the suites:" >&2
+  (set -a; . "$env_file"; set +a; "${CARGO_TARGET_DIR:-target}/debug/deliveries-admin" rebuild-projections --dry-run) >&2 || true
+  exit 1
+fi
+echo "${rebuilt##*$'\n'}"
+
 echo "== per-address abuse limits at the template's figures (a fresh platform)"
 stop_platform
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \

@@ -431,7 +431,11 @@ async fn a_stream_batch_delivered_twice_changes_no_view_and_no_counter() {
     assert_eq!(counts["OrderReceived"], json!(1), "{counts}");
     assert_eq!(counts["OrderCancelled"], json!(1), "{counts}");
     let view = get_order(&ctx, &client, &order_id).await.expect(200);
-    assert_eq!((view["status"].clone(), view["version"].clone()), (json!("cancelled"), json!(2)), "{view}");
+    assert_eq!(
+        (view["status"].clone(), view["version"].clone()),
+        (json!("cancelled"), json!(2)),
+        "{view}"
+    );
 
     // The same batch again, then reversed with a repeat: the projector skips what it applied.
     let mut shuffled = images.clone();

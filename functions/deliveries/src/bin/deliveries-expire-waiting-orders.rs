@@ -1,4 +1,5 @@
-//! Schedule (every 5 minutes): waiting orders whose departure has come are compensated.
+//! Schedule (every 5 minutes): waiting orders whose departure has come are compensated; those a
+//! run has appeared for are assigned.
 use andes_shared::{event, telemetry};
 use deliveries::{config::State, jobs};
 

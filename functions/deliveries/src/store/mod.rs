@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Transport, TransportStatus, Warehouse, MAX_PLACE};
 
-/// Every key of the table, by item. Ids are UUIDs, plates `[A-Z0-9-]`: no key part can hold `#`.
+/// Every key of the table, by item. Ids are UUIDs, plates `[A-Z0-9-]`: no key part but a client's
+/// `Idempotency-Key` can hold `#`, and that one comes last after a fixed-length principal id.
 pub mod keys {
     /// Sort key of an item that is alone in its partition.
     pub const WAREHOUSE_SK: &str = "WAREHOUSE";

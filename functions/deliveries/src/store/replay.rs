@@ -4,7 +4,7 @@
 //! that replace the views and counters by the replayed ones.
 
 use andes_shared::aws::sdk_error;
-use andes_shared::dynamo::{from_item, key, number, Condition, Item};
+use andes_shared::dynamo::{from_item, number, Condition, Item};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::{stream, StreamExt};
@@ -12,12 +12,11 @@ use serde_json::Value;
 
 use super::keys::*;
 use super::views::{counts_of, daily_key, view_item};
+use super::views::{view_key, TOTAL};
 use super::Store;
 use crate::domain::{zero_counts, Counts, Event, Order, Warehouse};
 use crate::rebuild::{Expect, LiveCounts, LiveView, Plan, Snapshot, Written};
 
-/// The total of a date's counters (as `views.rs` writes it).
-const TOTAL: &str = "total";
 /// View writes in flight at once.
 const CONCURRENT_WRITES: usize = 8;
 /// Items written between two progress reports.
@@ -84,10 +83,6 @@ fn counter_item(date: chrono::NaiveDate, counts: &Counts) -> Item {
     }
     item.insert(TOTAL.to_string(), number(full.values().sum::<u64>() as i64));
     item
-}
-
-fn view_key(order_id: &str) -> Item {
-    key(order_pk(order_id), VIEW_SK)
 }
 
 fn condition(expect: Expect) -> Option<Condition> {
@@ -223,6 +218,7 @@ mod tests {
     use crate::domain::EventType;
     use crate::store::events::event_item;
     use crate::store::warehouse_item;
+    use andes_shared::dynamo::key;
 
     fn sorted(items: Vec<Item>) -> Snapshot {
         let mut snapshot = Snapshot::default();

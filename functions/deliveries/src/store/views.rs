@@ -15,7 +15,7 @@ use super::Store;
 use crate::domain::{Counts, EventType, Order, OrderStatus};
 
 /// The total of a date's counters, beside one attribute per event type.
-const TOTAL: &str = "total";
+pub(super) const TOTAL: &str = "total";
 
 /// Which orders a list shows: a client's own or everyone's, in a status or all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl OrderFilter<'_> {
     }
 }
 
-fn view_key(order_id: &str) -> Item {
+pub(super) fn view_key(order_id: &str) -> Item {
     key(order_pk(order_id), VIEW_SK)
 }
 
