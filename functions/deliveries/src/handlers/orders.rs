@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use andes_shared::auth::Principal;
+use andes_shared::dynamo::retry::{read_modify_write, Attempt};
 use andes_shared::http::{ok, ApiError};
 use andes_shared::ids;
 use chrono::Utc;
@@ -22,8 +23,6 @@ use crate::domain::{
 };
 use crate::store::{AppendError, OrderFilter};
 
-/// Rounds of reload-and-decide for a command sent without `expected_version`.
-const COMMAND_ROUNDS: usize = 5;
 /// How often a held `GET …/events?wait=` looks for a new event (the contract: an answer within
 /// 0.5 s of the append).
 const FEED_POLL: Duration = Duration::from_millis(200);
@@ -221,12 +220,14 @@ fn body_or_empty(request: &Request) -> Result<serde_json::Value, ApiError> {
 }
 
 /// Reads the order, decides, appends with the version read. Losing the append to another writer
-/// is the client's 409 when it named a version; otherwise the order is read and decided again.
+/// is the client's 409 when it named a version; otherwise the order is read and decided again
+/// (bounded, with back-off).
 async fn run(state: &State, request: &Request, principal: &Principal, command: Command) -> HttpResult {
-    let id = path_id(request).ok_or_else(not_found)?;
-    for _ in 0..COMMAND_ROUNDS {
-        let order = visible(state.store.order(&id).await?, principal)?;
-        let data = decide(state, &order, principal, &command).await?;
+    let id = &path_id(request).ok_or_else(not_found)?;
+    let command = &command;
+    let order = read_modify_write(|| async move {
+        let order = visible(state.store.order(id).await?, principal)?;
+        let data = decide(state, &order, principal, command).await?;
         let now = Utc::now();
         let events = order.next_events(now, data);
         let also = match order.stored_at() {
@@ -238,24 +239,22 @@ async fn run(state: &State, request: &Request, principal: &Principal, command: C
             None => Vec::new(),
         };
         match state.store.append(&events, also).await {
-            Ok(()) => return ok(&folded(Some(order), &events)?),
-            Err(AppendError::Taken) => {
-                if let Some(expected) = command.expected_version() {
-                    let current = state.store.stream_version(&id).await?;
-                    return Err(CommandError::VersionConflict { expected, current }.into());
+            Ok(()) => Ok(Attempt::Done(folded(Some(order), &events)?)),
+            Err(AppendError::Taken) => match command.expected_version() {
+                Some(expected) => {
+                    let current = state.store.stream_version(id).await?;
+                    Err(CommandError::VersionConflict { expected, current }.into())
                 }
-            }
-            Err(AppendError::Refused(_)) => {
-                return Err(ApiError::internal(format!(
-                    "order {id}: its warehouse holds fewer units than it reserved"
-                )))
-            }
-            Err(AppendError::Other(error)) => return Err(error),
+                None => Ok(Attempt::Stale),
+            },
+            Err(AppendError::Refused(_)) => Err(ApiError::internal(format!(
+                "order {id}: its warehouse holds fewer units than it reserved"
+            ))),
+            Err(AppendError::Other(error)) => Err(error),
         }
-    }
-    Err(ApiError::Unavailable(
-        "the order kept changing; retry in a moment".into(),
-    ))
+    })
+    .await?;
+    ok(&order)
 }
 
 async fn decide(
