@@ -233,6 +233,14 @@ impl NewUser {
             "name": self.name,
         })
     }
+
+    /// The POST /identity/signup body with a `user_type` (`client`, `restaurant`: the account
+    /// gets that role beside `user`).
+    pub fn signup_body_as(&self, user_type: &str) -> Value {
+        let mut body = self.signup_body();
+        body["user_type"] = json!(user_type);
+        body
+    }
 }
 
 /// A logged-in account.
@@ -625,6 +633,22 @@ impl Ctx {
     pub async fn new_session(&self) -> (NewUser, Session) {
         let user = NewUser::random();
         let session = self.verified_session(&user).await;
+        (user, session)
+    }
+
+    /// A fresh verified, logged-in account signed up with `user_type` (`client`, `restaurant`).
+    pub async fn new_session_as(&self, user_type: &str) -> (NewUser, Session) {
+        let user = NewUser::random();
+        let account = self.signup_with(&user.signup_body_as(user_type)).await.expect(201);
+        assert!(
+            account["roles"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!(user_type))),
+            "a {user_type} signup without the {user_type} role: {account}"
+        );
+        let token = self.confirmation_token(&user.email).await;
+        self.verify(&token).await.expect(200);
+        let session = self.login_session(&user.email, &user.password).await;
         (user, session)
     }
 

@@ -11,7 +11,7 @@ use andes_shared::validation::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::geo::{rank, Point};
+use super::geo::{rank, Near, Point};
 use super::opinions::OpinionsQuery;
 use super::reservation::{ReservationFilter, ReservationStatus};
 use super::values::{parse_date, parse_time};
@@ -110,24 +110,34 @@ pub struct NearVenue {
 /// those matching the filter within the radius, nearest first, ties by id.
 pub fn near_page(mut candidates: Vec<Venue>, query: &NearQuery) -> Result<Page<NearVenue>, ApiError> {
     candidates.retain(|venue| query.filter.matches(venue));
-    candidates.sort_by(|a, b| a.id.cmp(&b.id));
-    candidates.dedup_by(|a, b| a.id == b.id);
-    let ranked = rank(
+    let page = near_ranked(
         candidates,
-        query.centre,
-        query.radius_m,
+        query,
         |venue| Point::new(venue.location.lat, venue.location.lon),
         |venue| venue.id.as_str(),
-    );
-    let items = ranked
-        .into_iter()
-        .map(|near| NearVenue {
+    )?;
+    page.try_map(|near| {
+        Ok(NearVenue {
             venue: near.item,
             distance_m: near.distance_m,
         })
-        .collect();
+    })
+}
+
+/// A page of the near search over any candidates already filtered (venues, or the store's index
+/// entries that carry a venue's id and location): one per id, those within the radius, nearest
+/// first, ties by id, paged with a cursor bound to the search ([`NearQuery::scope`]).
+pub fn near_ranked<T>(
+    mut candidates: Vec<T>,
+    query: &NearQuery,
+    point: impl Fn(&T) -> Point,
+    id: impl Fn(&T) -> &str,
+) -> Result<Page<Near<T>>, ApiError> {
+    candidates.sort_by(|a, b| id(a).cmp(id(b)));
+    candidates.dedup_by(|a, b| id(a) == id(b));
+    let ranked = rank(candidates, query.centre, query.radius_m, point, id);
     page_of(
-        items,
+        ranked,
         &query.scope(),
         query.paging.limit,
         query.paging.cursor.as_deref(),
