@@ -12,4 +12,6 @@
 pub mod config;
 pub mod domain;
 pub mod handlers;
+pub mod jobs;
+pub mod messages;
 pub mod store;

@@ -1,6 +1,9 @@
 //! HTTP handlers of the dining API, by resource. Each binary in `src/bin` runs one of them.
 
 pub mod me;
+pub mod opinions;
+pub mod profile;
+pub mod reservations;
 pub mod venues;
 
 use andes_shared::auth::Principal;

@@ -13,6 +13,9 @@ use andes_shared::dynamo::{key, Item};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+mod events;
+mod opinions;
+mod reservations;
 mod slots;
 mod venues;
 
@@ -119,6 +122,54 @@ pub mod keys {
 
     pub fn opinion_pk(reservation_id: &str) -> String {
         format!("OPINION#{reservation_id}")
+    }
+
+    /// `gsi1`: a diner's reservations, sorted by [`reservation_order`]; `gsi2`: a venue's.
+    pub fn diner_reservations(diner_id: &str) -> String {
+        format!("DINER_RES#{diner_id}")
+    }
+
+    pub fn venue_reservations(venue_id: &str) -> String {
+        format!("VENUE_RES#{venue_id}")
+    }
+
+    /// `gsi3`: every Accepted reservation (the expiry sweep's candidates), a sparse index.
+    pub const ACCEPTED: &str = "ACCEPTED";
+
+    /// The sort key of a reservation in its indexes: its time, then its id (time-ordered lists,
+    /// and `from_time` / `to_time` as a key range).
+    pub fn reservation_order(instant: &str, reservation_id: &str) -> String {
+        format!("{instant}#{reservation_id}")
+    }
+
+    /// A diner at a venue: written (never reset) when the diner books there — who may read a
+    /// diner's stats and points (§2) — and the venue list's `times_assisted` / `times_expired`
+    /// counters (`ADD` by the events worker).
+    pub const VISIT_SK: &str = "VISIT";
+
+    pub fn visit_pk(venue_id: &str, diner_id: &str) -> String {
+        format!("VISIT#{venue_id}#{diner_id}")
+    }
+
+    /// A diner's points (`POINTS`), their stats (`STATS`); a venue's stats and summary live in
+    /// the venue's partition (sort keys `STATS`, `SUMMARY`), so they go with the venue.
+    pub const POINTS_SK: &str = "POINTS";
+    pub const STATS_SK: &str = "STATS";
+    pub const SUMMARY_SK: &str = "SUMMARY";
+
+    pub fn points_pk(user_id: &str) -> String {
+        format!("POINTS#{user_id}")
+    }
+
+    pub fn user_stats_pk(user_id: &str) -> String {
+        format!("USTATS#{user_id}")
+    }
+
+    /// One (reservation, kind) event applied by the events worker (§7: exactly once).
+    pub const APPLIED_SK: &str = "APPLIED";
+
+    pub fn applied_pk(event_key: &str) -> String {
+        format!("APPLIED#{event_key}")
     }
 }
 
