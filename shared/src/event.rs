@@ -37,3 +37,28 @@ where
     }))
     .await
 }
+
+/// The "now" of a scheduled event: its `time` (EventBridge sets it; the local platform's
+/// `POST /_local/schedules/{id}?time=` chooses it), so a sweep can be replayed as of any
+/// instant. The wall clock only when the event has no readable `time`.
+pub fn scheduled_time(event: &serde_json::Value) -> chrono::DateTime<chrono::Utc> {
+    event["time"]
+        .as_str()
+        .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+        .map_or_else(chrono::Utc::now, |time| time.with_timezone(&chrono::Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_event_is_as_of_its_time() {
+        let event = serde_json::json!({"time": "2030-01-05T23:15:00Z", "detail-type": "Scheduled Event"});
+        assert_eq!(scheduled_time(&event).to_rfc3339(), "2030-01-05T23:15:00+00:00");
+        let offset = serde_json::json!({"time": "2030-01-05T20:15:00-03:00"});
+        assert_eq!(scheduled_time(&offset), scheduled_time(&event));
+        let before = chrono::Utc::now();
+        assert!(scheduled_time(&serde_json::json!({"time": "soon"})) >= before);
+    }
+}

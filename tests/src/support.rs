@@ -185,20 +185,17 @@ pub fn made_up_api_key(prefix: Option<&str>) -> String {
     format!("andes_{prefix}_{secret}")
 }
 
-/// Sends `count` requests at once (each its own task) and collects the replies, in the order
-/// they came back.
+/// Sends `count` requests at once (each its own task) and collects the replies in the order
+/// they were sent (reply `i` answers request `i`).
 pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Reply>
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = Reply> + Send + 'static,
 {
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..count {
-        tasks.spawn(request(i));
-    }
+    let tasks: Vec<_> = (0..count).map(|i| tokio::spawn(request(i))).collect();
     let mut replies = Vec::with_capacity(count);
-    while let Some(reply) = tasks.join_next().await {
-        replies.push(reply.expect("request task"));
+    for task in tasks {
+        replies.push(task.await.expect("request task"));
     }
     replies
 }

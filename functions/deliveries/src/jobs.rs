@@ -8,7 +8,6 @@ use andes_shared::sqs::{self, Received};
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::config::State;
@@ -176,10 +175,7 @@ pub async fn saga(state: &State, payload: Value) -> Result<Value, ApiError> {
 /// `DeliveriesExpireWaitingOrdersFunction` (`rate(5 minutes)`): the sweep as of the scheduled
 /// event's `time` (so it can be fired as of a later instant), now if it has none.
 pub async fn expire_waiting(state: &State, event: Value) -> Result<Swept, ApiError> {
-    let as_of = event["time"]
-        .as_str()
-        .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
-        .map_or_else(Utc::now, |time| time.with_timezone(&Utc));
+    let as_of = andes_shared::event::scheduled_time(&event);
     let swept = saga::expire_waiting(&state.store, as_of).await?;
     tracing::info!(
         waiting = swept.waiting,

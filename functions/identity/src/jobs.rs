@@ -57,6 +57,22 @@ pub async fn handle<O: Outbox, R: Recipients>(
             };
             change.notification(to)
         }
+        NotificationsMessage::AccountNotice(notice) => {
+            let to = recipients
+                .recipient(&notice.recipient_id)
+                .await
+                .map_err(|error| NotifyError::Lookup(error.to_string()))?;
+            let Some(to) = to else {
+                // As for order statuses: a deleted account cannot come back; ids only in the log.
+                tracing::warn!(
+                    event_id = %notice.event_id,
+                    recipient_id = %notice.recipient_id,
+                    "account notice for an unknown account; dropped"
+                );
+                return Ok(());
+            };
+            notice.notification(to)
+        }
     };
     notifications::deliver(outbox, notification).await
 }

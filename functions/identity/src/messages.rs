@@ -1,10 +1,12 @@
 //! Wire formats of the notifications queue.
 //!
-//! The queue carries two kinds of message: a ready [`Notification`] (it has a `template`), and
-//! an order's status change from deliveries (it has a `kind`, deliveries spec §9), addressed by
-//! account id because deliveries does not know people's email addresses. Everything a message
-//! carries is checked here, while decoding: a body that is neither kind, or breaks a bound, is
-//! refused by `andes_shared::sqs`, so SQS retries it and finally dead-letters it.
+//! The queue carries a ready [`Notification`] (it has a `template`), or a message addressed by
+//! account id (it has a `kind`) because its sender does not know people's email addresses: an
+//! order's status change from deliveries (`order_status`, deliveries spec §9), or a ready-written
+//! notice from any service (`account_notice`: subject and text, e.g. dining's reservation
+//! notices). Everything a message carries is checked here, while decoding: a body of no known
+//! kind, or one that breaks a bound, is refused by `andes_shared::sqs`, so SQS retries it and
+//! finally dead-letters it.
 
 use andes_shared::notify::{Notification, Recipient};
 use chrono::{DateTime, Utc};
@@ -13,10 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::{Uuid, Version};
 
-use crate::notifications::ORDER_STATUS;
+use crate::notifications::{ACCOUNT_NOTICE, ORDER_STATUS};
 
 /// Longest `reason` accepted, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
+/// Longest `subject` of an account notice, in characters (one line).
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// Longest `text` of an account notice, in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
 /// Longest `recipient_id` accepted (account ids are UUIDs: 36 characters).
 pub const MAX_RECIPIENT_ID_CHARS: usize = 64;
 
@@ -27,6 +33,8 @@ pub enum NotificationsMessage {
     Notification(Notification),
     /// Addressed to an account; the notifier looks the address up.
     OrderStatus(OrderStatusMessage),
+    /// A written notice addressed to an account; the notifier looks the address up.
+    AccountNotice(AccountNoticeMessage),
 }
 
 // Chosen by which field the body has rather than `#[serde(untagged)]`, whose error ("did not
@@ -34,11 +42,21 @@ pub enum NotificationsMessage {
 impl<'de> Deserialize<'de> for NotificationsMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let body = Map::<String, Value>::deserialize(deserializer)?;
-        let parsed = match (body.contains_key("kind"), body.contains_key("template")) {
-            (true, false) => OrderStatusMessage::deserialize(Value::Object(body)).map(Self::OrderStatus),
-            (false, true) => Notification::deserialize(Value::Object(body)).map(Self::Notification),
-            (true, true) => return Err(de::Error::custom("a message has a `kind` or a `template`, not both")),
-            (false, false) => return Err(de::Error::custom("a message needs a `kind` or a `template`")),
+        let parsed = match (body.get("kind"), body.contains_key("template")) {
+            (Some(kind), false) => match kind.as_str() {
+                Some("order_status") => OrderStatusMessage::deserialize(Value::Object(body)).map(Self::OrderStatus),
+                Some("account_notice") => {
+                    AccountNoticeMessage::deserialize(Value::Object(body)).map(Self::AccountNotice)
+                }
+                _ => {
+                    return Err(de::Error::custom(format!(
+                        "unknown kind {kind}: expected \"order_status\" or \"account_notice\""
+                    )))
+                }
+            },
+            (None, true) => Notification::deserialize(Value::Object(body)).map(Self::Notification),
+            (Some(_), true) => return Err(de::Error::custom("a message has a `kind` or a `template`, not both")),
+            (None, false) => return Err(de::Error::custom("a message needs a `kind` or a `template`")),
         };
         parsed.map_err(de::Error::custom)
     }
@@ -121,22 +139,104 @@ impl TryFrom<OrderStatusWire> for OrderStatusMessage {
         if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
             return Err(format!("reason is longer than {MAX_REASON_CHARS} characters"));
         }
-        let recipient_id = wire.recipient_id;
-        // It becomes part of a table key: only the characters of ids, and a bounded length.
-        let id_chars = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        if recipient_id.is_empty() || recipient_id.len() > MAX_RECIPIENT_ID_CHARS || !recipient_id.chars().all(id_chars)
-        {
-            return Err("recipient_id is not an account id".into());
-        }
         Ok(Self {
             event_id: wire.event_id,
             order_id: wire.order_id,
             status: wire.status,
             reason,
-            recipient_id,
+            recipient_id: account_id(wire.recipient_id)?,
             created,
         })
     }
+}
+
+/// `{"kind": "account_notice", "event_id", "recipient_id", "subject", "text"}`: a notice a
+/// service has written (in the recipient's language), for the account `recipient_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "AccountNoticeWire")]
+pub struct AccountNoticeMessage {
+    /// A UUIDv7 the sender derives from what it notifies: the same on every redelivery, so the
+    /// notice names (and dates) one outbox object.
+    pub event_id: Uuid,
+    pub recipient_id: String,
+    /// One line, 1–200 characters, trimmed.
+    pub subject: String,
+    /// 1–4000 characters, as sent (line breaks kept).
+    pub text: String,
+    /// The time embedded in `event_id`.
+    pub created: DateTime<Utc>,
+}
+
+impl AccountNoticeMessage {
+    /// The notification this notice sends to `to`; the same on every delivery.
+    pub fn notification(&self, to: Recipient) -> Notification {
+        Notification {
+            id: self.event_id,
+            template: ACCOUNT_NOTICE.into(),
+            to,
+            data: serde_json::json!({
+                "subject": self.subject,
+                "text": self.text,
+                "event_id": self.event_id,
+            }),
+            created: self.created,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountNoticeWire {
+    #[serde(rename = "kind")]
+    _kind: NoticeKind,
+    event_id: Uuid,
+    recipient_id: String,
+    subject: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NoticeKind {
+    AccountNotice,
+}
+
+impl TryFrom<AccountNoticeWire> for AccountNoticeMessage {
+    type Error = String;
+
+    fn try_from(wire: AccountNoticeWire) -> Result<Self, String> {
+        let created = v7_time(wire.event_id).ok_or("event_id must be a UUIDv7")?;
+        let subject = wire.subject.trim();
+        if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
+            return Err(format!("subject must be 1 to {MAX_SUBJECT_CHARS} characters"));
+        }
+        if subject.chars().any(char::is_control) {
+            return Err("subject must be a single line without control characters".into());
+        }
+        let text = wire.text;
+        if text.trim().is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+            return Err(format!("text must be 1 to {MAX_TEXT_CHARS} characters, not blank"));
+        }
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err("text must hold no control characters but line breaks and tabs".into());
+        }
+        Ok(Self {
+            event_id: wire.event_id,
+            recipient_id: account_id(wire.recipient_id)?,
+            subject: subject.to_string(),
+            text,
+            created,
+        })
+    }
+}
+
+/// A `recipient_id` as it may be used: it becomes part of a table key, so only the characters
+/// of ids, and a bounded length.
+fn account_id(recipient_id: String) -> Result<String, String> {
+    let id_chars = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if recipient_id.is_empty() || recipient_id.len() > MAX_RECIPIENT_ID_CHARS || !recipient_id.chars().all(id_chars) {
+        return Err("recipient_id is not an account id".into());
+    }
+    Ok(recipient_id)
 }
 
 /// The creation time a UUIDv7 carries (millisecond precision).

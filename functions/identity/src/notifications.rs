@@ -17,6 +17,8 @@ pub const ACCOUNT_CONFIRMATION: &str = "account_confirmation";
 /// `data: {order_id, status, reason?, event_id}`, built by `crate::messages` from deliveries'
 /// status changes.
 pub const ORDER_STATUS: &str = "order_status";
+/// A notice another service wrote (`data.subject`, `data.text`), e.g. dining's reservation notices.
+pub const ACCOUNT_NOTICE: &str = "account_notice";
 
 /// A rendered message, ready to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +71,10 @@ pub fn render(notification: &Notification) -> Result<Rendered, NotifyError> {
                 text: format!("Your order {order_id} is now {status}{reason}."),
             })
         }
+        ACCOUNT_NOTICE => Ok(Rendered {
+            subject: field("subject")?.to_string(),
+            text: field("text")?.to_string(),
+        }),
         other => Err(NotifyError::UnknownTemplate(other.to_string())),
     }
 }

@@ -329,3 +329,86 @@ pub async fn venue_partition(ctx: &Ctx, venue_id: &str) -> Vec<String> {
     sks.sort();
     sks
 }
+
+// ------------------------------------------------------------------------------ reservations
+
+/// The logical id of the dining schedule whose name contains `fragment` (`Expire`, `Decay`,
+/// `Summar`), found in template.yaml as §13 says: a resource starting with `Dining` with a
+/// `Schedule`/`ScheduleV2` event.
+pub fn dining_schedule(fragment: &str) -> String {
+    let template =
+        std::fs::read_to_string(andes_tests::support::project_dir().join("template.yaml")).expect("template.yaml");
+    let mut current: Option<&str> = None;
+    let mut found = Vec::new();
+    for line in template.lines() {
+        if let Some(name) = line.strip_prefix("  ").and_then(|rest| rest.strip_suffix(':')) {
+            if !name.starts_with(' ') {
+                current = Some(name);
+                continue;
+            }
+        }
+        let is_schedule = matches!(line.trim(), "Type: Schedule" | "Type: ScheduleV2");
+        if let (true, Some(name)) = (is_schedule, current) {
+            if name.starts_with("Dining") && name.contains(fragment) && !found.contains(&name) {
+                found.push(name);
+            }
+        }
+    }
+    assert_eq!(
+        found.len(),
+        1,
+        "one Dining*{fragment}* schedule in template.yaml: {found:?}"
+    );
+    found[0].to_string()
+}
+
+/// Fires a dining schedule as of `time` (its event's `time`); answers once it ran.
+pub async fn fire_schedule(ctx: &Ctx, fragment: &str, time: chrono::DateTime<chrono::Utc>) {
+    let path = format!(
+        "/_local/schedules/{}?time={}",
+        dining_schedule(fragment),
+        query_escape(&wire(time))
+    );
+    ctx.call("POST", &path, None, None).await.expect(200);
+}
+
+/// Buenos Aires (the default zone) is UTC−3 all year.
+pub const BUENOS_AIRES_HOURS: i64 = -3;
+
+/// The UTC instant of `hh:mm` on the Buenos Aires date `days` after today there.
+pub fn slot_in(days: i64, hh: u32, mm: u32) -> chrono::DateTime<chrono::Utc> {
+    let zone = chrono::Duration::hours(BUENOS_AIRES_HOURS);
+    let date = (chrono::Utc::now() + zone + chrono::Duration::days(days)).date_naive();
+    date.and_hms_opt(hh, mm, 0).unwrap().and_utc() - zone
+}
+
+/// `POST /dining/reservations` by `diner`.
+pub async fn post_reservation(ctx: &Ctx, diner: &Caller, venue_id: &str, time: &str, people: u32) -> Reply {
+    let body = json!({"venue": venue_id, "time": time, "people": people});
+    ctx.call("POST", "/dining/reservations", diner.bearer(), Some(&body))
+        .await
+}
+
+/// A new reservation (201) at the venue's 20:00 slot `days` ahead.
+pub async fn book(ctx: &Ctx, diner: &Caller, venue_id: &str, days: i64, people: u32) -> Value {
+    post_reservation(ctx, diner, venue_id, &wire(slot_in(days, 20, 0)), people)
+        .await
+        .expect(201)
+}
+
+pub fn reservation_path(id: &str) -> String {
+    format!("/dining/reservations/{id}")
+}
+
+/// `PATCH /dining/reservations/{id}` by `caller`.
+pub async fn patch_reservation(ctx: &Ctx, caller: &Caller, id: &str, body: Value) -> Reply {
+    ctx.call("PATCH", &reservation_path(id), caller.bearer(), Some(&body))
+        .await
+}
+
+/// The venue owner moves a reservation on: Unconfirmed → Accepted → Assisted.
+pub async fn advance(ctx: &Ctx, owner: &Caller, id: &str) -> Value {
+    patch_reservation(ctx, owner, id, json!({"advance_forward": true}))
+        .await
+        .expect(200)
+}

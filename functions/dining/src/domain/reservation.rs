@@ -278,9 +278,10 @@ impl ReservationFilter {
     }
 }
 
-/// The order of reservation lists: `time` descending, then id.
+/// The order of reservation lists: `time` descending, then id (descending too: the indexes'
+/// sort key is `{time}#{id}`, read backwards).
 pub fn list_order(a: &Reservation, b: &Reservation) -> std::cmp::Ordering {
-    b.time.cmp(&a.time).then_with(|| a.id.cmp(&b.id))
+    b.time.cmp(&a.time).then_with(|| b.id.cmp(&a.id))
 }
 
 #[cfg(test)]
@@ -662,7 +663,7 @@ mod tests {
         });
         all.sort_by(list_order);
         let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["3", "a", "2", "1", "0"]);
+        assert_eq!(ids, ["a", "3", "2", "1", "0"]);
     }
 
     #[test]

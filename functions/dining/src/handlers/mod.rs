@@ -35,6 +35,29 @@ fn restaurant(request: &Request) -> Result<Principal, ApiError> {
     Ok(principal)
 }
 
+/// The role of diners (§1).
+pub const CLIENT: &str = "client";
+
+/// The caller, a `client` (diner) account.
+fn client(request: &Request) -> Result<Principal, ApiError> {
+    let principal = Principal::require_account(request)?;
+    if !principal.has_role(CLIENT) {
+        return Err(ApiError::Forbidden("this route is for client accounts".into()));
+    }
+    Ok(principal)
+}
+
+/// The caller, a `client` or a `restaurant` account (routes both may call).
+fn client_or_restaurant(request: &Request) -> Result<Principal, ApiError> {
+    let principal = Principal::require_account(request)?;
+    if !principal.has_role(CLIENT) && !principal.has_role(RESTAURANT) {
+        return Err(ApiError::Forbidden(
+            "this route is for client and restaurant accounts".into(),
+        ));
+    }
+    Ok(principal)
+}
+
 /// The request body as JSON: malformed or not an object → 400; validated by the domain.
 fn body(request: &Request) -> Result<Value, ApiError> {
     http::json_body(request, MAX_BODY_BYTES)

@@ -19,6 +19,7 @@ mod reservations;
 mod slots;
 mod venues;
 
+pub use reservations::{BookableVenue, Booking, IdempotencyRecord, StoredReservation};
 pub use venues::{Removal, VenueEntry};
 
 /// Every key of the table, by item. Ids are UUIDs and instants are written as

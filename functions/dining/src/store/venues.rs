@@ -108,7 +108,7 @@ pub fn entry_items(venue: &Venue) -> Result<Vec<Item>, ApiError> {
 }
 
 /// A venue item read back: the venue and its version.
-fn stored(item: Item) -> Result<(Venue, u64), ApiError> {
+pub(crate) fn stored_venue(item: Item) -> Result<(Venue, u64), ApiError> {
     let version = whole_number(&item, VERSION)
         .and_then(|v| u64::try_from(v).ok())
         .ok_or_else(|| corrupt("venue item", "no version"))?;
@@ -206,7 +206,7 @@ pub enum Removal {
 impl Store {
     /// A venue and its version, strongly consistent.
     pub async fn venue(&self, id: &str) -> Result<Option<(Venue, u64)>, ApiError> {
-        self.table.get_item(venue_key(id)).await?.map(stored).transpose()
+        self.table.get_item(venue_key(id)).await?.map(stored_venue).transpose()
     }
 
     /// Writes a new venue (version 1) with its entries, in one transaction; `false` when the
@@ -328,7 +328,7 @@ impl Store {
             .batch_get(keys)
             .await?
             .into_iter()
-            .map(|item| stored(item).map(|(venue, _)| (venue.id.clone(), venue)))
+            .map(|item| stored_venue(item).map(|(venue, _)| (venue.id.clone(), venue)))
             .collect()
     }
 
@@ -352,7 +352,7 @@ impl Store {
                 .table
                 .query_page(&query, limit, cursor)
                 .await?
-                .try_map(|item| stored(item).map(|(venue, _)| venue)),
+                .try_map(|item| stored_venue(item).map(|(venue, _)| venue)),
             Source::Entries(query) => {
                 let page = self
                     .table
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(s(&item, "gsi2pk"), "NAME#La Pizzeria");
         assert_eq!(s(&item, "gsi2sk"), "owner-1");
         assert_eq!(item.get("version"), Some(&AttributeValue::N("3".into())));
-        assert_eq!(stored(item).unwrap(), (venue, 3));
+        assert_eq!(stored_venue(item).unwrap(), (venue, 3));
     }
 
     #[test]
