@@ -2,19 +2,24 @@
 //! function shares.
 
 use andes_shared::aws;
-use andes_shared::config::{required, ConfigError};
+use andes_shared::config::{needed, optional, required, ConfigError};
 use andes_shared::dynamo::Table;
+use andes_shared::http::ApiError;
 use identity::directory::Directory;
 
 use crate::store::Store;
 
 /// Dining's settings. Every function gets `DINING_TABLE` and `IDENTITY_TABLE` (template.yaml's
-/// `Globals`).
+/// `Globals`); the queues only the functions that send to them.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table: String,
     /// Identity's table, read through [`Directory`] only (diners' and owners' names and phones).
     pub identity_table: String,
+    /// `DINING_EVENTS_QUEUE_URL` (the change stream's router: points and stats events).
+    pub events_queue_url: Option<String>,
+    /// `NOTIFICATIONS_QUEUE_URL` (the change stream's router: identity's notifier sends them).
+    pub notifications_queue_url: Option<String>,
 }
 
 impl Config {
@@ -22,7 +27,17 @@ impl Config {
         Ok(Self {
             table: required("DINING_TABLE")?,
             identity_table: required("IDENTITY_TABLE")?,
+            events_queue_url: optional("DINING_EVENTS_QUEUE_URL"),
+            notifications_queue_url: optional("NOTIFICATIONS_QUEUE_URL"),
         })
+    }
+
+    pub fn events_queue_url(&self) -> Result<&str, ApiError> {
+        needed(self.events_queue_url.as_deref(), "DINING_EVENTS_QUEUE_URL")
+    }
+
+    pub fn notifications_queue_url(&self) -> Result<&str, ApiError> {
+        needed(self.notifications_queue_url.as_deref(), "NOTIFICATIONS_QUEUE_URL")
     }
 }
 
@@ -33,6 +48,7 @@ pub struct State {
     pub store: Store,
     /// Identity's accounts.
     pub directory: Directory,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl State {
@@ -43,6 +59,7 @@ impl State {
         Ok(Self {
             store: Store::new(Table::new(dynamodb.clone(), config.table.clone())),
             directory: Directory::new(dynamodb, config.identity_table.clone()),
+            sqs: aws::sqs(&sdk),
             config,
         })
     }

@@ -5,10 +5,12 @@
 //! contract is `spec/dining.md`; the layout, the table's access patterns and the decisions where
 //! the contract is silent are in `README.md`.
 //!
-//! Built so far: the domain layer (plain types and functions, no AWS) and the venues slice on
-//! it — the table's keys and venue access patterns (`store`), the venue and `me/venue` handlers,
-//! one binary per route in `src/bin`.
+//! The domain layer (plain types and functions, no AWS); the table's keys and access patterns
+//! (`store`); the route handlers (`handlers`, one binary per route in `src/bin`); the stream,
+//! queue and schedule functions (`jobs`) and what they send (`messages`); `dining-admin`
+//! (`admin`).
 
+pub mod admin;
 pub mod config;
 pub mod domain;
 pub mod handlers;

@@ -8,7 +8,7 @@ use andes_shared::ids;
 
 use crate::account::{Account, AccountView};
 use crate::api_keys::{self, ApiKeyRecord};
-use crate::store::{CreateAccountError, Store};
+use crate::store::{CreateAccountError, ProfileChange, Store};
 
 /// Identity's accounts and keys, as other services see them.
 #[derive(Clone)]
@@ -42,6 +42,26 @@ impl Directory {
     /// An account as other services may see it (never its password hash).
     pub async fn account(&self, id: &str) -> Result<Option<AccountView>, ApiError> {
         Ok(self.store.get_account(id).await?.as_ref().map(Account::view))
+    }
+
+    /// Sets an account's name and phone (those given); `None` when there is no such account.
+    /// Only these two: a service never changes credentials, email or roles.
+    pub async fn change_name_and_phone(
+        &self,
+        id: &str,
+        name: Option<String>,
+        phone: Option<String>,
+    ) -> Result<Option<AccountView>, ApiError> {
+        let change = ProfileChange {
+            name,
+            phone: phone.map(Some),
+            password_hash: None,
+        };
+        let account = self
+            .store
+            .change_profile(id, &change, None, &ids::now_rfc3339())
+            .await?;
+        Ok(account.as_ref().map(Account::view))
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountView>, ApiError> {

@@ -168,6 +168,28 @@ pub struct AccountNoticeMessage {
 }
 
 impl AccountNoticeMessage {
+    /// A notice as a sending service builds it, checked as the notifier will check it.
+    pub fn new(event_id: Uuid, recipient_id: &str, subject: &str, text: &str) -> Result<Self, String> {
+        Self::try_from(AccountNoticeWire {
+            _kind: NoticeKind::AccountNotice,
+            event_id,
+            recipient_id: recipient_id.to_string(),
+            subject: subject.to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// The message body to put on the notifications queue.
+    pub fn body(&self) -> Value {
+        serde_json::json!({
+            "kind": ACCOUNT_NOTICE,
+            "event_id": self.event_id,
+            "recipient_id": self.recipient_id,
+            "subject": self.subject,
+            "text": self.text,
+        })
+    }
+
     /// The notification this notice sends to `to`; the same on every delivery.
     pub fn notification(&self, to: Recipient) -> Notification {
         Notification {
@@ -364,5 +386,42 @@ mod tests {
             serde_json::json!({"order_id": ORDER_ID, "status": "dispatched",
                                "reason": "address not found", "event_id": EVENT_ID})
         );
+    }
+
+    fn notice(subject: &str, text: &str) -> Result<AccountNoticeMessage, String> {
+        AccountNoticeMessage::new(Uuid::parse_str(EVENT_ID).unwrap(), "acc-1", subject, text)
+    }
+
+    #[test]
+    fn an_account_notice_goes_through_the_queue_as_it_was_built() {
+        let sent = notice("Reserva", "Tu reserva ha expirado!\nVolvé pronto.").unwrap();
+        let Ok(NotificationsMessage::AccountNotice(received)) = parse(&sent.body()) else {
+            panic!("refused");
+        };
+        assert_eq!(received, sent);
+        assert_eq!(Some(received.created), v7_time(received.event_id));
+        let to = Recipient {
+            email: "ana@example.com".into(),
+            name: None,
+        };
+        let notification = received.notification(to);
+        assert_eq!(notification.template, ACCOUNT_NOTICE);
+        assert_eq!(notification.data["text"], "Tu reserva ha expirado!\nVolvé pronto.");
+    }
+
+    #[test]
+    fn account_notices_are_bounded_and_single_line_subjects() {
+        assert!(notice(" ", "text").is_err());
+        assert!(notice(&"s".repeat(MAX_SUBJECT_CHARS + 1), "text").is_err());
+        assert!(notice("two\nlines", "text").is_err());
+        assert!(notice("Subject", "  ").is_err());
+        assert!(notice("Subject", &"t".repeat(MAX_TEXT_CHARS + 1)).is_err());
+        assert!(notice("Subject", "bell\u{7}").is_err());
+        assert!(
+            AccountNoticeMessage::new(Uuid::new_v4(), "acc-1", "Subject", "text").is_err(),
+            "not a v7"
+        );
+        assert!(AccountNoticeMessage::new(Uuid::now_v7(), "ACCOUNT#x", "Subject", "text").is_err());
+        assert_eq!(notice("  Subject  ", "text").unwrap().subject, "Subject");
     }
 }

@@ -27,6 +27,26 @@ impl Notice {
     }
 }
 
+/// What a notice needs of the venue a reservation was booked at (the reservation item keeps
+/// its name and zone, so the change stream needs no read).
+#[derive(Debug, Clone, Copy)]
+pub struct BookedVenue<'a> {
+    /// The venue's id, which is its owner's account id.
+    pub owner: &'a str,
+    pub name: &'a str,
+    pub zone: Zone,
+}
+
+impl<'a> From<&'a Venue> for BookedVenue<'a> {
+    fn from(venue: &'a Venue) -> Self {
+        Self {
+            owner: &venue.owner,
+            name: &venue.name,
+            zone: venue.timezone,
+        }
+    }
+}
+
 /// The second line of a status change, per new status.
 pub fn status_message(status: ReservationStatus) -> &'static str {
     match status {
@@ -45,15 +65,15 @@ fn local_date(reservation: &Reservation, zone: Zone) -> String {
 }
 
 /// A new reservation: the diner and the venue's owner.
-pub fn created(reservation: &Reservation, venue: &Venue) -> Vec<Notice> {
-    let date = local_date(reservation, venue.timezone);
+pub fn created(reservation: &Reservation, venue: BookedVenue<'_>) -> Vec<Notice> {
+    let date = local_date(reservation, venue.zone);
     vec![
         Notice::new(
             &reservation.user,
             format!("Tu reserva para el dia {date} fue creada con exito!"),
         ),
         Notice::new(
-            &venue.owner,
+            venue.owner,
             format!("Crearon una nueva reserva para el dia {date}, podes verla agregada en la web!"),
         ),
     ]
@@ -61,7 +81,7 @@ pub fn created(reservation: &Reservation, venue: &Venue) -> Vec<Notice> {
 
 /// A reservation went from `before` to `after` (by anyone, the schedule included): the diner
 /// hears of a new status; the owner hears of a change of time or people (made by the diner).
-pub fn changed(before: &Reservation, after: &Reservation, venue: &Venue) -> Vec<Notice> {
+pub fn changed(before: &Reservation, after: &Reservation, venue: BookedVenue<'_>) -> Vec<Notice> {
     let mut notices = Vec::new();
     if after.status != before.status {
         notices.push(Notice::new(
@@ -75,11 +95,11 @@ pub fn changed(before: &Reservation, after: &Reservation, venue: &Venue) -> Vec<
     }
     if after.time != before.time || after.people != before.people {
         notices.push(Notice::new(
-            &venue.owner,
+            venue.owner,
             format!(
                 "Tienes una modificacion en la reserva ({}) del dia {}!",
                 after.id,
-                local_date(after, venue.timezone)
+                local_date(after, venue.zone)
             ),
         ));
     }
@@ -110,7 +130,7 @@ mod tests {
         let mut reservation = reservation();
         reservation.time = at("2030-01-07T00:30:00Z"); // 21:30 on the 6th in Buenos Aires
         assert_eq!(
-            texts(&created(&reservation, &venue())),
+            texts(&created(&reservation, (&venue()).into())),
             [
                 ("diner-1", "Tu reserva para el dia 2030-01-06 fue creada con exito!"),
                 (
@@ -137,7 +157,7 @@ mod tests {
             let mut after = before.clone();
             after.status = status;
             assert_eq!(
-                texts(&changed(&before, &after, &venue())),
+                texts(&changed(&before, &after, (&venue()).into())),
                 [(
                     "diner-1",
                     format!("Tienes un cambio de estado en tu reserva en La Pizzeria!\n{message}").as_str()
@@ -158,7 +178,7 @@ mod tests {
         let decision = decide(&before, Actor::Diner, &change).unwrap();
         let after = before.after(&decision, at("2030-01-05T16:00:00Z"));
         assert_eq!(
-            texts(&changed(&before, &after, &venue())),
+            texts(&changed(&before, &after, (&venue()).into())),
             [
                 (
                     "diner-1",
@@ -176,13 +196,13 @@ mod tests {
             &decide(&before, Actor::Diner, &change).unwrap(),
             at("2030-01-05T16:00:00Z"),
         );
-        assert_eq!(changed(&before, &after, &venue()).len(), 1);
+        assert_eq!(changed(&before, &after, (&venue()).into()).len(), 1);
     }
 
     #[test]
     fn no_change_no_message() {
         let before = reservation();
-        assert_eq!(changed(&before, &before.clone(), &venue()), []);
+        assert_eq!(changed(&before, &before.clone(), (&venue()).into()), []);
     }
 
     #[test]

@@ -26,9 +26,9 @@ pub struct Opinion {
 }
 
 /// The checks of `POST /opinions` that the reservation decides, in order: it exists (404), the
-/// caller made it (403), it was Assisted (409). "Opinion already exists" (409) is the conditional
-/// write's ([`opinion_exists`]).
-pub fn check_opinion(reservation: Option<&Reservation>, caller: &str) -> Result<(), ApiError> {
+/// caller made it (403), it was Assisted (409); answers the reservation that passed them.
+/// "Opinion already exists" (409) is the conditional write's ([`opinion_exists`]).
+pub fn check_opinion<'a>(reservation: Option<&'a Reservation>, caller: &str) -> Result<&'a Reservation, ApiError> {
     let reservation = reservation.ok_or_else(reservation_not_found)?;
     if reservation.user != caller {
         return Err(ApiError::Forbidden(NOT_BY_USER.into()));
@@ -36,7 +36,7 @@ pub fn check_opinion(reservation: Option<&Reservation>, caller: &str) -> Result<
     if reservation.status != ReservationStatus::Assisted {
         return Err(ApiError::Conflict(NOT_ASSISTED.into()));
     }
-    Ok(())
+    Ok(reservation)
 }
 
 /// 409 of a second opinion on one reservation.
@@ -75,9 +75,10 @@ impl OpinionsQuery {
     }
 }
 
-/// The order of opinion lists: newest first, then by id.
+/// The order of opinion lists: newest first, then by id descending (the index's sort key is
+/// `{date}#{id}`, read backwards; ids are UUIDv7, so within a second the later one comes first).
 pub fn list_order(a: &Opinion, b: &Opinion) -> std::cmp::Ordering {
-    b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id))
+    b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id))
 }
 
 #[cfg(test)]
@@ -176,6 +177,6 @@ mod tests {
         opinions.retain(|o| query.matches(o));
         opinions.sort_by(list_order);
         let ids: Vec<&str> = opinions.iter().map(|o| o.id.as_str()).collect();
-        assert_eq!(ids, ["b", "d", "c"], "both ends included, ties by id");
+        assert_eq!(ids, ["d", "b", "c"], "both ends included, ties by id descending");
     }
 }

@@ -86,9 +86,14 @@ pub fn window(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (now - Duration::days(WINDOW_DAYS), now)
 }
 
+/// The latest `date` of a summary the sweep at `now` replaces: 14 days before it.
+pub fn replaceable_until(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(REFRESH_DAYS)
+}
+
 /// Whether the sweep at `now` (re)generates a summary: none yet, or made at least 14 days ago.
 pub fn is_due(existing: Option<&Summary>, now: DateTime<Utc>) -> bool {
-    existing.is_none_or(|summary| summary.date <= now - Duration::days(REFRESH_DAYS))
+    existing.is_none_or(|summary| summary.date <= replaceable_until(now))
 }
 
 /// The summary of `venue` by the sweep at `now`, from its opinions (those outside the window are

@@ -19,7 +19,9 @@ mod reservations;
 mod slots;
 mod venues;
 
-pub use reservations::{BookableVenue, Booking, IdempotencyRecord, StoredReservation};
+pub use events::{Application, StoredPoints};
+pub use opinions::{Filed, Marker, SummaryWrite};
+pub use reservations::{stored_reservation, BookableVenue, Booking, IdempotencyRecord, StoredReservation};
 pub use venues::{Removal, VenueEntry};
 
 /// Every key of the table, by item. Ids are UUIDs and instants are written as

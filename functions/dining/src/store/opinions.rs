@@ -24,7 +24,7 @@ use super::keys::*;
 use super::{corrupt, venue_key, Store};
 use crate::domain::opinions::{Opinion, OpinionsQuery};
 use crate::domain::summaries::Summary;
-use crate::domain::{wire_time, Venue};
+use crate::domain::{wire_time, Reservation, Venue};
 
 /// `gsi1` partition of the venues with opinions (one marker each), sorted by last opinion date.
 pub const OPINED: &str = "OPINED";
@@ -49,7 +49,6 @@ pub fn dated_order(date: DateTime<Utc>, id: &str) -> String {
 
 /// Whether a reservation was booked at this incarnation of its venue (a venue deleted and
 /// created again by the same owner is newer than every reservation of the old one).
-#[allow(dead_code)] // the opinions handler (next commit) files opinions by it
 pub fn same_incarnation(venue: &Venue, reservation_created: DateTime<Utc>) -> bool {
     venue.created <= reservation_created
 }
@@ -149,6 +148,13 @@ pub struct Marker {
     pub last: DateTime<Utc>,
 }
 
+impl Marker {
+    /// Whether the marker was written for this incarnation of its venue.
+    pub fn belongs_to(&self, venue: &Venue) -> bool {
+        self.venue == venue.id && self.incarnation == wire_time(venue.created)
+    }
+}
+
 fn marker(item: Item) -> Result<Marker, ApiError> {
     let pk = text(&item, "pk").ok_or_else(|| corrupt("opinion marker", "no pk"))?;
     let venue = pk
@@ -200,6 +206,16 @@ impl Store {
     /// The opinion of a reservation, strongly consistent.
     pub async fn opinion(&self, reservation_id: &str) -> Result<Option<Opinion>, ApiError> {
         self.table.get(key(opinion_pk(reservation_id), OPINION_SK)).await
+    }
+
+    /// The venue an opinion on `reservation` is filed under: the reservation's venue as it is
+    /// now, if that is the incarnation the reservation was booked at (strongly consistent).
+    pub async fn opinion_venue(&self, reservation: &Reservation) -> Result<Option<Venue>, ApiError> {
+        Ok(self
+            .venue(&reservation.venue)
+            .await?
+            .map(|(venue, _)| venue)
+            .filter(|venue| same_incarnation(venue, reservation.created)))
     }
 
     /// Writes a new opinion, filed under `venue` — the incarnation its reservation was booked at,
@@ -380,6 +396,10 @@ mod tests {
                 last: at("2030-01-07T10:00:00Z"),
             }
         );
+        assert!(read.belongs_to(&venue()));
+        let mut again = venue();
+        again.created = at("2030-02-01T00:00:00Z");
+        assert!(!read.belongs_to(&again), "a venue created again is another incarnation");
         assert!(marker(key("RES#x", OPINED_SK)).is_err());
     }
 
