@@ -2,7 +2,8 @@
 # `make bench`: measured, never asserted. Release builds with the deploy profile (fat LTO):
 # init time (exec → first /next) and peak RSS of an identity function against a hello-world
 # lambda_runtime binary, then the arm64 zip size of that function as `sam deploy` ships it,
-# then the AWS calls each request of an identity, infractions and classifieds session makes.
+# then the AWS calls each request of an identity, infractions and classifieds session makes, and
+# of a rides, a deliveries and a dining session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -30,3 +31,4 @@ start_platform "${ANDES_BENCH_PORT:-3800}" "${ANDES_BENCH_BACKEND_PORT:-5800}" "
 .venv/bin/python local/python/measure_calls.py "$PWD/.andes/bench.env"
 .venv/bin/python local/python/measure_calls_rides.py "$PWD/.andes/bench.env"
 .venv/bin/python local/python/measure_calls_deliveries.py "$PWD/.andes/bench.env"
+.venv/bin/python local/python/measure_calls_dining.py "$PWD/.andes/bench.env"

@@ -1,9 +1,10 @@
 //! Dining (seed 004): the events slice end to end — the notices of §8 in the outbox (and none for
 //! a request that changes nothing), points and levels (§7: ±50 per closed reservation, clamped at
-//! 0 with no hidden debt, nothing for a venue's cancel, −50 for an expiry by the schedule),
-//! exactly-once application (concurrent transitions of one diner; a change stream record and a
-//! queue message delivered again), user and venue stats, who may read them (§2), `/dining/me`,
-//! the decay sweep (§5, §7) and the venue list's visit counters.
+//! 0 with no hidden debt, nothing for a venue's cancel, −50 for a no-show and for an expiry by the
+//! schedule, +50 per opinion), exactly-once application (concurrent transitions of one diner; a
+//! change stream record and a queue message delivered again), user and venue stats (a venue
+//! created again starts from zero), who may read them (§2), `/dining/me`, the decay sweep (§5,
+//! §7) and the venue list's visit counters.
 //!
 //! Every test uses venues and diners of its own; queue-driven results are polled for up to 40 s
 //! (§13). Two sweeps act on the whole platform, so tests keep out of each other's way:
@@ -521,7 +522,7 @@ async fn assisted_reservations_give_50_points_each_and_the_level_follows_the_tot
     let mut inbox = Inbox::of(&diner);
     assert_eq!(points(&ctx, &diner).await, points_of(&diner, 0, "Novato", 0));
 
-    assisted(&ctx, &owner, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
+    let first = assisted(&ctx, &owner, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
     assert_eq!(points_once(&ctx, &diner, 50).await, points_of(&diner, 50, "Novato", 0));
     // The venue the diner came to reads the same.
     assert_eq!(
@@ -542,14 +543,34 @@ async fn assisted_reservations_give_50_points_each_and_the_level_follows_the_tot
         &user_stats_of(&diner, 3, 0.0, 0.0),
         "three visits",
     );
+
+    // An opinion is 50 more (and no reservation in the stats).
+    ctx.call(
+        "POST",
+        "/dining/opinions",
+        diner.bearer(),
+        Some(&json!({"reservation": first, "opinion": "Muy rico todo."})),
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        points_once(&ctx, &diner, 200).await,
+        points_of(&diner, 200, "Aficionado Gourmet", 1)
+    );
+    assert_same(
+        &get(&ctx, &diner, &user_stats_path(&diner.id)).await,
+        &user_stats_of(&diner, 3, 0.0, 0.0),
+        "an opinion is no reservation",
+    );
 }
 
 #[tokio::test]
 async fn a_diners_cancel_costs_50_without_debt_and_a_venues_cancel_costs_nothing() {
     let _points = POINTS.read().await;
     let ctx = Ctx::new().await;
-    let (owner, venue_id, _) = venue(&ctx).await;
+    let (owner, venue_id, name) = venue(&ctx).await;
     let diner = client(&ctx).await;
+    let mut inbox = Inbox::of(&diner);
 
     // A cancel at 0 leaves 0, and no debt: the next visit makes 50.
     let first = reserve(&ctx, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
@@ -601,16 +622,26 @@ async fn a_diners_cancel_costs_50_without_debt_and_a_venues_cancel_costs_nothing
         &user_stats_of(&diner, 3, 0.67, 0.0),
         "two cancels of three",
     );
+    // Each cancel, by either side, told the diner.
+    inbox.wait_for(&ctx, &status_notice(&name, CANCELED_TEXT), 4).await;
 }
 
 #[tokio::test]
-async fn an_expiry_by_the_schedule_costs_50_points() {
+async fn a_no_show_and_an_expiry_by_the_schedule_cost_50_points_each() {
     let _points = POINTS.read().await;
     let ctx = Ctx::new().await;
     let (owner, venue_id, name) = venue(&ctx).await;
     let diner = client(&ctx).await;
     let mut inbox = Inbox::of(&diner);
-    assisted(&ctx, &owner, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
+    for days in [2, 3] {
+        assisted(&ctx, &owner, &diner, &venue_id, slot_in(days, 20, 0), 2).await;
+    }
+    assert_eq!(
+        points_once(&ctx, &diner, 100).await,
+        points_of(&diner, 100, "Aficionado Gourmet", 1)
+    );
+    // The venue marks a no-show: Expired by the venue, −50.
+    no_show(&ctx, &owner, &diner, &venue_id, slot_in(4, 20, 0)).await;
     assert_eq!(points_once(&ctx, &diner, 50).await, points_of(&diner, 50, "Novato", 0));
     // Day 1: the only Accepted reservation of this suite the sweep can reach (see the header).
     let time = slot_in(1, 20, 0);
@@ -623,17 +654,17 @@ async fn an_expiry_by_the_schedule_costs_50_points() {
     );
     assert_eq!(points_once(&ctx, &diner, 0).await, points_of(&diner, 0, "Novato", 0));
     assert_same(
-        &user_stats_once(&ctx, &diner, 2).await,
-        &user_stats_of(&diner, 2, 0.0, 0.5),
-        "a visit and an expiry",
+        &user_stats_once(&ctx, &diner, 4).await,
+        &user_stats_of(&diner, 4, 0.0, 0.5),
+        "two visits and two expiries",
     );
-    inbox.wait_for(&ctx, &status_notice(&name, EXPIRED_TEXT), 1).await;
+    inbox.wait_for(&ctx, &status_notice(&name, EXPIRED_TEXT), 2).await;
     // The venue's list counts the expiry too.
     let list = venue_list(&ctx, &owner).await;
     for found in diners_of(&list, &diner.id) {
         assert_eq!(
             (found["times_assisted"].as_u64(), found["times_expired"].as_u64()),
-            (Some(1), Some(1)),
+            (Some(2), Some(2)),
             "{found}"
         );
     }
@@ -1015,4 +1046,67 @@ async fn the_venues_list_shows_each_diners_visits_once_applied() {
         "{}",
         of_bruno[0]
     );
+}
+
+// ------------------------------------------------------------------------------ a venue created again
+
+#[tokio::test]
+async fn a_venue_created_again_starts_its_stats_from_zero_and_late_events_stay_with_the_old_one() {
+    let _points = POINTS.read().await;
+    let ctx = Ctx::new().await;
+    let name = unique_name("Otra vez");
+    let body = venue_body(&name, unique_point());
+    let (owner, first) = venue_at(&ctx, &name, unique_point(), json!({})).await;
+    let venue_id = id(&first);
+    let diner = client(&ctx).await;
+    let old = assisted(&ctx, &owner, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
+    assert_eq!(venue_stats_once(&ctx, &owner, 1).await["people"], 2);
+    let old = reservation(&ctx, &diner, &old).await;
+    // Times are whole seconds: the venue is created again in a later second than the old
+    // reservation was booked in (an event tells the incarnations apart only by that time).
+    let booked: DateTime<Utc> = old["created"].as_str().unwrap().parse().unwrap();
+    while Utc::now() < booked + Duration::milliseconds(1100) {
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+
+    ctx.call("DELETE", &venue_path(&venue_id), owner.bearer(), None)
+        .await
+        .expect(204);
+    let again = create_venue(&ctx, &owner, &body).await;
+    assert_eq!(id(&again), venue_id);
+    let zeros = json!({"venue": venue_id, "total": 0, "canceled": 0.0, "expired": 0.0, "people": 0,
+                       "days": seven_days(&[]), "turns": {}});
+    assert_same(
+        &get(&ctx, &owner, &venue_stats_path(&venue_id)).await,
+        &zeros,
+        "the venue created again",
+    );
+
+    // An event of a reservation booked at the old venue, arriving now (late in the queue),
+    // counts for the diner and not for the new venue.
+    let mut late = old.clone();
+    late["id"] = json!(unknown_id());
+    invoke(&ctx, "DiningEventsFunction", &assisted_message(&late)).await;
+    assert_eq!(points(&ctx, &diner).await["total"], 100);
+    assert_same(
+        &get(&ctx, &diner, &user_stats_path(&diner.id)).await,
+        &user_stats_of(&diner, 2, 0.0, 0.0),
+        "the late event counts for the diner",
+    );
+    assert_same(
+        &get(&ctx, &owner, &venue_stats_path(&venue_id)).await,
+        &zeros,
+        "a late event of the old venue",
+    );
+
+    // A visit to the new venue counts there.
+    let time = slot_in(3, 21, 30);
+    assisted(&ctx, &owner, &diner, &venue_id, time, 4).await;
+    assert_same(
+        &venue_stats_once(&ctx, &owner, 1).await,
+        &json!({"venue": venue_id, "total": 1, "canceled": 0.0, "expired": 0.0, "people": 4,
+                "days": seven_days(&[time]), "turns": {"21:30": 1}}),
+        "the new venue's first visit",
+    );
+    assert_eq!(points_once(&ctx, &diner, 150).await["total"], 150);
 }

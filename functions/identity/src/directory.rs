@@ -64,6 +64,18 @@ impl Directory {
         Ok(account.as_ref().map(Account::view))
     }
 
+    /// The accounts of these ids that exist, by id, in one round trip (per 100).
+    pub async fn accounts(&self, ids: &[&str]) -> Result<std::collections::HashMap<String, AccountView>, ApiError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let accounts = self.store.get_accounts(ids).await?;
+        Ok(accounts
+            .iter()
+            .map(|account| (account.id.clone(), account.view()))
+            .collect())
+    }
+
     pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountView>, ApiError> {
         Ok(self.store.account_by_email(email).await?.as_ref().map(Account::view))
     }

@@ -139,6 +139,17 @@ impl Store {
         self.table.get(account_key(id)).await
     }
 
+    /// The accounts of these ids that exist (any order; one BatchGetItem per 100).
+    pub async fn get_accounts(&self, ids: &[&str]) -> Result<Vec<Account>, ApiError> {
+        let keys = ids.iter().map(|id| account_key(id)).collect();
+        self.table
+            .batch_get(keys)
+            .await?
+            .into_iter()
+            .map(dynamo::from_item)
+            .collect()
+    }
+
     /// The account registered with `email` (any case), through the email guard.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, ApiError> {
         match self.table.get::<Guard>(email_key(email)).await? {

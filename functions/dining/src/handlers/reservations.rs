@@ -2,15 +2,11 @@
 //! open reservation per instant, `Idempotency-Key`), change and cancel their reservations;
 //! venue owners accept them, mark them assisted or no-show, or cancel them (§4).
 
-use std::collections::HashMap;
-
 use andes_shared::auth::Principal;
 use andes_shared::dynamo::retry::{read_modify_write, Attempt};
 use andes_shared::dynamo::Page;
 use andes_shared::http::{ok, ApiError};
 use chrono::Utc;
-use futures_util::future::try_join_all;
-use identity::account::AccountView;
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
 use serde::Serialize;
@@ -205,9 +201,10 @@ pub async fn venue_list(state: &State, request: Request) -> HttpResult {
     let mut diners: Vec<&str> = page.items.iter().map(|r| r.user.as_str()).collect();
     diners.sort_unstable();
     diners.dedup();
-    let accounts = try_join_all(diners.iter().map(|id| state.directory.account(id)));
-    let (accounts, visits) = tokio::try_join!(accounts, state.store.visits(&caller.id, &diners))?;
-    let accounts: HashMap<String, AccountView> = accounts.into_iter().flatten().map(|a| (a.id.clone(), a)).collect();
+    let (accounts, visits) = tokio::try_join!(
+        state.directory.accounts(&diners),
+        state.store.visits(&caller.id, &diners)
+    )?;
     let items = page
         .items
         .into_iter()

@@ -42,10 +42,5 @@ async fn counting_venue(state: &State, event: &DiningEvent) -> Result<Option<Ven
     let (Some(_), Some(booked)) = (&event.outcome, event.booked) else {
         return Ok(None);
     };
-    Ok(state
-        .store
-        .venue(&event.venue)
-        .await?
-        .map(|(venue, _)| venue)
-        .filter(|venue| venue.created <= booked))
+    state.store.venue_booked_at(&event.venue, booked).await
 }

@@ -47,12 +47,6 @@ pub fn dated_order(date: DateTime<Utc>, id: &str) -> String {
     format!("{}#{id}", wire_time(date))
 }
 
-/// Whether a reservation was booked at this incarnation of its venue (a venue deleted and
-/// created again by the same owner is newer than every reservation of the old one).
-pub fn same_incarnation(venue: &Venue, reservation_created: DateTime<Utc>) -> bool {
-    venue.created <= reservation_created
-}
-
 /// An opinion item; filed under `venue` (the incarnation the reservation was booked at) if any.
 pub fn opinion_item(opinion: &Opinion, venue: Option<&Venue>) -> Result<Item, ApiError> {
     let mut item = keyed_item(opinion, opinion_pk(&opinion.reservation), OPINION_SK)?;
@@ -211,11 +205,7 @@ impl Store {
     /// The venue an opinion on `reservation` is filed under: the reservation's venue as it is
     /// now, if that is the incarnation the reservation was booked at (strongly consistent).
     pub async fn opinion_venue(&self, reservation: &Reservation) -> Result<Option<Venue>, ApiError> {
-        Ok(self
-            .venue(&reservation.venue)
-            .await?
-            .map(|(venue, _)| venue)
-            .filter(|venue| same_incarnation(venue, reservation.created)))
+        self.venue_booked_at(&reservation.venue, reservation.created).await
     }
 
     /// Writes a new opinion, filed under `venue` — the incarnation its reservation was booked at,
@@ -336,6 +326,7 @@ mod tests {
     use super::*;
     use crate::domain::testing::{at, reservation, venue};
     use crate::domain::ReservationStatus;
+    use crate::store::venues::same_incarnation;
     use aws_sdk_dynamodb::types::AttributeValue;
 
     fn s<'a>(item: &'a Item, name: &str) -> &'a str {

@@ -203,6 +203,12 @@ pub enum Removal {
     OpenReservations,
 }
 
+/// Whether a reservation was booked at this incarnation of its venue (a venue deleted and
+/// created again by the same owner is newer than every reservation of the old one).
+pub fn same_incarnation(venue: &Venue, reservation_created: DateTime<Utc>) -> bool {
+    venue.created <= reservation_created
+}
+
 impl Store {
     /// A venue and its version, strongly consistent.
     pub async fn venue(&self, id: &str) -> Result<Option<(Venue, u64)>, ApiError> {
@@ -258,6 +264,17 @@ impl Store {
     pub async fn has_open_reservations(&self, venue_id: &str) -> Result<bool, ApiError> {
         let query = Query::partition(venue_pk(venue_id)).begins_with(OPEN_PREFIX);
         Ok(!self.table.query_page(&query, 1, None).await?.items.is_empty())
+    }
+
+    /// Venue `id` as it is now, if it is the incarnation a reservation booked at `booked` was
+    /// made at (strongly consistent): a venue deleted, or deleted and created again by the same
+    /// owner since, is none.
+    pub async fn venue_booked_at(&self, id: &str, booked: DateTime<Utc>) -> Result<Option<Venue>, ApiError> {
+        Ok(self
+            .venue(id)
+            .await?
+            .map(|(venue, _)| venue)
+            .filter(|venue| same_incarnation(venue, booked)))
     }
 
     /// Deletes a venue read at version `read`, unless it has open reservations:
