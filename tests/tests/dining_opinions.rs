@@ -444,7 +444,7 @@ async fn the_daily_sweep_summarizes_venues_with_more_than_four_recent_opinions()
     assert_eq!(summary(&ctx, &with_five).await, made);
 
     // Deleted and created again by its owner (same id): no opinions, no summary. Times are
-    // whole seconds: the new venue is created in a later second than every old booking.
+    // whole seconds: the new venue is created in a later second than the old one was.
     ctx.call("DELETE", &venue_path(&again), owner.bearer(), None)
         .await
         .expect(204);

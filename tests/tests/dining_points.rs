@@ -389,9 +389,10 @@ fn assisted_record(closed: &HashMap<String, AttributeValue>) -> Value {
     }]})
 }
 
-/// The events queue's message of an Assisted reservation (§7's event, as the router sends it),
-/// delivered again, in an SQS batch of its own.
-fn assisted_message(reservation: &Value) -> Value {
+/// The events queue's message of an Assisted reservation booked at the venue incarnation
+/// `venue_created` (§7's event, as the router sends it), delivered again, in an SQS batch of
+/// its own.
+fn assisted_message(reservation: &Value, venue_created: &str) -> Value {
     let time: DateTime<Utc> = reservation["time"].as_str().unwrap().parse().unwrap();
     let local = time + Duration::hours(BUENOS_AIRES_HOURS);
     let body = json!({
@@ -404,7 +405,7 @@ fn assisted_message(reservation: &Value) -> Value {
             "status": "Assisted", "closed_by": "venue", "people": reservation["people"],
             "weekday": local.weekday().to_string(), "turn": local.format("%H:%M").to_string()
         },
-        "booked": reservation["created"],
+        "venue_created": venue_created,
     });
     json!({"Records": [{
         "messageId": uuid::Uuid::new_v4().to_string(),
@@ -720,8 +721,9 @@ async fn closing_events_apply_exactly_once_under_races_and_redelivery() {
     // The change stream hands the router the record of the last write again, twice; the events
     // worker gets the event itself again, twice. Nothing changes.
     let closed = reservation(&ctx, &diner, &rids[0]).await;
-    let record = assisted_record(&reservation_item(&ctx, &rids[0]).await);
-    let message = assisted_message(&closed);
+    let item = reservation_item(&ctx, &rids[0]).await;
+    let record = assisted_record(&item);
+    let message = assisted_message(&closed, item["venue_created"].as_s().unwrap());
     for _ in 0..2 {
         invoke(&ctx, "DiningChangesFunction", &record).await;
         invoke(&ctx, "DiningEventsFunction", &message).await;
@@ -1062,10 +1064,10 @@ async fn a_venue_created_again_starts_its_stats_from_zero_and_late_events_stay_w
     let old = assisted(&ctx, &owner, &diner, &venue_id, slot_in(2, 20, 0), 2).await;
     assert_eq!(venue_stats_once(&ctx, &owner, 1).await["people"], 2);
     let old = reservation(&ctx, &diner, &old).await;
-    // Times are whole seconds: the venue is created again in a later second than the old
-    // reservation was booked in (an event tells the incarnations apart only by that time).
-    let booked: DateTime<Utc> = old["created"].as_str().unwrap().parse().unwrap();
-    while Utc::now() < booked + Duration::milliseconds(1100) {
+    // Times are whole seconds: the venue is created again in a later second than it was first
+    // (an incarnation is told by its `created`, which the reservation recorded at booking).
+    let first_created: DateTime<Utc> = first["created"].as_str().unwrap().parse().unwrap();
+    while Utc::now() < first_created + Duration::milliseconds(1100) {
         tokio::time::sleep(StdDuration::from_millis(100)).await;
     }
 
@@ -1086,7 +1088,12 @@ async fn a_venue_created_again_starts_its_stats_from_zero_and_late_events_stay_w
     // counts for the diner and not for the new venue.
     let mut late = old.clone();
     late["id"] = json!(unknown_id());
-    invoke(&ctx, "DiningEventsFunction", &assisted_message(&late)).await;
+    invoke(
+        &ctx,
+        "DiningEventsFunction",
+        &assisted_message(&late, first["created"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(points(&ctx, &diner).await["total"], 100);
     assert_same(
         &get(&ctx, &diner, &user_stats_path(&diner.id)).await,

@@ -29,16 +29,17 @@ pub struct DiningEvent {
     /// activity, for the decay.
     #[serde(with = "time_secs")]
     pub at: DateTime<Utc>,
-    /// What the stats count, and when the reservation was booked (the venue incarnation they
-    /// count for): a closed reservation only.
+    /// What the stats count, and the incarnation of the venue (its `created`) they count for:
+    /// a closed reservation only.
     pub outcome: Option<Outcome>,
     #[serde(with = "opt_time_secs", default)]
-    pub booked: Option<DateTime<Utc>>,
+    pub venue_created: Option<DateTime<Utc>>,
 }
 
 impl DiningEvent {
-    /// The event of a reservation that went from an open status to `after`'s closed one.
-    pub fn closed(before: &Reservation, after: &Reservation, zone: Zone) -> Option<Self> {
+    /// The event of a reservation that went from an open status to `after`'s closed one, at the
+    /// venue incarnation `venue_created`.
+    pub fn closed(before: &Reservation, after: &Reservation, zone: Zone, venue_created: DateTime<Utc>) -> Option<Self> {
         if !before.status.is_open() {
             return None;
         }
@@ -50,7 +51,7 @@ impl DiningEvent {
             venue: after.venue.clone(),
             at: after.updated,
             outcome: Outcome::of(after, zone),
-            booked: Some(after.created),
+            venue_created: Some(venue_created),
         })
     }
 
@@ -63,7 +64,7 @@ impl DiningEvent {
             venue: opinion.venue.clone(),
             at: opinion.date,
             outcome: None,
-            booked: None,
+            venue_created: None,
         }
     }
 
@@ -135,19 +136,22 @@ mod tests {
         let before = reservation();
         let mut accepted = before.clone();
         accepted.status = ReservationStatus::Accepted;
-        assert_eq!(DiningEvent::closed(&before, &accepted, Zone::default()), None);
+        assert_eq!(
+            DiningEvent::closed(&before, &accepted, Zone::default(), at("2030-01-01T12:00:00Z")),
+            None
+        );
         let mut expired = accepted.clone();
         expired.status = ReservationStatus::Expired;
         expired.closed_by = Some(ClosedBy::System);
         expired.updated = at("2030-01-06T00:00:00Z");
-        let event = DiningEvent::closed(&accepted, &expired, Zone::default()).unwrap();
+        let event = DiningEvent::closed(&accepted, &expired, Zone::default(), at("2030-01-01T12:00:00Z")).unwrap();
         assert_eq!(
             (event.kind, event.delta(), event.at),
             (EventKind::Expired, -50, expired.updated)
         );
         assert_eq!(event.outcome.unwrap().status, ReservationStatus::Expired);
         assert_eq!(
-            DiningEvent::closed(&expired, &expired, Zone::default()),
+            DiningEvent::closed(&expired, &expired, Zone::default(), at("2030-01-01T12:00:00Z")),
             None,
             "closed stays closed"
         );

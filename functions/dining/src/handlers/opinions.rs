@@ -14,6 +14,7 @@ use super::{body, client, params, HttpResult};
 use crate::config::State;
 use crate::domain::opinions::{check_opinion, opinion_exists, Opinion};
 use crate::domain::query::opinions_list;
+use crate::domain::reservation::reservation_not_found;
 use crate::domain::summaries::SummaryView;
 use crate::domain::validation::{opinion_input, OpinionInput};
 use crate::domain::venue::venue_not_found;
@@ -37,11 +38,17 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 /// again.
 async fn file(state: &State, caller: &str, input: &OpinionInput) -> Result<Attempt<Opinion>, ApiError> {
     let found = match is_id(&input.reservation) {
-        true => state.store.reservation(&input.reservation).await?,
+        true => state.store.stored_reservation(&input.reservation).await?,
         false => None,
     };
-    let reservation = check_opinion(found.as_ref().map(|(reservation, _)| reservation), caller)?;
-    let venue = state.store.opinion_venue(reservation).await?;
+    let Some(stored) = found else {
+        return Err(reservation_not_found());
+    };
+    let reservation = check_opinion(Some(&stored.reservation), caller)?;
+    let venue = state
+        .store
+        .venue_incarnation(&reservation.venue, stored.venue_created)
+        .await?;
     let opinion = Opinion::new(reservation, input.opinion.clone(), Utc::now());
     match state.store.create_opinion(&opinion, venue.as_ref()).await? {
         Filed::Created => Ok(Attempt::Done(opinion)),

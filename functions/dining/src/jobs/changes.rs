@@ -85,9 +85,14 @@ pub fn followups(record: &EventRecord) -> Result<Followups, ApiError> {
             let source = format!("RES#{}#{}", after.reservation.id, after.version);
             let found = changed(&before.reservation, &after.reservation, booked_venue(&after)?);
             followups.notices = notices(&found, after.reservation.updated, &source)?;
-            followups.events = DiningEvent::closed(&before.reservation, &after.reservation, zone_of(&after)?)
-                .into_iter()
-                .collect();
+            followups.events = DiningEvent::closed(
+                &before.reservation,
+                &after.reservation,
+                zone_of(&after)?,
+                after.venue_created,
+            )
+            .into_iter()
+            .collect();
         }
         ("INSERT", Some(OPINION_SK)) => {
             let opinion: Opinion = from_item(new)?;
@@ -190,7 +195,7 @@ mod tests {
         let body = batch.records[0].body.as_deref().unwrap();
         let event: DiningEvent = serde_json::from_str(body).unwrap();
         assert_eq!((event.kind, event.delta()), (EventKind::Assisted, 50));
-        assert!(event.booked.is_some());
+        assert!(event.venue_created.is_some());
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub async fn apply(state: &State, received: Received<DiningEvent>) -> Result<(),
 /// The venue whose stats a closed reservation counts for: the one it was booked at, if it still
 /// exists (a venue deleted, or deleted and created again since, keeps no stats of it).
 async fn counting_venue(state: &State, event: &DiningEvent) -> Result<Option<Venue>, ApiError> {
-    let (Some(_), Some(booked)) = (&event.outcome, event.booked) else {
+    let (Some(_), Some(created)) = (&event.outcome, event.venue_created) else {
         return Ok(None);
     };
-    state.store.venue_booked_at(&event.venue, booked).await
+    state.store.venue_incarnation(&event.venue, created).await
 }

@@ -37,6 +37,7 @@ const VERSION: &str = "version";
 /// The snapshot of the venue a reservation was booked at.
 pub const VENUE_NAME: &str = "venue_name";
 pub const TIMEZONE: &str = "timezone";
+pub const VENUE_CREATED: &str = "venue_created";
 /// The visit counters (`VISIT#{venue}#{diner}`) the events worker adds to.
 pub const TIMES_ASSISTED: &str = "times_assisted";
 pub const TIMES_EXPIRED: &str = "times_expired";
@@ -51,6 +52,9 @@ pub struct StoredReservation {
     pub version: u64,
     pub venue_name: String,
     pub timezone: String,
+    /// The venue's `created` when it was booked: the incarnation of the venue it belongs to (a
+    /// venue deleted and created again by the same owner is another one).
+    pub venue_created: DateTime<Utc>,
 }
 
 /// A venue read for a booking: the venue, its version, and whether a `DELETE` holds it now.
@@ -93,6 +97,7 @@ pub fn reservation_item(stored: &StoredReservation) -> Result<Item, ApiError> {
     item.insert(VERSION.into(), number(stored.version as i64));
     item.insert(VENUE_NAME.into(), string(&stored.venue_name));
     item.insert(TIMEZONE.into(), string(&stored.timezone));
+    item.insert(VENUE_CREATED.into(), string(wire_time(stored.venue_created)));
     item.insert("gsi1pk".into(), string(diner_reservations(&reservation.user)));
     item.insert("gsi1sk".into(), string(&order));
     item.insert("gsi2pk".into(), string(venue_reservations(&reservation.venue)));
@@ -116,11 +121,14 @@ pub fn stored_reservation(item: Item) -> Result<StoredReservation, ApiError> {
             .ok_or_else(|| corrupt("reservation item", format!("no {name}")))
     };
     let (venue_name, timezone) = (text(VENUE_NAME)?, text(TIMEZONE)?);
+    let venue_created = crate::domain::parse_time(&text(VENUE_CREATED)?)
+        .ok_or_else(|| corrupt("reservation item", "venue_created is not a time"))?;
     Ok(StoredReservation {
         reservation: from_item(item)?,
         version,
         venue_name,
         timezone,
+        venue_created,
     })
 }
 
@@ -249,6 +257,7 @@ impl Store {
             version: 1,
             venue_name: venue.venue.name.clone(),
             timezone: venue.venue.timezone.name().to_string(),
+            venue_created: venue.venue.created,
         };
         let take = SeatMove {
             start: reservation.time,
@@ -504,6 +513,7 @@ mod tests {
             version: 3,
             venue_name: "La Pizzeria".into(),
             timezone: "America/Argentina/Buenos_Aires".into(),
+            venue_created: at("2030-01-01T12:00:00Z"),
         }
     }
 

@@ -203,10 +203,11 @@ pub enum Removal {
     OpenReservations,
 }
 
-/// Whether a reservation was booked at this incarnation of its venue (a venue deleted and
-/// created again by the same owner is newer than every reservation of the old one).
-pub fn same_incarnation(venue: &Venue, reservation_created: DateTime<Utc>) -> bool {
-    venue.created <= reservation_created
+/// Whether `venue` is the incarnation a reservation was booked at: the one it recorded
+/// (`StoredReservation::venue_created`). A venue deleted and created again by the same owner
+/// is another one.
+pub fn same_incarnation(venue: &Venue, booked_venue_created: DateTime<Utc>) -> bool {
+    venue.created == booked_venue_created
 }
 
 impl Store {
@@ -266,15 +267,15 @@ impl Store {
         Ok(!self.table.query_page(&query, 1, None).await?.items.is_empty())
     }
 
-    /// Venue `id` as it is now, if it is the incarnation a reservation booked at `booked` was
-    /// made at (strongly consistent): a venue deleted, or deleted and created again by the same
-    /// owner since, is none.
-    pub async fn venue_booked_at(&self, id: &str, booked: DateTime<Utc>) -> Result<Option<Venue>, ApiError> {
+    /// Venue `id` as it is now, if it is the incarnation created at `created` — the one a
+    /// reservation was booked at (strongly consistent): a venue deleted, or deleted and created
+    /// again by the same owner since, is none.
+    pub async fn venue_incarnation(&self, id: &str, created: DateTime<Utc>) -> Result<Option<Venue>, ApiError> {
         Ok(self
             .venue(id)
             .await?
             .map(|(venue, _)| venue)
-            .filter(|venue| same_incarnation(venue, booked)))
+            .filter(|venue| same_incarnation(venue, created)))
     }
 
     /// Deletes a venue read at version `read`, unless it has open reservations:
