@@ -748,6 +748,34 @@ async fn closing_events_apply_exactly_once_under_races_and_redelivery() {
     assert_eq!(reservation(&ctx, &diner, &rids[0]).await, closed);
 }
 
+/// A record the router cannot read (here: a reservation image without its venue snapshot) is put
+/// whole on the failures queue, and the records of its batch after it are routed as usual.
+#[tokio::test]
+async fn an_unreadable_stream_record_goes_to_the_failures_queue_and_holds_up_nothing() {
+    let ctx = Ctx::new().await;
+    let (owner, venue_id, _) = venue(&ctx).await;
+    let diner = client(&ctx).await;
+    let rid = assisted(&ctx, &owner, &diner, &venue_id, slot_in(3, 20, 0), 1).await;
+    let item = reservation_item(&ctx, &rid).await;
+    let good = assisted_record(&item);
+    let mut broken_item = item.clone();
+    broken_item.remove("venue_name");
+    let mut batch = assisted_record(&broken_item);
+    let marker = andes_tests::support::unique_tag();
+    batch["Records"][0]["eventID"] = json!(marker);
+    let good_record = good["Records"][0].clone();
+    batch["Records"].as_array_mut().unwrap().push(good_record);
+    invoke(&ctx, "DiningChangesFunction", &batch).await;
+    let kept = ctx
+        .dead_letter("DINING_FAILURES_QUEUE_URL", "the unreadable record", |body| {
+            body.contains(&marker)
+        })
+        .await;
+    let kept: Value = serde_json::from_str(&kept).unwrap();
+    assert!(kept["error"].as_str().unwrap().contains("venue_name"), "{kept}");
+    assert_eq!(kept["record"]["eventID"], json!(marker));
+}
+
 // ------------------------------------------------------------------------------ stats
 
 #[tokio::test]

@@ -20,6 +20,8 @@ pub struct Config {
     pub events_queue_url: Option<String>,
     /// `NOTIFICATIONS_QUEUE_URL` (the change stream's router: identity's notifier sends them).
     pub notifications_queue_url: Option<String>,
+    /// `DINING_FAILURES_QUEUE_URL` (the change stream's router: records it cannot read).
+    pub failures_queue_url: Option<String>,
 }
 
 impl Config {
@@ -29,6 +31,7 @@ impl Config {
             identity_table: required("IDENTITY_TABLE")?,
             events_queue_url: optional("DINING_EVENTS_QUEUE_URL"),
             notifications_queue_url: optional("NOTIFICATIONS_QUEUE_URL"),
+            failures_queue_url: optional("DINING_FAILURES_QUEUE_URL"),
         })
     }
 
@@ -38,6 +41,10 @@ impl Config {
 
     pub fn notifications_queue_url(&self) -> Result<&str, ApiError> {
         needed(self.notifications_queue_url.as_deref(), "NOTIFICATIONS_QUEUE_URL")
+    }
+
+    pub fn failures_queue_url(&self) -> Result<&str, ApiError> {
+        needed(self.failures_queue_url.as_deref(), "DINING_FAILURES_QUEUE_URL")
     }
 }
 

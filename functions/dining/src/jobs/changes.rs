@@ -11,7 +11,7 @@ use andes_shared::sqs;
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::config::State;
 use crate::domain::notifications::{changed, created, opinion_created, BookedVenue, Notice};
@@ -118,11 +118,12 @@ fn failed_from(record: &EventRecord) -> DynamoDbEventResponse {
     response
 }
 
-/// The handler: the batch's messages, sent together. A record that does not parse fails the
-/// batch from it on; a send that fails fails the whole batch (sent again, they change nothing).
+/// The handler: the batch's messages, sent together. A record that does not parse is put whole
+/// on the failures queue (with why), so neither it nor the records after it wait on a fix; a
+/// send that fails fails the whole batch (sent again, they change nothing).
 pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventResponse, ApiError> {
     let mut all = Followups::default();
-    let mut unreadable = None;
+    let mut unreadable = Vec::new();
     for record in &batch.records {
         match followups(record) {
             Ok(found) => {
@@ -130,13 +131,13 @@ pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventRes
                 all.events.extend(found.events);
             }
             Err(error) => {
-                tracing::error!(error = %error, "unreadable stream record");
-                unreadable = Some(record);
-                break;
+                tracing::error!(sequence_number = %sequence_number(record), error = %error, "unreadable stream record");
+                unreadable.push(json!({"error": error.to_string(), "record": record}));
             }
         }
     }
     let sent = async {
+        sqs::send_all(&state.sqs, state.config.failures_queue_url()?, &unreadable).await?;
         sqs::send_all(&state.sqs, state.config.notifications_queue_url()?, &all.notices).await?;
         sqs::send_all(&state.sqs, state.config.events_queue_url()?, &all.events).await
     };
@@ -144,7 +145,7 @@ pub async fn route(state: &State, batch: StreamEvent) -> Result<DynamoDbEventRes
         tracing::warn!(error = %error, "stream batch not routed");
         return Ok(batch.records.first().map(failed_from).unwrap_or_default());
     }
-    Ok(unreadable.map(failed_from).unwrap_or_default())
+    Ok(DynamoDbEventResponse::default())
 }
 
 #[cfg(test)]

@@ -35,12 +35,11 @@ pub async fn run(state: &State, event: Value) -> Result<Expired, ApiError> {
 /// at the end if any did (the schedule retries: what was done stays done).
 pub async fn sweep(store: &Store, as_of: DateTime<Utc>) -> Result<Expired, ApiError> {
     let mut swept = Expired::default();
-    for candidate in store
+    for id in store
         .accepted_until(as_of - Duration::minutes(EXPIRY_GRACE_MINUTES))
         .await?
     {
         swept.due += 1;
-        let id = candidate.reservation.id.clone();
         match expire_one(store, &id, as_of).await {
             Ok(true) => swept.expired += 1,
             Ok(false) => {}

@@ -218,7 +218,9 @@ impl Store {
             Err(failed @ TransactionError::Conditions(_)) if failed.failed(0) => Ok(Filed::Exists),
             Err(TransactionError::Conditions(_)) => Ok(Filed::VenueChanged),
             // Contention that outlasted the retries: if an opinion is there by now, that is the answer.
+            // (Ours, if the write went through and only its answer was lost.)
             Err(TransactionError::Other(error)) => match self.opinion(&opinion.reservation).await? {
+                Some(stored) if stored.id == opinion.id => Ok(Filed::Created),
                 Some(_) => Ok(Filed::Exists),
                 None => Err(error),
             },

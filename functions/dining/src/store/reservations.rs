@@ -307,6 +307,10 @@ impl Store {
                     reservation.id
                 )));
             }),
+            // Still contended after the shared layer's retries (every booking at a venue checks
+            // the venue item, so they serialise on AWS): read again and decide again, rather
+            // than a 503 while the slot may have room.
+            Err(TransactionError::Other(ApiError::Unavailable(_))) => Ok(Booking::Stale),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
@@ -381,6 +385,10 @@ impl Store {
                     old.id
                 )));
             }),
+            // Still contended after the shared layer's retries (every booking at a venue checks
+            // the venue item, so they serialise on AWS): read again and decide again, rather
+            // than a 503 while the slot may have room.
+            Err(TransactionError::Other(ApiError::Unavailable(_))) => Ok(Booking::Stale),
             Err(TransactionError::Other(error)) => Err(error),
         }
     }
@@ -423,15 +431,18 @@ impl Store {
         self.table.query_page(&query, limit, cursor).await?.parse()
     }
 
-    /// Accepted reservations whose time is at or before `until` (the expiry sweep), oldest first.
-    pub async fn accepted_until(&self, until: DateTime<Utc>) -> Result<Vec<StoredReservation>, ApiError> {
+    /// The ids of the Accepted reservations whose time is at or before `until` (the expiry
+    /// sweep, which reads and decides each again), oldest first. Only the ids are read here: one
+    /// item that does not parse holds up only itself.
+    pub async fn accepted_until(&self, until: DateTime<Utc>) -> Result<Vec<String>, ApiError> {
         let query = Query::index("gsi3", ACCEPTED).until(format!("{}#~", wire_time(until)));
-        self.table
+        Ok(self
+            .table
             .query_all(&query)
             .await?
-            .into_iter()
-            .map(stored_reservation)
-            .collect()
+            .iter()
+            .filter_map(|item| item.get("id").and_then(|id| id.as_s().ok()).cloned())
+            .collect())
     }
 
     /// The visits of these diners at a venue: `(times_assisted, times_expired)` by diner id (0
