@@ -776,6 +776,34 @@ async fn an_unreadable_stream_record_goes_to_the_failures_queue_and_holds_up_not
     assert_eq!(kept["record"]["eventID"], json!(marker));
 }
 
+/// A message the events worker cannot apply (not an event of this queue) goes to the queue's
+/// dead-letter queue after its retries; the events delivered with it are applied.
+#[tokio::test]
+async fn a_poison_event_reaches_the_dead_letter_queue_and_stops_nothing() {
+    let ctx = Ctx::new().await;
+    let poison = format!(
+        "{{\"kind\":\"explode\",\"reservation\":\"{}\"}}",
+        andes_tests::support::unique_tag()
+    );
+    ctx.sqs
+        .send_message()
+        .queue_url(ctx.env.var("DINING_EVENTS_QUEUE_URL"))
+        .message_body(&poison)
+        .send()
+        .await
+        .expect("send the poison event");
+    let (owner, venue_id, _) = venue(&ctx).await;
+    let diner = client(&ctx).await;
+    assisted(&ctx, &owner, &diner, &venue_id, slot_in(4, 20, 0), 2).await;
+    ctx.dead_letter("DINING_EVENTS_DEAD_LETTER_QUEUE_URL", "the poison event", |body| {
+        body == poison
+    })
+    .await;
+    let path = user_stats_path(&diner.id);
+    let stats = eventually(|| get(&ctx, &diner, &path), |stats| stats["total"] == 1).await;
+    assert_eq!(stats["total"], 1, "{stats}");
+}
+
 // ------------------------------------------------------------------------------ stats
 
 #[tokio::test]
