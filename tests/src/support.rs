@@ -678,40 +678,17 @@ impl Ctx {
 
     /// Reads the outbox objects not in `seen` (newest key first), returning those to `email`.
     async fn scan_outbox(&self, email: &str, seen: &mut HashSet<String>, first_only: bool) -> Vec<Value> {
-        let bucket = self.env.var("OUTBOX_BUCKET");
         let mut found = Vec::new();
-        let mut keys = Vec::new();
-        for prefix in outbox_prefixes() {
-            keys.extend(
-                self.list_keys(bucket, &prefix)
-                    .await
-                    .into_iter()
-                    .filter(|k| !seen.contains(k)),
-            );
-        }
+        let mut keys: Vec<String> = self
+            .outbox_keys()
+            .await
+            .into_iter()
+            .filter(|k| !seen.contains(k))
+            .collect();
         keys.sort();
         for key in keys.into_iter().rev() {
-            let object = self
-                .s3
-                .get_object()
-                .bucket(bucket)
-                .key(&key)
-                .send()
-                .await
-                .unwrap_or_else(|error| panic!("get s3://{bucket}/{key}: {error:?}"));
-            let bytes = object
-                .body
-                .collect()
-                .await
-                .unwrap_or_else(|error| panic!("read s3://{bucket}/{key}: {error}"))
-                .into_bytes();
-            seen.insert(key.clone());
-            let message: Value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-                panic!(
-                    "outbox object s3://{bucket}/{key} is not JSON ({error}): {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            });
+            let message = self.outbox_object(&key).await;
+            seen.insert(key);
             let to = message["to"]["email"].as_str().unwrap_or_default();
             if to.eq_ignore_ascii_case(email) {
                 found.push(message);
@@ -721,6 +698,41 @@ impl Ctx {
             }
         }
         found
+    }
+
+    /// The keys of the outbox objects in the date folders around now (yesterday to tomorrow).
+    pub async fn outbox_keys(&self) -> Vec<String> {
+        let bucket = self.env.var("OUTBOX_BUCKET");
+        let mut keys = Vec::new();
+        for prefix in outbox_prefixes() {
+            keys.extend(self.list_keys(bucket, &prefix).await);
+        }
+        keys
+    }
+
+    /// The outbox object at `key`, as JSON.
+    pub async fn outbox_object(&self, key: &str) -> Value {
+        let bucket = self.env.var("OUTBOX_BUCKET");
+        let object = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("get s3://{bucket}/{key}: {error:?}"));
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .unwrap_or_else(|error| panic!("read s3://{bucket}/{key}: {error}"))
+            .into_bytes();
+        serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            panic!(
+                "outbox object s3://{bucket}/{key} is not JSON ({error}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
     }
 
     /// Every key under `prefix` in `bucket`.

@@ -251,39 +251,19 @@ impl Inbox {
     }
 
     async fn refresh(&mut self, ctx: &Ctx) {
-        let bucket = ctx.env.var("OUTBOX_BUCKET");
-        let today = Utc::now().date_naive();
-        for days in [-1i64, 0, 1] {
-            let prefix = format!("outbox/{}/", (today + Duration::days(days)).format("%Y-%m-%d"));
-            for key in ctx.list_keys(bucket, &prefix).await {
-                let stem = key.rsplit('/').next().unwrap_or_default().trim_end_matches(".json");
-                if stem < self.from.as_str() || !self.seen.insert(key.clone()) {
-                    continue;
-                }
-                let object = ctx
-                    .s3
-                    .get_object()
-                    .bucket(bucket)
-                    .key(&key)
-                    .send()
-                    .await
-                    .unwrap_or_else(|error| panic!("get s3://{bucket}/{key}: {error:?}"));
-                let bytes = object
-                    .body
-                    .collect()
-                    .await
-                    .unwrap_or_else(|error| panic!("read s3://{bucket}/{key}: {error}"))
-                    .into_bytes();
-                let message: Value = serde_json::from_slice(&bytes)
-                    .unwrap_or_else(|error| panic!("outbox object {key} is not JSON ({error})"));
-                let to = message["to"]["email"].as_str().unwrap_or_default();
-                if to.eq_ignore_ascii_case(&self.email) {
-                    let text = message["data"]["text"]
-                        .as_str()
-                        .or(message["text"].as_str())
-                        .unwrap_or_default();
-                    self.texts.push(text.to_string());
-                }
+        for key in ctx.outbox_keys().await {
+            let stem = key.rsplit('/').next().unwrap_or_default().trim_end_matches(".json");
+            if stem < self.from.as_str() || !self.seen.insert(key.clone()) {
+                continue;
+            }
+            let message = ctx.outbox_object(&key).await;
+            let to = message["to"]["email"].as_str().unwrap_or_default();
+            if to.eq_ignore_ascii_case(&self.email) {
+                let text = message["data"]["text"]
+                    .as_str()
+                    .or(message["text"].as_str())
+                    .unwrap_or_default();
+                self.texts.push(text.to_string());
             }
         }
     }

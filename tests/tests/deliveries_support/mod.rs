@@ -697,31 +697,10 @@ pub fn assert_counts_shape(item: &Value) {
 /// The outbox objects whose key contains `event_id` (the notifier names an order-status
 /// message's object after its event), with their JSON. Looks in the date folders around now.
 pub async fn outbox_objects_of_event(ctx: &Ctx, event_id: &str) -> Vec<(String, Value)> {
-    let bucket = ctx.env.var("OUTBOX_BUCKET");
-    let today = chrono::Utc::now().date_naive();
     let mut found = Vec::new();
-    for days in [-1i64, 0, 1] {
-        let prefix = format!("outbox/{}/", (today + chrono::Duration::days(days)).format("%Y-%m-%d"));
-        for key in ctx.list_keys(bucket, &prefix).await {
-            if !key.contains(event_id) {
-                continue;
-            }
-            let object = ctx
-                .s3
-                .get_object()
-                .bucket(bucket)
-                .key(&key)
-                .send()
-                .await
-                .unwrap_or_else(|error| panic!("get s3://{bucket}/{key}: {error:?}"));
-            let bytes = object
-                .body
-                .collect()
-                .await
-                .unwrap_or_else(|error| panic!("read s3://{bucket}/{key}: {error}"))
-                .into_bytes();
-            let message: Value = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|error| panic!("outbox object {key} is not JSON ({error})"));
+    for key in ctx.outbox_keys().await {
+        if key.contains(event_id) {
+            let message = ctx.outbox_object(&key).await;
             found.push((key, message));
         }
     }
