@@ -27,12 +27,14 @@ BASE = ENV["ANDES_BASE_URL"]
 CALLS = ENV["AWS_ENDPOINT_URL"] + "/_andes/calls"
 
 
-def http(method, path, body=None, token=None):
+def http(method, path, body=None, token=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(BASE + path, data=data, method=method)
     request.add_header("content-type", "application/json")
     if token:
         request.add_header("authorization", "Bearer " + token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.load(response)

@@ -7,13 +7,11 @@ authorizer; the background functions (saga, projector, notifier) work asynchrono
 calls are summed apart, phase by phase, each phase ending once they have been quiet for a few
 seconds. Usage: measure_calls_deliveries.py ENV_FILE"""
 
-import json
 import sys
 import time
-import urllib.request
 import uuid
 
-from measure_calls import BASE, ENV, calls, http, row
+from measure_calls import ENV, calls, http, row
 
 BACKGROUND = ("DeliveriesSagaFunction", "DeliveriesProjectorFunction", "IdentityNotifierFunction")
 DEPARTURE, ARRIVAL = "2031-03-01T08:00:00Z", "2031-03-01T18:00:00Z"  # never expired by the schedule
@@ -50,19 +48,6 @@ def settle(background, quiet=3.0, timeout=60):
     raise SystemExit("the background functions never went quiet")
 
 
-def post_order(body, key, token):
-    """`POST /deliveries/orders` with an `Idempotency-Key` (measure_calls.http sends no headers)."""
-    request = urllib.request.Request(BASE + "/deliveries/orders", data=json.dumps(body).encode(), method="POST")
-    request.add_header("content-type", "application/json")
-    request.add_header("authorization", "Bearer " + token)
-    request.add_header("idempotency-key", key)
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 def main():
     suffix = uuid.uuid4().hex[:8]
     _, login = http("POST", "/identity/login",
@@ -88,10 +73,10 @@ def main():
         "route": {"origin": place, "destination": "Medellín", "departure_date": DEPARTURE, "arrival_date": ARRIVAL},
         "cargo_type": "food"}
     key = f"bench-{suffix}"
-    status, order = post_order(order_body, key, token)
+    status, order = http("POST", "/deliveries/orders", order_body, token, {"idempotency-key": key})
     row("POST /deliveries/orders (Idempotency-Key)", status, split(calls("DELETE"), life))
     order_id = order["id"]
-    status, _ = post_order(order_body, key, token)
+    status, _ = http("POST", "/deliveries/orders", order_body, token, {"idempotency-key": key})
     row("POST /deliveries/orders (same key again: the order it created)", status, split(calls("DELETE"), life))
 
     events = f"/deliveries/orders/{order_id}/events"

@@ -11,11 +11,9 @@ once they have been quiet for a few seconds (measure_calls_deliveries.settle); a
 is the swept function's own calls. Usage: measure_calls_dining.py ENV_FILE"""
 
 import datetime
-import json
-import urllib.request
 import uuid
 
-from measure_calls import BASE, calls, confirmation_token, http, row
+from measure_calls import calls, confirmation_token, http, row
 import measure_calls_deliveries as deliveries
 from measure_calls_deliveries import settle, split
 
@@ -41,19 +39,6 @@ def account(suffix, user_type):
 
 def wire(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def post_reservation(body, key, token):
-    """`POST /dining/reservations` with an `Idempotency-Key` (measure_calls.http sends no headers)."""
-    request = urllib.request.Request(BASE + "/dining/reservations", data=json.dumps(body).encode(), method="POST")
-    request.add_header("content-type", "application/json")
-    request.add_header("authorization", "Bearer " + token)
-    request.add_header("idempotency-key", key)
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
 
 
 def main():
@@ -89,10 +74,10 @@ def main():
 
     booking = {"venue": venue_id, "time": time, "people": 2}
     key = f"bench-{suffix}"
-    status, reservation = post_reservation(booking, key, diner)
+    status, reservation = http("POST", "/dining/reservations", booking, diner, {"idempotency-key": key})
     row("POST /dining/reservations (Idempotency-Key)", status, split(calls("DELETE"), booked))
     reservation_id = reservation["id"]
-    status, _ = post_reservation(booking, key, diner)
+    status, _ = http("POST", "/dining/reservations", booking, diner, {"idempotency-key": key})
     row("POST /dining/reservations (same key again: the first answer)", status, split(calls("DELETE"), booked))
     status, _ = http("GET", "/dining/reservations", token=diner)
     row("GET /dining/reservations (the diner's)", status, split(calls("DELETE"), booked))
