@@ -41,40 +41,38 @@ pub async fn handle<O: Outbox, R: Recipients>(
     let notification = match message {
         NotificationsMessage::Notification(notification) => notification,
         NotificationsMessage::OrderStatus(change) => {
-            let to = recipients
-                .recipient(&change.recipient_id)
-                .await
-                .map_err(|error| NotifyError::Lookup(error.to_string()))?;
-            let Some(to) = to else {
-                // Retrying cannot bring the account back, so the message is dropped rather than
-                // dead-lettered. Ids only in the log: never an address.
-                tracing::warn!(
-                    event_id = %change.event_id,
-                    recipient_id = %change.recipient_id,
-                    "order status for an unknown account; dropped"
-                );
-                return Ok(());
-            };
-            change.notification(to)
+            match addressee(recipients, &change.recipient_id, change.event_id, "order status").await? {
+                Some(to) => change.notification(to),
+                None => return Ok(()),
+            }
         }
         NotificationsMessage::AccountNotice(notice) => {
-            let to = recipients
-                .recipient(&notice.recipient_id)
-                .await
-                .map_err(|error| NotifyError::Lookup(error.to_string()))?;
-            let Some(to) = to else {
-                // As for order statuses: a deleted account cannot come back; ids only in the log.
-                tracing::warn!(
-                    event_id = %notice.event_id,
-                    recipient_id = %notice.recipient_id,
-                    "account notice for an unknown account; dropped"
-                );
-                return Ok(());
-            };
-            notice.notification(to)
+            match addressee(recipients, &notice.recipient_id, notice.event_id, "account notice").await? {
+                Some(to) => notice.notification(to),
+                None => return Ok(()),
+            }
         }
     };
     notifications::deliver(outbox, notification).await
+}
+
+/// The account a message is addressed to. `None` when it does not exist: retrying cannot bring
+/// it back, so the message is dropped rather than dead-lettered (logged by ids only, never an
+/// address).
+async fn addressee<R: Recipients>(
+    recipients: &R,
+    recipient_id: &str,
+    event_id: uuid::Uuid,
+    kind: &str,
+) -> Result<Option<Recipient>, NotifyError> {
+    let to = recipients
+        .recipient(recipient_id)
+        .await
+        .map_err(|error| NotifyError::Lookup(error.to_string()))?;
+    if to.is_none() {
+        tracing::warn!(event_id = %event_id, recipient_id = %recipient_id, kind, "message for an unknown account; dropped");
+    }
+    Ok(to)
 }
 
 #[cfg(test)]
