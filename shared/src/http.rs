@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

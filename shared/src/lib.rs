@@ -13,6 +13,7 @@ pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod notify;
+pub mod openapi;
 pub mod s3;
 pub mod sqs;
 pub mod telemetry;

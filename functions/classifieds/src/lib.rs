@@ -12,4 +12,5 @@ pub mod domain;
 pub mod handlers;
 pub mod jobs;
 pub mod messages;
+pub mod openapi;
 pub mod store;

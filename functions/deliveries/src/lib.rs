@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod jobs;
+pub mod openapi;
 pub mod projector;
 pub mod rebuild;
 pub mod saga;

@@ -95,7 +95,7 @@ impl std::fmt::Debug for Account {
 }
 
 /// The account as clients see it (never the password hash or the version).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub email: String,

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod lockout;
 pub mod messages;
 pub mod notifications;
+pub mod openapi;
 pub mod password;
 pub mod permissions;
 mod store;

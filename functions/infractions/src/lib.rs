@@ -8,4 +8,5 @@ pub mod config;
 pub mod domain;
 pub mod handlers;
 pub mod keys;
+pub mod openapi;
 pub mod store;

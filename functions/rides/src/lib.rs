@@ -8,4 +8,5 @@ pub mod domain;
 pub mod handlers;
 pub mod invitations;
 pub mod jobs;
+pub mod openapi;
 pub mod store;

@@ -77,9 +77,10 @@ pub fn page_limit(raw: Option<&str>) -> Result<i32, ApiError> {
 }
 
 /// One page of a list, in the shape every Andes list answers: `{items, next_cursor}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }
 

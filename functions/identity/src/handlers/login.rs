@@ -22,14 +22,26 @@ struct LoginInput {
     password: String,
 }
 
-#[derive(Serialize)]
-struct LoginOutput {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct LoginOutput {
     account: AccountView,
     access_token: String,
+    /// Always `Bearer`.
     token_type: &'static str,
     expires_at: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/identity/login",
+    request_body = crate::openapi::LoginBody,
+    responses(
+        (status = 200, description = "An access token for the account", body = LoginOutput),
+        (status = 401, description = "Invalid credentials"),
+        (status = 403, description = "The account is not verified yet"),
+        (status = 429, description = "The email is locked after failed attempts (see `Retry-After`)"),
+    )
+)]
 pub async fn login(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let (store, secret) = (&state.store, state.config.jwt_secret()?);
     let LoginInput { email, password } = json_body(&request, MAX_BODY_BYTES)?;

@@ -19,6 +19,14 @@ fn not_found() -> ApiError {
     ApiError::NotFound("account not found".into())
 }
 
+#[utoipa::path(
+    get,
+    path = "/identity/me",
+    responses(
+        (status = 200, description = "The caller's account", body = crate::account::AccountView),
+        (status = 404, description = "The account no longer exists"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let (store, principal) = (&state.store, Principal::require_account(&request)?);
     let account = store.get_account(&principal.id).await?.ok_or_else(not_found)?;
@@ -30,6 +38,16 @@ pub async fn get(state: &State, request: Request) -> Result<Response<Body>, ApiE
 /// read-modify-write: the current password is checked against the hash read, and the write
 /// applies only while that hash is unchanged; after a concurrent password change the attempt
 /// is stale and the current password is checked again, against the new hash.
+#[utoipa::path(
+    patch,
+    path = "/identity/me",
+    request_body = crate::openapi::MePatchBody,
+    responses(
+        (status = 200, description = "The account as changed", body = crate::account::AccountView),
+        (status = 404, description = "The account no longer exists"),
+        (status = 429, description = "The email is locked after failed password checks (see `Retry-After`)"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let body: Map<String, Value> = json_body(&request, MAX_BODY_BYTES)?;
     let patch = parse_patch(&body).map_err(ApiError::Validation)?;

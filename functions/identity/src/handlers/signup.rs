@@ -11,6 +11,17 @@ use crate::config::State;
 use crate::password::hash_password;
 use crate::validation::{validate_signup, SignupInput, ValidSignup};
 
+#[utoipa::path(
+    post,
+    path = "/identity/signup",
+    request_body = crate::openapi::SignupBody,
+    responses(
+        (status = 201, description = "The new, unverified account; a confirmation email is queued", body = crate::account::AccountView),
+        (status = 409, description = "The email or username is taken"),
+        (status = 429, description = "Too many signups from this address this hour"),
+        (status = 503, description = "The confirmation email could not be queued; sign up again"),
+    )
+)]
 pub async fn signup(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let store = &state.store;
     let input: SignupInput = json_body(&request, MAX_BODY_BYTES)?;

@@ -13,6 +13,11 @@ use crate::config::State;
 use crate::tokens::{verify_verification_token, TokenError};
 use crate::validation::normalize_email;
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Verified {
+    account: crate::account::AccountView,
+}
+
 pub const LINK_EXPIRED: &str = "Verification link has expired.";
 pub const INVALID_TOKEN: &str = "Invalid token";
 
@@ -21,6 +26,15 @@ struct VerifyInput {
     token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/identity/verify",
+    request_body = crate::openapi::VerifyBody,
+    responses(
+        (status = 200, description = "The account, now verified", body = Verified),
+        (status = 400, description = "The token is invalid or expired"),
+    )
+)]
 pub async fn verify(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let (store, secret) = (&state.store, state.config.jwt_secret()?);
     let VerifyInput { token } = json_body(&request, MAX_BODY_BYTES)?;
@@ -34,7 +48,9 @@ pub async fn verify(state: &State, request: Request) -> Result<Response<Body>, A
         .mark_verified(&account_id, &ids::now_rfc3339())
         .await?
         .ok_or_else(|| ApiError::BadRequest(INVALID_TOKEN.into()))?;
-    ok(&serde_json::json!({ "account": account.view() }))
+    ok(&Verified {
+        account: account.view(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -46,6 +62,15 @@ struct ResendInput {
 /// was sent a confirmation less than a minute ago never shows in the answer. Every request does
 /// the same table work (the address's last-sent record and the account lookup, in parallel); a
 /// confirmation that cannot be queued is logged and its record released, so a retry sends it.
+#[utoipa::path(
+    post,
+    path = "/identity/verify/resend",
+    request_body = crate::openapi::ResendBody,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address has an unverified account", body = crate::openapi::Accepted),
+        (status = 429, description = "Too many resends from this address this hour"),
+    )
+)]
 pub async fn resend(state: &State, request: Request) -> Result<Response<Body>, ApiError> {
     let ResendInput { email } = json_body(&request, MAX_BODY_BYTES)?;
     let email = normalize_email(&email).map_err(|message| ApiError::invalid("email", message))?;
