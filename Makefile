@@ -1,5 +1,5 @@
 # The two commands that work on a fresh machine: `make up` and `make test`.
-.PHONY: up test demo bench bootstrap build-aws deploy test-deploy
+.PHONY: up test demo bench bootstrap build-aws deploy test-deploy openapi
 
 up:        ## build, then run the whole system locally with demo data (Ctrl-C stops it)
 	scripts/up.sh $(ARGS)
@@ -25,3 +25,6 @@ deploy:    ## sam build, then sam deploy (ARGS=--guided the first time)
 
 test-deploy: ## the README's deploy build for one function (slow: release arm64, fat LTO)
 	scripts/test-deploy.sh $(ARGS)
+
+openapi:   ## write docs/openapi/<api>.json from the code (the tests fail while a committed one differs)
+	cargo run -q -p andes-openapi -- write

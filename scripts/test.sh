@@ -56,6 +56,13 @@ if [ -z "$rebuilt" ]; then
 fi
 echo "${rebuilt##*$'\n'}"
 
+echo "== every API fuzzed against its OpenAPI document (schemathesis, tests/schemathesis.toml)"
+if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests --test openapi_fuzz -- --ignored --nocapture; then
+  echo "schemathesis found answers that differ from the documents; last lines of the platform log ($log):" >&2
+  tail -n 150 "$log" >&2
+  exit 1
+fi
+
 echo "== per-address abuse limits at the template's figures (a fresh platform)"
 stop_platform
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use andes_local::control::{Background, BoxFuture, InvokeError, Invoker, Sweep, SweepError};
-use andes_local::gateway::{serve, StatsFn};
+use andes_local::gateway::{serve, LocalEndpoints, StatsFn};
 use andes_local::template::{parse, StackOptions};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -104,9 +104,12 @@ async fn start(burst: &str, rate: &str) -> (u16, Arc<FakeRuntime>) {
         Arc::new(stack),
         runtime.clone(),
         Arc::new(NoBackground),
-        Arc::new(AtomicBool::new(true)),
-        stats.clone(),
-        stats,
+        LocalEndpoints {
+            ready: Arc::new(AtomicBool::new(true)),
+            runtime_stats: stats.clone(),
+            trigger_stats: stats,
+            docs_dir: None,
+        },
     ));
     (port, runtime)
 }

@@ -10,6 +10,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::docs;
 use super::events::query_parameters;
 use super::response::message;
 use super::Shared;
@@ -37,6 +38,12 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, raw_query: &st
             fire(shared, function, raw_query).await
         }
         ("POST", "/sweep") => sweep(shared, raw_query).await,
+        ("GET", rest) if rest.starts_with("/openapi/") => {
+            docs::document(shared.docs_dir.as_deref(), &rest["/openapi/".len()..])
+        }
+        ("GET", rest) if rest == "/docs" || rest.starts_with("/docs/") => {
+            docs::reference(shared.docs_dir.as_deref(), &rest["/docs".len()..])
+        }
         ("POST", rest) if rest.starts_with("/invoke/") => {
             let function = &rest["/invoke/".len()..];
             invoke(shared, function, body).await

@@ -5,6 +5,7 @@
 //! ([`local`]) and never throttled.
 
 mod authorizer;
+mod docs;
 mod events;
 mod local;
 mod response;
@@ -56,19 +57,27 @@ struct Shared {
     trigger_stats: StatsFn,
     cache: authorizer::Cache,
     port: u16,
+    /// The committed OpenAPI documents (`docs/openapi` beside the template), if any.
+    docs_dir: Option<std::path::PathBuf>,
+}
+
+/// What `/_local` serves besides the routes: `ready` drives `GET /_local/health`;
+/// `runtime_stats` and `trigger_stats` fill `GET /_local/stats` as `{runtime, triggers}`;
+/// `docs_dir` holds the OpenAPI documents of `/_local/openapi` and `/_local/docs`.
+pub struct LocalEndpoints {
+    pub ready: Arc<AtomicBool>,
+    pub runtime_stats: StatsFn,
+    pub trigger_stats: StatsFn,
+    pub docs_dir: Option<std::path::PathBuf>,
 }
 
 /// Serves every HTTP API of `stack` (and `/_local`) on `listener` until the process ends.
-/// `ready` drives `GET /_local/health`; `runtime_stats` and `trigger_stats` fill
-/// `GET /_local/stats` as `{runtime, triggers}`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     stack: Arc<Stack>,
     invoker: Arc<dyn Invoker>,
     background: Arc<dyn Background>,
-    ready: Arc<AtomicBool>,
-    runtime_stats: StatsFn,
-    trigger_stats: StatsFn,
+    local: LocalEndpoints,
 ) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
     let routes = RouteTable::new(&stack);
@@ -79,11 +88,12 @@ pub async fn serve(
         throttle,
         invoker,
         background,
-        ready,
-        runtime_stats,
-        trigger_stats,
+        ready: local.ready,
+        runtime_stats: local.runtime_stats,
+        trigger_stats: local.trigger_stats,
         cache: authorizer::Cache::default(),
         port,
+        docs_dir: local.docs_dir,
     });
     let app = Router::new().fallback(handle).with_state(shared);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await

@@ -166,9 +166,12 @@ async fn start() -> Harness {
         Arc::new(stack()),
         runtime.clone(),
         Arc::new(FakeBackground),
-        ready.clone(),
-        runtime_stats,
-        stats,
+        LocalEndpoints {
+            ready: ready.clone(),
+            runtime_stats,
+            trigger_stats: stats,
+            docs_dir: None,
+        },
     ));
     Harness { port, runtime, ready }
 }

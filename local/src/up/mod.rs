@@ -120,9 +120,12 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         stack.clone(),
         invoker,
         background,
-        ready.clone(),
-        Arc::new(move || runtime_for_stats.stats()),
-        Arc::new(move || triggers_for_stats.stats()),
+        crate::gateway::LocalEndpoints {
+            ready: ready.clone(),
+            runtime_stats: Arc::new(move || runtime_for_stats.stats()),
+            trigger_stats: Arc::new(move || triggers_for_stats.stats()),
+            docs_dir: options.template.parent().map(|dir| dir.join("docs").join("openapi")),
+        },
     ));
     let base_url = format!("http://{address}");
     println!(
