@@ -1,7 +1,8 @@
 //! What every route of every API shares, added to a service's own description: its operation
 //! id and tag, its security (from `data/permissions.yaml`), the answers API Gateway gives before
 //! the function runs (401 without credentials, 403 from the authorizer, 429 from throttling),
-//! the 400/413/422 of a JSON body, and the problem+json body of every handler error.
+//! the 400/413/422 of a JSON body, the 503 of a busy table (throttled, or a write still
+//! contended after the shared layer's retries), and the problem+json body of every handler error.
 
 use serde_json::{json, Map, Value};
 use utoipa::PartialSchema;
@@ -69,16 +70,24 @@ fn complete_operation(operation: &mut Value, method: &str, path: &str, route: &R
     let has_body = operation.get("requestBody").is_some();
     let responses = object_entry(operation, "responses");
     for (status, response) in responses.iter_mut() {
-        if status.starts_with('4') || status.starts_with('5') {
-            if response.get("content").is_none() {
-                response["content"] = json!({ PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } });
-            }
+        let is_error = status.starts_with('4') || status.starts_with('5');
+        if is_error && response.get("content").is_none() {
+            response["content"] = json!({ PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } });
         }
     }
     if has_body {
         add_problem(responses, "400", "The body is missing or not a JSON object");
         add_problem(responses, "413", "The body is larger than the route accepts");
         add_problem(responses, "422", "A field is missing or invalid (`errors` names each)");
+    }
+    if route.method != "ANY" {
+        // The shared table layer answers 503 when DynamoDB throttles, or a write is still
+        // contended after its retries; every routed handler reads or writes a table.
+        add_problem(
+            responses,
+            "503",
+            "The table was busy or a write stayed contended; retry",
+        );
     }
     if !route.is_anonymous() && route.authorizer.as_deref() == Some("Required") {
         add_gateway(responses, "401", "No `Authorization` header (answered by API Gateway)");

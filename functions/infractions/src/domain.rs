@@ -17,44 +17,64 @@ pub const PLATE_MAX_CHARS: usize = 10;
 pub const PLATE_LOOKUP_MAX_CHARS: usize = 32;
 /// How far in the future an infraction's timestamp may be (clock skew of the officer's device).
 pub const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
+/// The longest id a body or path may give, in bytes.
+pub const ID_MAX_BYTES: usize = 128;
+/// The highest badge number.
+pub const BADGE_MAX: u64 = 1_000_000_000_000;
 
 pub const VEHICLE_NOT_FOUND: &str = "No existe un vehículo asociado a la placa";
 pub const EMAIL_NOT_FOUND: &str = "El email no se encuentra asociado ninguna persona";
 pub const OFFICER_NOT_FOUND: &str = "No se encuentra un oficial asociado a esta token";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A person vehicles belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: String,
     pub name: String,
+    /// Lower-cased; unique.
     pub email: String,
     pub created: String,
     pub updated: String,
+    /// What a PATCH may send back as `version` (a stale one is a 409).
+    // `default` reads items older than versions; every answer has one, hence required.
     #[serde(default)]
+    #[schema(required = true)]
     pub version: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A vehicle, keyed by its plate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Vehicle {
+    /// Normalised: 1 to 10 of `A-Z0-9`.
     pub plate: String,
     pub brand: String,
     pub color: String,
+    /// The owning person's id.
     pub owner_id: String,
     pub created: String,
     pub updated: String,
+    /// What a PATCH may send back as `version` (a stale one is a 409).
     #[serde(default)]
+    #[schema(required = true)]
     pub version: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An officer; its API key is identity's, only the key's prefix is kept here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Officer {
     pub id: String,
     pub name: String,
+    /// Unique.
     pub badge: u64,
+    /// `null` until a key is issued.
     #[serde(default)]
+    #[schema(required = true)]
     pub key_prefix: Option<String>,
     pub created: String,
     pub updated: String,
+    /// What a PATCH may send back as `version` (a stale one is a 409).
     #[serde(default)]
+    #[schema(required = true)]
     pub version: u64,
 }
 
@@ -74,20 +94,24 @@ pub struct Infraction {
 
 /// One line of `generar_informe`: the spec's keys plus the seed's (`vehicle_id`, `created_at`)
 /// and the `brand`/`color` aliases.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReportEntry {
     pub id: String,
+    /// The plate (the seed's key).
     pub vehicle_id: String,
     pub comments: String,
     pub officer_id: String,
+    /// `created` (the seed's key).
     pub created_at: String,
     pub plate: String,
     pub vehicle_brand: String,
     pub vehicle_color: String,
     pub brand: String,
     pub color: String,
+    /// When it happened, RFC 3339 UTC with milliseconds.
     pub timestamp: String,
     pub officer_name: String,
+    /// When it was recorded.
     pub created: String,
 }
 
@@ -215,7 +239,7 @@ pub fn parse_badge(value: &Value) -> Result<u64, String> {
         _ => None,
     };
     match badge {
-        Some(b) if (1..=1_000_000_000_000).contains(&b) => Ok(b),
+        Some(b) if (1..=BADGE_MAX).contains(&b) => Ok(b),
         _ => Err("must be a positive integer".into()),
     }
 }
@@ -395,7 +419,7 @@ pub fn validate_officer(body: &Map<String, Value>, partial: bool) -> Result<Offi
 /// An id given in a body or path: 1–128 characters without `#` or control characters.
 pub fn normalize_id(raw: &str) -> Result<String, String> {
     let id = raw.trim();
-    if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control() || c == '#') {
+    if id.is_empty() || id.len() > ID_MAX_BYTES || id.chars().any(|c| c.is_control() || c == '#') {
         return Err("is not a valid id".into());
     }
     Ok(id.to_string())

@@ -81,6 +81,7 @@ pub fn page_limit(raw: Option<&str>) -> Result<i32, ApiError> {
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; `null` on the last.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

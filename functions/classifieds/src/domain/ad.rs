@@ -27,7 +27,7 @@ pub const MAX_PRICE_CENTS: i64 = 99_999_999_999;
 /// Ad statuses. `draft` → `pending` (publish asked) → `published`; `published` → `pending`
 /// on edit; `failed` when publication failed after retries (the owner can publish again);
 /// `deleted` until the worker has removed the images and the item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -69,7 +69,7 @@ impl Status {
 }
 
 /// The fields of an ad the owner writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdFields {
     pub model_id: u32,
     pub version_id: Option<u32>,
@@ -344,7 +344,7 @@ pub fn build_fields(
 }
 
 /// The catalog facts an ad needs, looked up by the caller.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Placement {
     pub brand_id: u32,
     pub brand_name: String,

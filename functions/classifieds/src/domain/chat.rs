@@ -5,6 +5,12 @@ use andes_shared::validation::plain_text;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_MESSAGE_CHARS: usize = 2000;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// A phone: digits and [`PHONE_SYMBOLS`], at most 25 characters, 8 to 15 of them digits.
+pub const MAX_PHONE_CHARS: usize = 25;
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
+pub const PHONE_SYMBOLS: &str = " +-()";
 
 /// One conversation of a buyer with the seller of an ad.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +54,7 @@ pub fn check_message(text: &str) -> Result<String, String> {
 pub fn check_email(value: &str) -> Result<String, String> {
     plain_text(value)?;
     let email = value.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         })
@@ -63,9 +69,9 @@ pub fn check_email(value: &str) -> Result<String, String> {
 pub fn check_phone(value: &str) -> Result<String, String> {
     let phone = value.trim().to_string();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if (8..=15).contains(&digits)
-        && phone.len() <= 25
-        && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    if PHONE_DIGITS.contains(&digits)
+        && phone.len() <= MAX_PHONE_CHARS
+        && phone.chars().all(|c| c.is_ascii_digit() || PHONE_SYMBOLS.contains(c))
     {
         Ok(phone)
     } else {
@@ -76,8 +82,8 @@ pub fn check_phone(value: &str) -> Result<String, String> {
 pub fn check_name(value: &str) -> Result<String, String> {
     plain_text(value)?;
     let name = value.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err("must be 1 to 100 characters".into());
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("must be 1 to {MAX_NAME_CHARS} characters"));
     }
     Ok(name)
 }

@@ -6,13 +6,14 @@
 
 use andes_shared::auth::{Principal, PrincipalKind};
 use andes_shared::dynamo::retry::{with_client_version, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, created, json, ok, ApiError};
 use andes_shared::ids;
 use andes_shared::validation::FieldErrors;
 use chrono::{Datelike, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::catalog::resolve_placement;
 use super::{
@@ -41,12 +42,17 @@ pub(super) fn version_param(request: &Request) -> Result<Option<u64>, ApiError> 
 
 /// 202 with the ad's id and status.
 fn accepted(ad: &Ad) -> HttpResult {
-    json(
-        StatusCode::ACCEPTED,
-        &json!({ "id": ad.id, "status": ad.status.as_str() }),
-    )
+    json(StatusCode::ACCEPTED, &views::ad_status(ad))
 }
 
+#[utoipa::path(
+    post,
+    path = "/classifieds/ads",
+    request_body = crate::openapi::AdBody,
+    responses(
+        (status = 201, description = "The new draft", body = views::OwnAdView),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let input: AdInput = http::json_body(&request, MAX_AD_BODY_BYTES)?;
@@ -71,10 +77,19 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
     if !state.store.put_ad(&ad, Expect::New).await? {
         return Err(ApiError::Conflict("ad already exists".into()));
     }
-    created(&views::ad(&ad, true))
+    created(&views::own_ad(&ad))
 }
 
 /// Public when published; otherwise only its owner sees it.
+#[utoipa::path(
+    get,
+    path = "/classifieds/ads/{id}",
+    params(("id" = String, Path, description = "The ad's id")),
+    responses(
+        (status = 200, description = "The ad; its owner reads it as an `OwnAdView` (every photo, `failure`, `version`)", body = views::AdView),
+        (status = 404, description = "No such ad, or it is not published and the caller is not its owner"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let principal = Principal::from_request(&request);
     let not_found = || ApiError::NotFound(AD_NOT_FOUND.into());
@@ -84,13 +99,22 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
     if !is_owner && ad.status != Status::Published {
         return Err(not_found());
     }
-    let mut view = views::ad(&ad, is_owner);
-    if let Some(profile) = state.store.get_profile(&ad.owner).await? {
-        if profile.show_phone {
-            view["seller_phone"] = profile.phone.into();
-        }
+    // `PUT /me/profile` refuses `show_phone` without a phone.
+    let seller_phone = state
+        .store
+        .get_profile(&ad.owner)
+        .await?
+        .filter(|profile| profile.show_phone)
+        .and_then(|profile| profile.phone);
+    if is_owner {
+        let mut view = views::own_ad(&ad);
+        view.ad.seller_phone = seller_phone;
+        ok(&view)
+    } else {
+        let mut view = views::ad(&ad);
+        view.seller_phone = seller_phone;
+        ok(&view)
     }
-    ok(&view)
 }
 
 /// An edit as written: the ad, its status before, and temporary objects to delete.
@@ -145,6 +169,19 @@ async fn edit(state: &State, id: &str, principal: &Principal, input: &AdInput) -
     }))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/classifieds/ads/{id}",
+    params(("id" = String, Path, description = "The ad's id")),
+    request_body = crate::openapi::AdPatchBody,
+    responses(
+        (status = 200, description = "The ad as edited (a published ad is `pending` until re-published)", body = views::OwnAdView),
+        (status = 403, description = "The ad is another account's published ad"),
+        (status = 404, description = "No such ad (or another account's unpublished ad)"),
+        (status = 409, description = "The ad is deleted, or `version` is stale"),
+        (status = 503, description = "Too many concurrent changes, or the re-publication could not be queued; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let input: AdInput = http::json_body(&request, MAX_AD_BODY_BYTES)?;
@@ -158,11 +195,24 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
     if edited.was == Status::Published {
         enqueue(state, &Job::publish(&edited.ad)).await?;
     }
-    ok(&views::ad(&edited.ad, true))
+    ok(&views::own_ad(&edited.ad))
 }
 
 /// 202: the ad is `deleted` at once (gone from every public list); the publisher removes
 /// its images from both buckets and then the item.
+#[utoipa::path(
+    delete,
+    path = "/classifieds/ads/{id}",
+    params(("id" = String, Path, description = "The ad's id"), crate::openapi::VersionParam),
+    responses(
+        (status = 202, description = "The ad is `deleted`; its photos and the item are removed in the background", body = views::AdStatusView),
+        (status = 403, description = "The ad is another account's published ad"),
+        (status = 404, description = "No such ad (or another account's unpublished ad)"),
+        (status = 409, description = "`version` is stale"),
+        (status = 422, description = "`version` is not a non-negative integer"),
+        (status = 503, description = "Too many concurrent changes, or the removal could not be queued; retry"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let version = version_param(&request)?;
@@ -189,6 +239,19 @@ pub async fn delete(state: &State, request: Request) -> HttpResult {
 }
 
 /// 202: the ad is `pending` and its publication is queued.
+#[utoipa::path(
+    post,
+    path = "/classifieds/ads/{id}/publish",
+    params(("id" = String, Path, description = "The ad's id"), crate::openapi::VersionParam),
+    responses(
+        (status = 202, description = "The ad is `pending`; its publication is queued", body = views::AdStatusView),
+        (status = 403, description = "The ad is another account's published ad"),
+        (status = 404, description = "No such ad (or another account's unpublished ad)"),
+        (status = 409, description = "The ad is deleted or has no photo, or `version` is stale"),
+        (status = 422, description = "`version` is not a non-negative integer"),
+        (status = 503, description = "Too many concurrent changes, or the publication could not be queued; retry"),
+    )
+)]
 pub async fn publish(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let version = version_param(&request)?;
@@ -307,6 +370,15 @@ fn parse_filters(request: &Request) -> Result<(Filters, Sort), ApiError> {
 }
 
 /// `GET /ads`: published ads, filtered, newest or top offers first.
+#[utoipa::path(
+    get,
+    path = "/classifieds/ads",
+    params(crate::openapi::AdFilters, crate::openapi::Paging),
+    responses(
+        (status = 200, description = "Published ads in the order asked; a filtered page may be short but still carries `next_cursor`", body = Page<views::AdView>),
+        (status = 422, description = "A filter, `sort`, `limit` or `cursor` is invalid (`errors` names each)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let (filters, sort) = parse_filters(&request)?;
     let (limit, cursor) = paging(&request)?;
@@ -314,13 +386,22 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
         .store
         .published_ads(&filters, sort, limit, cursor.as_deref())
         .await?;
-    ok(&views::ads(page, false))
+    ok(&views::ads(page))
 }
 
 /// `GET /me/ads`: the caller's ads in any status, newest first.
+#[utoipa::path(
+    get,
+    path = "/classifieds/me/ads",
+    params(crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The caller's ads in any status, newest first", body = Page<views::OwnAdView>),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn mine(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let (limit, cursor) = paging(&request)?;
     let page = state.store.owner_ads(&principal.id, limit, cursor.as_deref()).await?;
-    ok(&views::ads(page, true))
+    ok(&views::own_ads(page))
 }

@@ -1,6 +1,7 @@
 //! `GET /catalog/...`: states, cities, brands, models and versions, by id and in lists sorted
 //! by name; and the catalog facts an ad keeps.
 
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, ok, ApiError};
 use andes_shared::validation::FieldErrors;
 use lambda_http::Request;
@@ -49,33 +50,135 @@ async fn list<T: DeserializeOwned + Serialize>(
         .await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/states",
+    params(crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The states, by name", body = Page<catalog::State>),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn list_states(state: &State, request: Request) -> HttpResult {
     list::<catalog::State>(state, &request, Kind::State, None).await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/states/{id}",
+    params(("id" = u32, Path, description = "The state's id")),
+    responses(
+        (status = 200, description = "The state", body = catalog::State),
+        (status = 404, description = "No such state"),
+    )
+)]
 pub async fn get_state(state: &State, request: Request) -> HttpResult {
     get::<catalog::State>(state, &request, Kind::State, "state").await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/states/{id}/cities",
+    params(("id" = u32, Path, description = "The state's id"), crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The state's cities, by name", body = Page<catalog::City>),
+        (status = 404, description = "No such state"),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn list_cities(state: &State, request: Request) -> HttpResult {
     list::<catalog::City>(state, &request, Kind::City, Some((Kind::State, "state"))).await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/cities/{id}",
+    params(("id" = u32, Path, description = "The city's id")),
+    responses(
+        (status = 200, description = "The city", body = catalog::City),
+        (status = 404, description = "No such city"),
+    )
+)]
 pub async fn get_city(state: &State, request: Request) -> HttpResult {
     get::<catalog::City>(state, &request, Kind::City, "city").await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/brands",
+    params(crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The brands, by name", body = Page<catalog::Brand>),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn list_brands(state: &State, request: Request) -> HttpResult {
     list::<catalog::Brand>(state, &request, Kind::Brand, None).await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/brands/{id}",
+    params(("id" = u32, Path, description = "The brand's id")),
+    responses(
+        (status = 200, description = "The brand", body = catalog::Brand),
+        (status = 404, description = "No such brand"),
+    )
+)]
 pub async fn get_brand(state: &State, request: Request) -> HttpResult {
     get::<catalog::Brand>(state, &request, Kind::Brand, "brand").await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/brands/{id}/models",
+    params(("id" = u32, Path, description = "The brand's id"), crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The brand's models, by name", body = Page<catalog::Model>),
+        (status = 404, description = "No such brand"),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn list_models(state: &State, request: Request) -> HttpResult {
     list::<catalog::Model>(state, &request, Kind::Model, Some((Kind::Brand, "brand"))).await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/models/{id}",
+    params(("id" = u32, Path, description = "The model's id")),
+    responses(
+        (status = 200, description = "The model", body = catalog::Model),
+        (status = 404, description = "No such model"),
+    )
+)]
 pub async fn get_model(state: &State, request: Request) -> HttpResult {
     get::<catalog::Model>(state, &request, Kind::Model, "model").await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/models/{id}/versions",
+    params(("id" = u32, Path, description = "The model's id"), crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The model's versions, by name", body = Page<catalog::Version>),
+        (status = 404, description = "No such model"),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn list_versions(state: &State, request: Request) -> HttpResult {
     list::<catalog::Version>(state, &request, Kind::Version, Some((Kind::Model, "model"))).await
 }
+
+#[utoipa::path(
+    get,
+    path = "/classifieds/catalog/versions/{id}",
+    params(("id" = u32, Path, description = "The version's id")),
+    responses(
+        (status = 200, description = "The version", body = catalog::Version),
+        (status = 404, description = "No such version"),
+    )
+)]
 pub async fn get_version(state: &State, request: Request) -> HttpResult {
     get::<catalog::Version>(state, &request, Kind::Version, "version").await
 }

@@ -2,13 +2,13 @@
 //! messages of a chat (its buyer and seller only; anyone else finds no chat).
 
 use andes_shared::auth::{Principal, PrincipalKind};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, created, ok, ApiError};
 use andes_shared::ids;
 use andes_shared::limits;
 use andes_shared::validation::FieldErrors;
 use lambda_http::Request;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ad_id, id_param, paging, views, HttpResult, AD_NOT_FOUND, MAX_MESSAGE_BODY_BYTES};
 use crate::config::State;
@@ -17,24 +17,44 @@ use crate::store::ChatCreate;
 
 const CHAT_NOT_FOUND: &str = "chat not found";
 
-#[derive(Debug, Deserialize)]
+/// A buyer's message to the seller. Without an account, `name` and `email` (not verified) are
+/// required and `phone` is optional; with one, the three are ignored.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AdMessage {
+    #[schema(schema_with = crate::openapi::message_text)]
     text: String,
+    #[schema(schema_with = crate::openapi::sender_name)]
     name: Option<String>,
+    #[schema(schema_with = crate::openapi::sender_email)]
     email: Option<String>,
+    #[schema(schema_with = crate::openapi::phone)]
     phone: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChatMessage {
+    #[schema(schema_with = crate::openapi::message_text)]
     text: String,
 }
 
 /// `POST /ads/{id}/messages`: a buyer (an account, or anyone with name and email) writes to
 /// the seller of a published ad. One chat per buyer and ad; the seller cannot write to their
 /// own ad.
+#[utoipa::path(
+    post,
+    path = "/classifieds/ads/{id}/messages",
+    params(("id" = String, Path, description = "The ad's id")),
+    request_body = AdMessage,
+    responses(
+        (status = 201, description = "The message, in the buyer's chat about the ad (a new chat for each message without an account)", body = views::AdMessageView),
+        (status = 403, description = "The caller is the ad's seller, or uses an API key"),
+        (status = 404, description = "No such published ad"),
+        (status = 429, description = "Without an account: too many messages to this ad from this email, or from this address, this hour (see `Retry-After`)"),
+        (status = 503, description = "Too many concurrent first messages to this ad; retry"),
+    )
+)]
 pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     let principal = Principal::from_request(&request);
     if principal.kind == PrincipalKind::ApiKey {
@@ -113,7 +133,7 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     if let Some(chat_id) = existing {
         let message = new_message(&chat_id);
         state.store.add_message(&message).await?;
-        return created(&json!({ "chat_id": chat_id, "message": views::message(&message) }));
+        return created(&views::ad_message(chat_id, &message));
     }
     let chat = Chat {
         id: chat_id,
@@ -128,7 +148,7 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     };
     let message = new_message(&chat.id);
     match state.store.create_chat(&chat, &buyer_key, &message).await? {
-        ChatCreate::Created => created(&json!({ "chat_id": chat.id, "message": views::message(&message) })),
+        ChatCreate::Created => created(&views::ad_message(chat.id, &message)),
         ChatCreate::Exists => {
             // A concurrent first message created the chat: this one joins it.
             let chat_id = state
@@ -138,12 +158,24 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
                 .ok_or_else(|| ApiError::internal("chat guard vanished"))?;
             let message = new_message(&chat_id);
             state.store.add_message(&message).await?;
-            created(&json!({ "chat_id": chat_id, "message": views::message(&message) }))
+            created(&views::ad_message(chat_id, &message))
         }
     }
 }
 
 /// `GET /me/chats?side=buying|selling`.
+#[utoipa::path(
+    get,
+    path = "/classifieds/me/chats",
+    params(
+        ("side" = Option<views::Side>, Query, description = "The caller's chats as buyer (the default) or as seller"),
+        crate::openapi::Paging,
+    ),
+    responses(
+        (status = 200, description = "The caller's chats on that side, newest first", body = Page<views::ChatView>),
+        (status = 422, description = "`side`, `limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn mine(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let selling = match http::query(&request, "side").as_deref() {
@@ -156,10 +188,7 @@ pub async fn mine(state: &State, request: Request) -> HttpResult {
         .store
         .chats_of(&principal.id, selling, limit, cursor.as_deref())
         .await?;
-    ok(&json!({
-        "items": page.items.iter().map(|c| views::chat(c, &principal.id)).collect::<Vec<_>>(),
-        "next_cursor": page.next_cursor,
-    }))
+    ok(&views::chats(page, &principal.id))
 }
 
 /// The chat, if the caller takes part in it (else 404: a chat's existence is not disclosed),
@@ -178,18 +207,35 @@ async fn my_chat(state: &State, request: &Request, principal: &Principal) -> Res
 }
 
 /// `GET /chats/{id}/messages`: oldest first.
+#[utoipa::path(
+    get,
+    path = "/classifieds/chats/{id}/messages",
+    params(("id" = String, Path, description = "The chat's id"), crate::openapi::Paging),
+    responses(
+        (status = 200, description = "The chat's messages, oldest first", body = Page<views::MessageView>),
+        (status = 404, description = "No such chat, or the caller is neither its buyer nor its seller"),
+        (status = 422, description = "`limit` or `cursor` is invalid"),
+    )
+)]
 pub async fn messages(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let (limit, cursor) = paging(&request)?;
     let (chat, _) = my_chat(state, &request, &principal).await?;
     let page = state.store.messages(&chat.id, limit, cursor.as_deref()).await?;
-    ok(&json!({
-        "items": page.items.iter().map(views::message).collect::<Vec<_>>(),
-        "next_cursor": page.next_cursor,
-    }))
+    ok(&views::messages(page))
 }
 
 /// `POST /chats/{id}/messages`.
+#[utoipa::path(
+    post,
+    path = "/classifieds/chats/{id}/messages",
+    params(("id" = String, Path, description = "The chat's id")),
+    request_body = ChatMessage,
+    responses(
+        (status = 201, description = "The message, from the caller's side of the chat", body = views::MessageView),
+        (status = 404, description = "No such chat, or the caller is neither its buyer nor its seller"),
+    )
+)]
 pub async fn post_message(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let body: ChatMessage = http::json_body(&request, MAX_MESSAGE_BODY_BYTES)?;

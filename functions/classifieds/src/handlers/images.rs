@@ -9,9 +9,9 @@ use andes_shared::ids;
 use aws_sdk_s3::presigning::PresigningConfig;
 use lambda_http::Request;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
 
 use super::ads::version_param;
+use super::views::UploadView;
 use super::{
     ad_id, delete_uploads, editable, enqueue, id_param, is_stale, own_ad, HttpResult, MAX_SMALL_BODY_BYTES, MODIFIED,
 };
@@ -23,16 +23,31 @@ use crate::store::Expect;
 /// Lifetime of a presigned upload.
 pub const UPLOAD_URL_SECONDS: u64 = 900;
 
-#[derive(Debug, Deserialize)]
+/// The photo to upload: its content type (taken case-insensitively) and its size in bytes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
+    #[schema(schema_with = crate::openapi::content_type)]
     content_type: String,
+    #[schema(schema_with = crate::openapi::image_size)]
     size: u64,
 }
 
 /// A presigned PUT into the temporary bucket, under the ad and the uploader. S3 enforces the
 /// signed content type and length on AWS; `image-uploaded` checks both again (and the magic
 /// bytes), since nothing stops a client from writing something else.
+#[utoipa::path(
+    post,
+    path = "/classifieds/ads/{id}/images",
+    params(("id" = String, Path, description = "The ad's id")),
+    request_body = UploadRequest,
+    responses(
+        (status = 201, description = "PUT the photo to `url` with `headers`; it is recorded once uploaded", body = UploadView),
+        (status = 403, description = "The ad is another account's published ad"),
+        (status = 404, description = "No such ad (or another account's unpublished ad)"),
+        (status = 409, description = "The ad is deleted or has the most photos an ad can have"),
+    )
+)]
 pub async fn request_upload(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let body: UploadRequest = http::json_body(&request, MAX_SMALL_BODY_BYTES)?;
@@ -56,24 +71,41 @@ pub async fn request_upload(state: &State, request: Request) -> HttpResult {
         .presigned(presigning)
         .await
         .map_err(andes_shared::aws::sdk_error)?;
-    let headers: Map<String, Value> = presigned
+    let headers = presigned
         .headers()
         .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
-        .map(|(name, value)| (name.to_lowercase(), Value::from(value)))
+        .map(|(name, value)| (name.to_lowercase(), value.to_string()))
         .collect();
-    created(&json!({
-        "image_id": image_id,
-        "method": presigned.method(),
-        "url": presigned.uri(),
-        "headers": headers,
-        "key": key,
-        "max_size": MAX_IMAGE_BYTES,
-        "expires_in": UPLOAD_URL_SECONDS,
-    }))
+    created(&UploadView {
+        image_id,
+        method: presigned.method().to_string(),
+        url: presigned.uri().to_string(),
+        headers,
+        key,
+        max_size: MAX_IMAGE_BYTES,
+        expires_in: UPLOAD_URL_SECONDS,
+    })
 }
 
 /// Answers 204: a published photo is deleted from the images bucket by the re-publication
 /// this triggers; a photo not yet published is deleted from the temporary bucket at once.
+#[utoipa::path(
+    delete,
+    path = "/classifieds/ads/{id}/images/{image_id}",
+    params(
+        ("id" = String, Path, description = "The ad's id"),
+        ("image_id" = String, Path, description = "The photo's id"),
+        crate::openapi::VersionParam,
+    ),
+    responses(
+        (status = 204, description = "The photo is gone from the ad"),
+        (status = 403, description = "The ad is another account's published ad"),
+        (status = 404, description = "No such ad (or another account's unpublished ad), or no such photo on it"),
+        (status = 409, description = "The ad is deleted, the photo is the last of a published ad, or `version` is stale"),
+        (status = 422, description = "`version` is not a non-negative integer"),
+        (status = 503, description = "Too many concurrent changes, or the re-publication could not be queued; retry"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let version = version_param(&request)?;

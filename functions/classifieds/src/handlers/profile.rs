@@ -12,16 +12,27 @@ use crate::catalog::{self, Kind};
 use crate::config::State;
 use crate::domain::{check_phone, Profile};
 
-#[derive(Debug, Deserialize)]
+/// The whole profile: a field left out is cleared.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileInput {
     state_id: Option<u32>,
+    /// A city of `state_id` (which it implies when absent).
     city_id: Option<u32>,
+    #[schema(schema_with = crate::openapi::phone)]
     phone: Option<String>,
+    /// Whether buyers see `phone` on the ads; needs a phone.
     #[serde(default)]
     show_phone: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/classifieds/me/profile",
+    responses(
+        (status = 200, description = "The caller's seller profile (empty until written)", body = views::ProfileView),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let profile = state
@@ -33,6 +44,14 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
 }
 
 /// Replaces the caller's seller profile (state, city of that state, phone, show_phone).
+#[utoipa::path(
+    put,
+    path = "/classifieds/me/profile",
+    request_body = ProfileInput,
+    responses(
+        (status = 200, description = "The profile as written", body = views::ProfileView),
+    )
+)]
 pub async fn put(state: &State, request: Request) -> HttpResult {
     let principal = Principal::require_account(&request)?;
     let body: ProfileInput = http::json_body(&request, MAX_SMALL_BODY_BYTES)?;

@@ -91,7 +91,7 @@ impl fmt::Display for EventType {
 }
 
 /// Why an order was cancelled (`OrderCancelled.reason`, the order's `cancel_reason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelReason {
     /// The saga found no warehouse with room at the route's origin.
@@ -122,7 +122,7 @@ impl fmt::Display for CancelReason {
 }
 
 /// `StockReservationFailed.reason`: one value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationFailure {
     #[default]
@@ -130,14 +130,14 @@ pub enum ReservationFailure {
 }
 
 /// `TransportAssignmentFailed.reason`: one value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentFailure {
     #[default]
     NoTransportAvailable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderReceived {
     pub client_id: String,
     pub products: Vec<Product>,
@@ -147,51 +147,53 @@ pub struct OrderReceived {
 }
 
 /// `StockReserved` and `StockReleased`: units entering or leaving a warehouse.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StockMove {
     pub warehouse_id: String,
     pub units: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StockReservationFailed {
     pub reason: ReservationFailure,
     pub location: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderStored {
     pub warehouse_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransportAssigned {
     pub transport_id: String,
     pub vehicle_plate: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransportAssignmentFailed {
     pub reason: AssignmentFailure,
 }
 
 /// `OrderDispatched` and `OrderDelivered`: the transport the order travels on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OnTransport {
     pub transport_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderReturned {
     pub transport_id: String,
     /// The operator's text; `null` when none was given.
+    #[schema(required = true)]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderCancelled {
     pub reason: CancelReason,
     /// The caller's free text; `null` when none was given (always for the saga's cancels).
+    #[schema(required = true)]
     pub note: Option<String>,
 }
 

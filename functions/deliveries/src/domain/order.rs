@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{numbered, CancelReason, Event, EventData, EventType};
 use super::values::{time_millis, CargoType, Product, Route};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Received,
@@ -59,7 +59,7 @@ impl fmt::Display for OrderStatus {
 }
 
 /// An order as every route answers it. Absent facts are `null`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: String,
     pub client_id: String,
@@ -70,12 +70,16 @@ pub struct Order {
     pub products: Vec<Product>,
     pub route: Route,
     /// From StockReserved (kept after the stock is released).
+    #[schema(required = true)]
     pub warehouse_id: Option<String>,
     /// From TransportAssigned.
+    #[schema(required = true)]
     pub transport_id: Option<String>,
     /// OrderCancelled `data.reason`.
+    #[schema(required = true)]
     pub cancel_reason: Option<CancelReason>,
     /// OrderReturned `data.reason`.
+    #[schema(required = true)]
     pub return_reason: Option<String>,
     /// The version of the last event.
     pub version: u64,

@@ -26,9 +26,11 @@ pub fn zero_counts() -> Counts {
 }
 
 /// One item of `GET /stats/daily`: every event type (zeros included) and their total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DailyStats {
     pub date: NaiveDate,
+    /// Events of each type whose `time` falls on `date` (UTC), over all orders.
+    #[schema(schema_with = crate::openapi::counts)]
     pub counts: Counts,
     pub total: u64,
 }

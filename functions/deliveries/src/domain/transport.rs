@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::validation::TransportInput;
 use super::values::{time_millis, CargoType, Route};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportStatus {
     Loaded,
@@ -51,7 +51,7 @@ impl fmt::Display for TransportStatus {
 }
 
 /// A transport as stored and as the API answers it. `route.origin` is its warehouse's location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Transport {
     pub id: String,
     pub vehicle_plate: String,

@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a transport carries and an order needs (seed: TipoCargamento).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CargoType {
     Refrigerated,
@@ -40,7 +40,7 @@ impl fmt::Display for CargoType {
 }
 
 /// One product of an order: one storage unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Product {
     pub code: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct Product {
 
 /// Where and when an order (or a transport run) goes. Dates are UTC, written with `Z` and as
 /// precise as they were given (`2026-12-03T08:00:00Z`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Route {
     pub origin: String,
     pub destination: String,

@@ -29,7 +29,7 @@ pub struct Warehouse {
 }
 
 /// A warehouse as the API answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WarehouseView {
     pub id: String,
     pub name: String,

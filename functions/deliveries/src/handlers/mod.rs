@@ -12,7 +12,7 @@ use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::config::State;
 use crate::domain::is_id;
@@ -24,9 +24,21 @@ pub const STAFF_ROLES: [&str; 2] = ["operator", "admin"];
 
 type HttpResult = Result<Response<Body>, ApiError>;
 
+/// `GET /deliveries/health`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    #[schema(schema_with = crate::openapi::health_status)]
+    status: &'static str,
+}
+
 /// `GET /deliveries/health`: anyone, no table read.
+#[utoipa::path(
+    get,
+    path = "/deliveries/health",
+    responses((status = 200, description = "The service is up", body = Health))
+)]
 pub async fn health(_state: &State, _request: Request) -> HttpResult {
-    ok(&json!({"status": "ok"}))
+    ok(&Health { status: "ok" })
 }
 
 /// Operators and admins see and act on every order; other accounts on their own.

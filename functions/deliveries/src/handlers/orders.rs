@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use andes_shared::auth::Principal;
 use andes_shared::dynamo::retry::{read_modify_write, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{ok, ApiError};
 use andes_shared::ids;
 use chrono::Utc;
@@ -39,6 +40,21 @@ fn account(request: &Request) -> Result<Principal, ApiError> {
 /// `POST /deliveries/orders` → 202, `Location`, the order as received. With an
 /// `Idempotency-Key`, the key is written in the same transaction as OrderReceived; a repeat of
 /// the same request answers the order the key created, a different request under it is a 422.
+#[utoipa::path(
+    post,
+    path = "/deliveries/orders",
+    params(crate::openapi::IdempotencyKey),
+    request_body = crate::openapi::OrderBody,
+    responses(
+        (status = 202, description = "The order as received (`received`, version 1), placed by the caller; with an \
+            `Idempotency-Key` already used for the same order, that order, appending nothing", body = Order,
+            headers(("Location" = String, description = "`/deliveries/orders/{id}`"))),
+        (status = 409, description = "A request with this `Idempotency-Key` is still in flight; retry in a moment"),
+        (status = 422, description = "A field or the `Idempotency-Key` is invalid, or the key was already used with \
+            a different order (`errors` names each, the key as `Idempotency-Key`)"),
+        (status = 503, description = "The key's transaction met too much contention; retry in a moment"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let principal = account(&request)?;
     let body = body(&request)?;
@@ -91,6 +107,16 @@ fn accepted(order: &Order) -> HttpResult {
 
 /// `GET /deliveries/orders?status=&limit=&cursor=`: newest first; a client's own orders, or
 /// every order for operators and admins.
+#[utoipa::path(
+    get,
+    path = "/deliveries/orders",
+    params(crate::openapi::OrdersQuery, crate::openapi::PageQuery),
+    responses(
+        (status = 200, description = "The caller's orders (every order for operators and admins), newest first",
+            body = Page<Order>),
+        (status = 422, description = "`status`, `limit` or `cursor` is invalid (`errors` names each)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let principal = account(&request)?;
     let (limit, status) = list_params(&request, order_status_filter(query(&request, "status").as_deref()))?;
@@ -104,6 +130,16 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 
 /// `GET /deliveries/orders/{id}`: the projection; an order the projector has not reached yet is
 /// folded from its stream, so a `Location` answered by `POST` never gives 404.
+#[utoipa::path(
+    get,
+    path = "/deliveries/orders/{id}",
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order (from the projection: it may lag its history by a moment)",
+            body = Order),
+        (status = 404, description = "No such order, or another client's"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let principal = account(&request)?;
     let id = path_id(&request).ok_or_else(not_found)?;
@@ -121,16 +157,37 @@ fn visible(order: Option<Order>, principal: &Principal) -> Result<Order, ApiErro
         .ok_or_else(not_found)
 }
 
-#[derive(Serialize)]
+/// A page of an order's history.
+#[derive(Serialize, utoipa::ToSchema)]
 struct EventsPage {
+    /// Ascending by version.
+    #[schema(value_type = Vec<crate::openapi::OrderEvent>)]
     items: Vec<Event>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    #[schema(required = true)]
     next_cursor: Option<String>,
+    /// The version of the order's last event.
     stream_version: u64,
 }
 
 /// `GET /deliveries/orders/{id}/events?after=&limit=&wait=&cursor=`: the history, strongly
 /// consistent, ascending. With `wait`, a request with nothing after `after` is held until an
 /// event is appended or `wait` seconds pass (the live feed: HTTP APIs cannot stream).
+#[utoipa::path(
+    get,
+    path = "/deliveries/orders/{id}/events",
+    params(
+        ("id" = String, Path, description = "The order's id"),
+        crate::openapi::EventsQuery,
+        crate::openapi::PageQuery,
+    ),
+    responses(
+        (status = 200, description = "The events after `after`, ascending (strongly consistent); with `wait`, held \
+            until one is appended or `wait` seconds pass (then `items` is empty)", body = EventsPage),
+        (status = 404, description = "No such order, or another client's"),
+        (status = 422, description = "`after`, `limit`, `wait` or `cursor` is invalid (`errors` names each)"),
+    )
+)]
 pub async fn events(state: &State, request: Request) -> HttpResult {
     let principal = account(&request)?;
     let params = events_query(
@@ -191,6 +248,21 @@ impl Command {
 }
 
 /// `POST /deliveries/orders/{id}/cancel` (the owner, operators, admins).
+#[utoipa::path(
+    post,
+    path = "/deliveries/orders/{id}/cancel",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Option<crate::openapi::CancelBody>,
+    responses(
+        (status = 200, description = "The order, `cancelled` (a stored order's units leave its warehouse)",
+            body = Order),
+        (status = 400, description = "The body is not a JSON object (an empty body is fine)"),
+        (status = 404, description = "No such order, or another client's"),
+        (status = 409, description = "`expected_version` is not the order's version (`current_version` says which), \
+            or the order has already been dispatched or is already delivered, returned or cancelled"),
+        (status = 503, description = "Too many concurrent changes to the order; retry in a moment"),
+    )
+)]
 pub async fn cancel(state: &State, request: Request) -> HttpResult {
     let principal = account(&request)?;
     let command = Command::Cancel(cancel_input(&body_or_empty(&request)?)?);
@@ -198,6 +270,20 @@ pub async fn cancel(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /deliveries/orders/{id}/deliver` (operators, admins).
+#[utoipa::path(
+    post,
+    path = "/deliveries/orders/{id}/deliver",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Option<crate::openapi::DeliverBody>,
+    responses(
+        (status = 200, description = "The order, `delivered`", body = Order),
+        (status = 400, description = "The body is not a JSON object (an empty body is fine)"),
+        (status = 404, description = "No such order"),
+        (status = 409, description = "`expected_version` is not the order's version (`current_version` says which), \
+            the order is not dispatched or is already final, or its transport has not departed yet"),
+        (status = 503, description = "Too many concurrent changes to the order; retry in a moment"),
+    )
+)]
 pub async fn deliver(state: &State, request: Request) -> HttpResult {
     let principal = staff(&request)?;
     let command = Command::Deliver(deliver_input(&body_or_empty(&request)?)?);
@@ -205,6 +291,20 @@ pub async fn deliver(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /deliveries/orders/{id}/return` (operators, admins).
+#[utoipa::path(
+    post,
+    path = "/deliveries/orders/{id}/return",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Option<crate::openapi::ReturnBody>,
+    responses(
+        (status = 200, description = "The order, `returned`", body = Order),
+        (status = 400, description = "The body is not a JSON object (an empty body is fine)"),
+        (status = 404, description = "No such order"),
+        (status = 409, description = "`expected_version` is not the order's version (`current_version` says which), \
+            the order is not dispatched or is already final, or its transport has not departed yet"),
+        (status = 503, description = "Too many concurrent changes to the order; retry in a moment"),
+    )
+)]
 pub async fn return_order(state: &State, request: Request) -> HttpResult {
     let principal = staff(&request)?;
     let command = Command::Return(return_input(&body_or_empty(&request)?)?);

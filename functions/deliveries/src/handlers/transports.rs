@@ -3,6 +3,7 @@
 //! has one active run at a time (its plate's lock, taken with the run, released on arrival).
 
 use andes_shared::dynamo::retry::{read_modify_write, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{ok, ApiError};
 use andes_shared::ids;
 use chrono::{DateTime, Utc};
@@ -21,6 +22,20 @@ fn not_found() -> ApiError {
 
 /// `POST /deliveries/transports` → 201, `Location`, `loaded` with no order. An unknown
 /// warehouse is reported with the body's other problems; a plate with an active run → 409.
+#[utoipa::path(
+    post,
+    path = "/deliveries/transports",
+    request_body = crate::openapi::TransportBody,
+    responses(
+        (status = 201, description = "The new run, `loaded`, with no order yet; `route.origin` is its warehouse's \
+            location", body = Transport,
+            headers(("Location" = String, description = "`/deliveries/transports/{id}`"))),
+        (status = 409, description = "The vehicle already has an active (`loaded` or `on_the_way`) run"),
+        (status = 422, description = "A field is missing or invalid, or `warehouse_id` names no warehouse (`errors` \
+            names each)"),
+        (status = 503, description = "Too much contention on the plate; retry in a moment"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     let body = body(&request)?;
@@ -38,13 +53,25 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 
 /// `GET /deliveries/transports?warehouse_id=&status=&limit=&cursor=`: newest first. A
 /// `warehouse_id` that is no id names no warehouse: the list is empty.
+#[utoipa::path(
+    get,
+    path = "/deliveries/transports",
+    params(crate::openapi::TransportsQuery, crate::openapi::PageQuery),
+    responses(
+        (status = 200, description = "Runs, newest first", body = Page<Transport>),
+        (status = 422, description = "`status`, `limit` or `cursor` is invalid (`errors` names each)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     let (limit, status) = list_params(&request, transport_status_filter(query(&request, "status").as_deref()))?;
     let warehouse_id = query(&request, "warehouse_id");
     let cursor = query(&request, "cursor");
     if warehouse_id.as_deref().is_some_and(|id| !is_id(id)) {
-        return ok(&serde_json::json!({"items": [], "next_cursor": null}));
+        return ok(&Page::<Transport> {
+            items: Vec::new(),
+            next_cursor: None,
+        });
     }
     let filter = TransportFilter {
         warehouse_id: warehouse_id.as_deref(),
@@ -54,18 +81,49 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /deliveries/transports/{id}`.
+#[utoipa::path(
+    get,
+    path = "/deliveries/transports/{id}",
+    params(("id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The run (strongly consistent)", body = Transport),
+        (status = 404, description = "No such run"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     ok(&find(state, &request).await?)
 }
 
 /// `POST /deliveries/transports/{id}/depart`: loaded → on_the_way.
+#[utoipa::path(
+    post,
+    path = "/deliveries/transports/{id}/depart",
+    params(("id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The run, `on_the_way`", body = Transport),
+        (status = 404, description = "No such run"),
+        (status = 409, description = "The run is not `loaded`"),
+        (status = 503, description = "Too many concurrent changes to the run; retry in a moment"),
+    )
+)]
 pub async fn depart(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     ok(&change(state, &request, Transport::depart).await?)
 }
 
 /// `POST /deliveries/transports/{id}/arrive`: on_the_way → dispatched; frees the plate.
+#[utoipa::path(
+    post,
+    path = "/deliveries/transports/{id}/arrive",
+    params(("id" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The run, `dispatched`; its vehicle is free for another run", body = Transport),
+        (status = 404, description = "No such run"),
+        (status = 409, description = "The run is not `on_the_way`"),
+        (status = 503, description = "Too many concurrent changes to the run; retry in a moment"),
+    )
+)]
 pub async fn arrive(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     ok(&change(state, &request, Transport::arrive).await?)

@@ -1,6 +1,7 @@
 //! `/deliveries/warehouses[/{id}]`: operators and admins register warehouses and read the
 //! write model (stock and what is available).
 
+use andes_shared::dynamo::Page;
 use andes_shared::http::{ok, ApiError};
 use andes_shared::ids;
 use chrono::Utc;
@@ -8,13 +9,22 @@ use lambda_http::Request;
 
 use super::{body, created_at, list_params, path_id, query, staff, HttpResult};
 use crate::config::State;
-use crate::domain::{warehouse_input, Warehouse};
+use crate::domain::{warehouse_input, Warehouse, WarehouseView};
 
 fn not_found() -> ApiError {
     ApiError::NotFound("warehouse not found".into())
 }
 
 /// `POST /deliveries/warehouses` → 201, `Location`, stock 0.
+#[utoipa::path(
+    post,
+    path = "/deliveries/warehouses",
+    request_body = crate::openapi::WarehouseBody,
+    responses(
+        (status = 201, description = "The new warehouse, empty", body = WarehouseView,
+            headers(("Location" = String, description = "`/deliveries/warehouses/{id}`"))),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     let input = warehouse_input(&body(&request)?)?;
@@ -25,6 +35,15 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 
 /// `GET /deliveries/warehouses?location=&limit=&cursor=`: newest first; `location` matches
 /// trimmed and case-insensitive.
+#[utoipa::path(
+    get,
+    path = "/deliveries/warehouses",
+    params(crate::openapi::WarehousesQuery, crate::openapi::PageQuery),
+    responses(
+        (status = 200, description = "Warehouses, newest first", body = Page<WarehouseView>),
+        (status = 422, description = "`limit` or `cursor` is invalid (`errors` names each)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     let (limit, ()) = list_params(&request, Ok(()))?;
@@ -38,6 +57,15 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /deliveries/warehouses/{id}`: the write model, strongly consistent.
+#[utoipa::path(
+    get,
+    path = "/deliveries/warehouses/{id}",
+    params(("id" = String, Path, description = "The warehouse's id")),
+    responses(
+        (status = 200, description = "The warehouse (strongly consistent)", body = WarehouseView),
+        (status = 404, description = "No such warehouse"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     staff(&request)?;
     let id = path_id(&request).ok_or_else(not_found)?;

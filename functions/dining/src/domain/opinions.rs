@@ -14,7 +14,7 @@ pub const NOT_ASSISTED: &str = "Reservation was not assisted";
 pub const OPINION_EXISTS: &str = "Opinion already exists";
 
 /// An opinion as §6 writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Opinion {
     pub id: String,
     pub venue: String,

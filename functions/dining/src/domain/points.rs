@@ -92,7 +92,7 @@ pub fn level_name(total: u64) -> &'static str {
 }
 
 /// `GET /users/{id}/points`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Points {
     pub user: String,
     pub total: u64,

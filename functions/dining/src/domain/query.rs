@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::geo::{rank, Near, Point};
 use super::opinions::OpinionsQuery;
 use super::reservation::{ReservationFilter, ReservationStatus};
-use super::values::{parse_date, parse_time};
+use super::values::{parse_date, parse_time, MAX_LAT, MAX_LON};
 use super::venue::{
     invalid_characteristic, invalid_feature, is_characteristic, is_feature, Venue, VenueFilter, VenueStatus,
 };
@@ -100,7 +100,7 @@ impl NearQuery {
 }
 
 /// One item of `GET /venues/near`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NearVenue {
     pub venue: Venue,
     pub distance_m: u64,
@@ -168,8 +168,8 @@ pub fn venue_list(params: &Params) -> Result<VenueList, ApiError> {
 /// `lat`, `lon` (required), `radius_m` (default 5000, 1–20 000 000) and the list's filters.
 pub fn near(params: &Params) -> Result<NearQuery, ApiError> {
     let mut errors = FieldErrors::default();
-    let lat = coordinate(&mut errors, params, "lat", 90.0, BAD_LAT);
-    let lon = coordinate(&mut errors, params, "lon", 180.0, BAD_LON);
+    let lat = coordinate(&mut errors, params, "lat", MAX_LAT, BAD_LAT);
+    let lon = coordinate(&mut errors, params, "lon", MAX_LON, BAD_LON);
     let radius_m = match params.first("radius_m") {
         None => Some(DEFAULT_RADIUS_M),
         Some(raw) => errors.check(

@@ -26,7 +26,7 @@ pub fn reservation_not_found() -> ApiError {
     ApiError::NotFound(RESERVATION_NOT_FOUND.into())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum ReservationStatus {
     /// Correctly spelled; the seed's wire value was `Uncomfirmed`.
     Unconfirmed,
@@ -78,7 +78,7 @@ impl ReservationStatus {
 }
 
 /// Who moved a reservation into a closed state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ClosedBy {
     /// The diner.
@@ -89,7 +89,7 @@ pub enum ClosedBy {
 }
 
 /// A reservation as §4 writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reservation {
     pub id: String,
     /// The diner's account id.
@@ -100,6 +100,7 @@ pub struct Reservation {
     pub time: DateTime<Utc>,
     pub people: u32,
     pub status: ReservationStatus,
+    #[schema(required = true)]
     pub closed_by: Option<ClosedBy>,
     #[serde(with = "time_secs")]
     pub created: DateTime<Utc>,

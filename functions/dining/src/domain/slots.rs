@@ -156,7 +156,7 @@ pub fn seat_moves(from: (DateTime<Utc>, u32), to: (DateTime<Utc>, u32)) -> Vec<S
 }
 
 /// One slot of `GET /venues/{id}/availability`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SlotAvailability {
     pub time: SlotTime,
     #[serde(with = "time_secs")]
@@ -167,9 +167,10 @@ pub struct SlotAvailability {
 }
 
 /// `GET /venues/{id}/availability?date=` (§4.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Availability {
     pub venue: String,
+    #[schema(format = Date)]
     pub date: String,
     pub timezone: Zone,
     pub capacity: u32,

@@ -85,7 +85,7 @@ impl UserCounters {
 }
 
 /// Assisted reservations per local weekday: always the seven keys.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WeekdayCounts {
     pub monday: u64,
     pub tuesday: u64,
@@ -179,7 +179,7 @@ impl VenueCounters {
 }
 
 /// `GET /stats/users/{id}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserStats {
     pub user: String,
     pub total: u64,
@@ -204,7 +204,7 @@ impl UserStats {
 }
 
 /// `GET /stats/venues/{id}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VenueStats {
     pub venue: String,
     pub total: u64,

@@ -40,17 +40,20 @@ pub struct Summary {
 }
 
 /// `GET /summaries/{venue}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryView {
     pub venue: String,
     pub available: bool,
     pub text: String,
     #[serde(with = "opt_time_secs")]
+    #[schema(required = true)]
     pub date: Option<DateTime<Utc>>,
     pub opinions_count: u64,
     #[serde(with = "opt_time_secs")]
+    #[schema(required = true)]
     pub from: Option<DateTime<Utc>>,
     #[serde(with = "opt_time_secs")]
+    #[schema(required = true)]
     pub to: Option<DateTime<Utc>>,
 }
 

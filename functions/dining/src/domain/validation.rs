@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::idempotency::{check_key, IDEMPOTENCY_KEY};
 use super::reservation::ReservationChange;
-use super::values::{bounded_text, parse_date, parse_time, SlotTime, Zone};
+use super::values::{bounded_text, parse_date, parse_time, SlotTime, Zone, COORDINATE_RESOLUTION, MAX_LAT, MAX_LON};
 use super::venue::{
     invalid_characteristic, invalid_feature, is_characteristic, is_feature, Location, VenueAction, VenueEdit,
     VenueInput,
@@ -366,6 +366,17 @@ fn each_str<T>(
     ok.then_some(values)
 }
 
+/// A coordinate within [`COORDINATE_RESOLUTION`] of 0 is 0: no place is told apart by less,
+/// and DynamoDB refuses to store numbers of a magnitude below 1e-130 (a JSON `1e-200` would
+/// otherwise fail the whole write).
+fn snap_to_resolution(coordinate: f64) -> f64 {
+    if coordinate.abs() < COORDINATE_RESOLUTION {
+        0.0
+    } else {
+        coordinate
+    }
+}
+
 fn location(errors: &mut FieldErrors, value: &Value) -> Option<Location> {
     let Value::Object(location) = value else {
         errors.add("location", NOT_AN_OBJECT_FIELD);
@@ -383,12 +394,13 @@ fn location(errors: &mut FieldErrors, value: &Value) -> Option<Location> {
                 value
                     .as_f64()
                     .filter(|n| n.is_finite() && n.abs() <= limit)
+                    .map(snap_to_resolution)
                     .ok_or_else(|| message.to_string()),
             ),
         }
     };
-    let lat = coordinate("lat", 90.0, BAD_LAT);
-    let lon = coordinate("lon", 180.0, BAD_LON);
+    let lat = coordinate("lat", MAX_LAT, BAD_LAT);
+    let lon = coordinate("lon", MAX_LON, BAD_LON);
     Some(Location { lat: lat?, lon: lon? })
 }
 
@@ -560,6 +572,18 @@ mod tests {
         );
         assert_eq!(input.reservation_lead_time, 2);
         assert_eq!(input.logo.as_deref(), Some("https://img.example/logo.png"));
+    }
+
+    /// Found by schemathesis: `{"lat": 1e-200}` reached DynamoDB, which cannot store it (500).
+    #[test]
+    fn coordinates_finer_than_the_resolution_are_zero() {
+        let mut body = body();
+        body["location"] = json!({"lat": 1e-200, "lon": -5e-10});
+        let input = venue_input(&body).unwrap();
+        assert_eq!((input.location.lat, input.location.lon), (0.0, 0.0));
+        body["location"] = json!({"lat": -34.603_700_001, "lon": 1e-9});
+        let input = venue_input(&body).unwrap();
+        assert_eq!((input.location.lat, input.location.lon), (-34.603_700_001, 1e-9));
     }
 
     #[test]

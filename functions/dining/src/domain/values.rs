@@ -17,6 +17,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use andes_shared::validation::{bounded_text, parse_time};
 
+/// The bounds of a latitude and a longitude, in degrees (either sign).
+pub const MAX_LAT: f64 = 90.0;
+pub const MAX_LON: f64 = 180.0;
+/// Degrees: about 0.1 mm on the ground, finer than any venue's location is known.
+pub const COORDINATE_RESOLUTION: f64 = 1e-9;
+
 /// The zone of a venue that names none (the seed's only market).
 pub const DEFAULT_TIMEZONE: &str = "America/Argentina/Buenos_Aires";
 

@@ -98,7 +98,7 @@ pub fn venue_has_open_reservations() -> ApiError {
     ApiError::Conflict(VENUE_HAS_OPEN_RESERVATIONS.into())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum VenueStatus {
     Available,
     Closed,
@@ -157,14 +157,16 @@ impl VenueAction {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Location {
+    #[schema(schema_with = crate::openapi::latitude)]
     pub lat: f64,
+    #[schema(schema_with = crate::openapi::longitude)]
     pub lon: f64,
 }
 
 /// A venue as §3 writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Venue {
     /// The owner's account id.
     pub id: String,
@@ -173,8 +175,10 @@ pub struct Venue {
     pub location: Location,
     pub timezone: Zone,
     pub capacity: u32,
+    #[schema(required = true)]
     pub logo: Option<String>,
     pub pictures: Vec<String>,
+    #[schema(required = true)]
     pub menu: Option<String>,
     /// Sorted, distinct.
     pub slots: Vec<SlotTime>,

@@ -26,6 +26,18 @@ use crate::store::Filed;
 /// yet (409, decided by the conditional write: of racing requests exactly one wins). A `venue`
 /// or `date` in the body is ignored. No `Location`: an opinion has no route of its own (it shows
 /// in `GET /opinions` and in its diner's history).
+#[utoipa::path(
+    post,
+    path = "/dining/opinions",
+    request_body = crate::openapi::OpinionBody,
+    responses(
+        (status = 201, description = "The opinion, dated by the server, at the reservation's venue", body = Opinion),
+        (status = 403, description = "Reservation was not done by user"),
+        (status = 404, description = "Reservation does not exist"),
+        (status = 409, description = "\"Reservation was not assisted\" or \"Opinion already exists\""),
+        (status = 503, description = "Too many concurrent writes; retry in a moment"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let caller = client(&request)?;
     let input = opinion_input(&body(&request)?)?;
@@ -60,6 +72,16 @@ async fn file(state: &State, caller: &str, input: &OpinionInput) -> Result<Attem
 /// `GET /dining/opinions?venue=&from=&to=&limit=&cursor=`: the venue's opinions dated in
 /// `[from, to]`, newest first. A venue that does not exist (or no longer does) has none: an
 /// empty list, as any filter that matches nothing (the contract names no 404 here).
+#[utoipa::path(
+    get,
+    path = "/dining/opinions",
+    params(crate::openapi::OpinionParams, crate::openapi::PageParams),
+    responses(
+        (status = 200, description = "One page of the venue's opinions, newest first", body = Page<Opinion>),
+        (status = 422, description = "`venue` is missing, a query parameter is invalid, or the cursor is not one of \
+            this list's"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let list = opinions_list(&params(&request))?;
     let Some(venue) = venue_named(state, &list.query.venue).await? else {
@@ -77,6 +99,16 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 
 /// `GET /dining/summaries/{venue}`: the venue's summary, or `available: false` with the
 /// placeholder text; 404 "Venue does not exist".
+#[utoipa::path(
+    get,
+    path = "/dining/summaries/{venue}",
+    params(("venue" = String, Path, description = "The venue's id")),
+    responses(
+        (status = 200, description = "The venue's summary, or `available: false` and the placeholder text",
+            body = SummaryView),
+        (status = 404, description = "Venue does not exist"),
+    )
+)]
 pub async fn summary(state: &State, request: Request) -> HttpResult {
     let venue = venue_named(state, &http::path(&request, "venue"))
         .await?

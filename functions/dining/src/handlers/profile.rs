@@ -34,6 +34,16 @@ async fn readable_diner(state: &State, caller: &Principal, request: &Request) ->
 }
 
 /// `GET /dining/stats/users/{id}`: zeros for a diner without history.
+#[utoipa::path(
+    get,
+    path = "/dining/stats/users/{id}",
+    params(("id" = String, Path, description = "The diner's account id")),
+    responses(
+        (status = 200, description = "The diner's stats (zeros without history)", body = UserStats),
+        (status = 404, description = "Not the caller, nor a diner who booked at the caller's venue \
+            (\"User does not exist\")"),
+    )
+)]
 pub async fn user_stats(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let diner = readable_diner(state, &caller, &request).await?;
@@ -42,6 +52,16 @@ pub async fn user_stats(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /dining/users/{id}/points`.
+#[utoipa::path(
+    get,
+    path = "/dining/users/{id}/points",
+    params(("id" = String, Path, description = "The diner's account id")),
+    responses(
+        (status = 200, description = "The diner's points and level", body = Points),
+        (status = 404, description = "Not the caller, nor a diner who booked at the caller's venue \
+            (\"User does not exist\")"),
+    )
+)]
 pub async fn points(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let diner = readable_diner(state, &caller, &request).await?;
@@ -51,6 +71,16 @@ pub async fn points(state: &State, request: Request) -> HttpResult {
 
 /// `GET /dining/stats/venues/{id}`: the owner only (403 "Invalid user"); the stats of the venue
 /// as it is now (a venue deleted and created again starts from zero).
+#[utoipa::path(
+    get,
+    path = "/dining/stats/venues/{id}",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id")),
+    responses(
+        (status = 200, description = "The venue's stats", body = VenueStats),
+        (status = 403, description = "Not the caller's venue (\"Invalid user\")"),
+        (status = 404, description = "The caller has no venue (\"Venue does not exist\")"),
+    )
+)]
 pub async fn venue_stats(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let id = path_id(&request).unwrap_or_default();
@@ -61,16 +91,17 @@ pub async fn venue_stats(state: &State, request: Request) -> HttpResult {
 }
 
 /// `/dining/me`'s shape (the seed's gateway): the account and the caller's points.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Me {
     data: Profile,
     points: Points,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Profile {
     id: String,
     name: String,
+    #[schema(required = true)]
     phone: Option<String>,
     roles: Vec<String>,
 }
@@ -89,6 +120,14 @@ async fn me_of(state: &State, account: AccountView) -> HttpResult {
 }
 
 /// `GET /dining/me`.
+#[utoipa::path(
+    get,
+    path = "/dining/me",
+    responses(
+        (status = 200, description = "The caller's account and points", body = Me),
+        (status = 404, description = "The account no longer exists (\"User does not exist\")"),
+    )
+)]
 pub async fn me(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let account = state.directory.account(&caller.id).await?.ok_or_else(user_not_found)?;
@@ -97,6 +136,15 @@ pub async fn me(state: &State, request: Request) -> HttpResult {
 
 /// `PATCH /dining/me {name?, phone?}`: writes only what it names (concurrent edits of different
 /// fields all land), on identity's account.
+#[utoipa::path(
+    patch,
+    path = "/dining/me",
+    request_body = crate::openapi::MePatchBody,
+    responses(
+        (status = 200, description = "The caller's account as changed, and points", body = Me),
+        (status = 404, description = "The account no longer exists (\"User does not exist\")"),
+    )
+)]
 pub async fn update_me(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let edit = profile_edit(&body(&request)?)?;

@@ -33,6 +33,24 @@ pub fn location(id: &str) -> String {
 
 /// `POST /dining/reservations {venue, time, people}` (+ `Idempotency-Key`) → 201, `Location`, the
 /// new `Unconfirmed` reservation; the checks of §4.1 in order.
+#[utoipa::path(
+    post,
+    path = "/dining/reservations",
+    params(crate::openapi::IdempotencyKeyParam),
+    request_body = crate::openapi::ReservationBody,
+    responses(
+        (status = 201, description = "The new `Unconfirmed` reservation, or the first answer to this `Idempotency-Key`",
+            body = Reservation, headers(("Location" = String, description = "Where the reservation is read"))),
+        (status = 400, description = "The body is missing or not a JSON object, or `venue` names no venue \
+            (\"Venue does not exist\")"),
+        (status = 409, description = "\"Venue is closed\", \"You already have a reservation at that time\" \
+            or \"Not enough capacity for that time\""),
+        (status = 422, description = "A field is missing or invalid (`errors` names each): `people` outside 1 to the \
+            venue's capacity, a `time` that cannot be booked, an invalid `Idempotency-Key`, or a key already used for \
+            a different request"),
+        (status = 503, description = "Too many concurrent bookings; retry in a moment"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let caller = client(&request)?;
     let header = request
@@ -100,6 +118,20 @@ fn replay(first: &IdempotencyRecord, print: &str) -> HttpResult {
 }
 
 /// `GET /dining/reservations`: the caller's, filters of §4.5, time descending.
+#[utoipa::path(
+    get,
+    path = "/dining/reservations",
+    params(
+        crate::openapi::ReservationFilterParams,
+        ("venue" = Option<String>, Query, description = "Only those at this venue."),
+        crate::openapi::PageParams,
+    ),
+    responses(
+        (status = 200, description = "One page of the caller's reservations, time descending",
+            body = Page<Reservation>),
+        (status = 422, description = "A query parameter is invalid, or the cursor is not one of this list's"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let caller = client(&request)?;
     let list = reservation_list(&params(&request), true)?;
@@ -116,15 +148,31 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// A closed reservation of the history, with its opinion (if the diner left one).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct WithOpinion {
     #[serde(flatten)]
     reservation: Reservation,
+    #[schema(required = true)]
     opinion: Option<Opinion>,
 }
 
 /// `GET /dining/reservations/history`: the caller's Canceled, Assisted and Expired reservations
 /// (any other filter of §4.5 too), each with `opinion`.
+#[utoipa::path(
+    get,
+    path = "/dining/reservations/history",
+    params(
+        crate::openapi::ReservationFilterParams,
+        ("venue" = Option<String>, Query, description = "Only those at this venue."),
+        crate::openapi::PageParams,
+    ),
+    responses(
+        (status = 200, description = "One page of the caller's closed reservations, time descending, each with its \
+            opinion", body = Page<WithOpinion>),
+        (status = 422, description = "A query parameter is invalid, or the cursor is not one of this list's"),
+        (status = 503, description = "The table is busy; retry in a moment"),
+    )
+)]
 pub async fn history(state: &State, request: Request) -> HttpResult {
     let caller = client(&request)?;
     let mut list = reservation_list(&params(&request), true)?;
@@ -167,16 +215,18 @@ pub async fn history(state: &State, request: Request) -> HttpResult {
 
 /// A diner as the venue's list shows them (§4.5): name and phone from identity, their visits
 /// here.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Diner {
     id: String,
+    #[schema(required = true)]
     name: Option<String>,
+    #[schema(required = true)]
     phone: Option<String>,
     times_assisted: u64,
     times_expired: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct WithDiner {
     #[serde(flatten)]
     reservation: Reservation,
@@ -185,6 +235,17 @@ struct WithDiner {
 
 /// `GET /dining/me/venue/reservations`: the caller's venue's reservations (§4.5 filters but
 /// `venue`), each with its `diner`.
+#[utoipa::path(
+    get,
+    path = "/dining/me/venue/reservations",
+    params(crate::openapi::ReservationFilterParams, crate::openapi::PageParams),
+    responses(
+        (status = 200, description = "One page of the reservations at the caller's venue, time descending, each with \
+            its diner (none without a venue)", body = Page<WithDiner>),
+        (status = 422, description = "A query parameter is invalid, or the cursor is not one of this list's"),
+        (status = 503, description = "The table is busy; retry in a moment"),
+    )
+)]
 pub async fn venue_list(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let list = reservation_list(&params(&request), false)?;
@@ -228,6 +289,16 @@ pub async fn venue_list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /dining/reservations/{id}`: its diner or its venue's owner; anyone else 404.
+#[utoipa::path(
+    get,
+    path = "/dining/reservations/{id}",
+    params(("id" = String, Path, description = "The reservation's id")),
+    responses(
+        (status = 200, description = "The reservation", body = Reservation),
+        (status = 404, description = "No such reservation, or the caller is neither its diner nor its venue's owner \
+            (\"Reservation does not exist\")"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let id = path_id(&request).ok_or_else(reservation_not_found)?;
@@ -237,6 +308,25 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
 }
 
 /// `PATCH /dining/reservations/{id}`: §4.2.
+#[utoipa::path(
+    patch,
+    path = "/dining/reservations/{id}",
+    params(("id" = String, Path, description = "The reservation's id")),
+    request_body = crate::openapi::ReservationPatchBody,
+    responses(
+        (status = 200, description = "The reservation after the change (as it was when the request changes nothing)",
+            body = Reservation),
+        (status = 403, description = "\"Only the venue can advance a reservation\" or \"Only the diner can change time \
+            or people\""),
+        (status = 404, description = "No such reservation, or the caller is neither its diner nor its venue's owner \
+            (\"Reservation does not exist\")"),
+        (status = 409, description = "\"Reservation is already closed\", \"You already have a reservation at that \
+            time\" or \"Not enough capacity for that time\""),
+        (status = 422, description = "A field is invalid (`errors` names each): an action with a change of time or \
+            people, `people` outside 1 to the venue's capacity, or a `time` that cannot be booked"),
+        (status = 503, description = "Too many concurrent changes to this reservation; retry in a moment"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let id = path_id(&request).ok_or_else(reservation_not_found)?;
@@ -252,6 +342,19 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 
 /// `DELETE /dining/reservations/{id}`: the diner cancels (as `{"cancel": true}`); answers the
 /// reservation. The venue owner is refused (403); anyone else 404.
+#[utoipa::path(
+    delete,
+    path = "/dining/reservations/{id}",
+    params(("id" = String, Path, description = "The reservation's id")),
+    responses(
+        (status = 200, description = "The reservation, `Canceled` by the user", body = Reservation),
+        (status = 403, description = "The caller owns the venue: it cancels with `PATCH`"),
+        (status = 404, description = "No such reservation, or the caller is neither its diner nor its venue's owner \
+            (\"Reservation does not exist\")"),
+        (status = 409, description = "Reservation is already closed"),
+        (status = 503, description = "Too many concurrent changes to this reservation; retry in a moment"),
+    )
+)]
 pub async fn cancel(state: &State, request: Request) -> HttpResult {
     let caller = client_or_restaurant(&request)?;
     let id = path_id(&request).ok_or_else(reservation_not_found)?;

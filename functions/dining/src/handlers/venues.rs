@@ -5,6 +5,7 @@
 
 use andes_shared::auth::Principal;
 use andes_shared::dynamo::retry::{read_modify_write, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{no_content, ok, ApiError};
 use chrono::{DateTime, Utc};
 use lambda_http::http::StatusCode;
@@ -12,11 +13,12 @@ use lambda_http::Request;
 
 use super::{body, params, path_id, respond_at, restaurant, HttpResult};
 use crate::config::State;
-use crate::domain::query::{availability_date, near as near_query, venue_list};
-use crate::domain::slots::{availability as slots_of, slot_start};
+use crate::domain::query::{availability_date, near as near_query, venue_list, NearVenue};
+use crate::domain::slots::{availability as slots_of, slot_start, Availability};
 use crate::domain::validation::{venue_action, venue_edit, venue_input};
 use crate::domain::venue::{venue_exists, venue_has_open_reservations, venue_not_found};
 use crate::domain::{check_venue_owner, Venue};
+use crate::openapi::{AvailabilityParams, NearParams, PageParams, VenueFilterParams};
 use crate::store::Removal;
 
 /// Where a venue is read.
@@ -26,6 +28,17 @@ pub fn location(id: &str) -> String {
 
 /// `POST /dining/venues` → 201, `Location`, the caller's venue (`Available`); 409 "User already
 /// has a venue".
+#[utoipa::path(
+    post,
+    path = "/dining/venues",
+    request_body = crate::openapi::VenueBody,
+    responses(
+        (status = 201, description = "The caller's new venue, `Available`; its id is the caller's", body = Venue,
+            headers(("Location" = String, description = "Where the venue is read"))),
+        (status = 409, description = "The caller already has a venue (\"User already has a venue\")"),
+        (status = 503, description = "Too many concurrent writes; retry in a moment"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let input = venue_input(&body(&request)?)?;
@@ -37,6 +50,15 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /dining/venues?name=&characteristic=&feature=&status=&limit=&cursor=`: by id.
+#[utoipa::path(
+    get,
+    path = "/dining/venues",
+    params(VenueFilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of the venues that match, by id", body = Page<Venue>),
+        (status = 422, description = "A query parameter is invalid, or the cursor is not one of this list's"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let list = venue_list(&params(&request))?;
     let page = state
@@ -47,18 +69,52 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /dining/venues/near?lat=&lon=&radius_m=&…`: `{venue, distance_m}` nearest first.
+#[utoipa::path(
+    get,
+    path = "/dining/venues/near",
+    params(NearParams, VenueFilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of the venues within the radius that match, nearest first (ties by id)",
+            body = Page<NearVenue>),
+        (status = 422, description = "A query parameter is missing or invalid, or the cursor is not one of this \
+            search's"),
+        (status = 503, description = "The table is busy; retry in a moment"),
+    )
+)]
 pub async fn near(state: &State, request: Request) -> HttpResult {
     let query = near_query(&params(&request))?;
     ok(&state.store.venues_near(&query).await?)
 }
 
 /// `GET /dining/venues/{id}`.
+#[utoipa::path(
+    get,
+    path = "/dining/venues/{id}",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id (a UUID)")),
+    responses(
+        (status = 200, description = "The venue", body = Venue),
+        (status = 404, description = "Venue does not exist"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     ok(&find(state, &request).await?.0)
 }
 
 /// `PATCH /dining/venues/{id}`: the owner's edit (the checks of create, any subset); an actual
 /// change sets `Unconfirmed`.
+#[utoipa::path(
+    patch,
+    path = "/dining/venues/{id}",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id (a UUID)")),
+    request_body = crate::openapi::VenuePatchBody,
+    responses(
+        (status = 200, description = "The venue as edited: `Unconfirmed` after an actual change, else as it was",
+            body = Venue),
+        (status = 403, description = "Not the caller's venue (\"Invalid user\")"),
+        (status = 404, description = "Venue does not exist"),
+        (status = 503, description = "Too many concurrent changes to this venue; retry in a moment"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let read = find(state, &request).await?;
@@ -69,6 +125,18 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /dining/venues/{id}/status {"action": "open" | "close" | "occupy"}`.
+#[utoipa::path(
+    post,
+    path = "/dining/venues/{id}/status",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id (a UUID)")),
+    request_body = crate::openapi::VenueStatusBody,
+    responses(
+        (status = 200, description = "The venue in the status the action sets", body = Venue),
+        (status = 403, description = "Not the caller's venue (\"Invalid user\")"),
+        (status = 404, description = "Venue does not exist"),
+        (status = 503, description = "Too many concurrent changes to this venue; retry in a moment"),
+    )
+)]
 pub async fn status(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let read = find(state, &request).await?;
@@ -80,6 +148,19 @@ pub async fn status(state: &State, request: Request) -> HttpResult {
 
 /// `DELETE /dining/venues/{id}` → 204; 409 "Venue has open reservations" while its
 /// open-reservation index holds one (`Store::delete_venue`).
+#[utoipa::path(
+    delete,
+    path = "/dining/venues/{id}",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id (a UUID)")),
+    responses(
+        (status = 204, description = "The venue and its entries are gone"),
+        (status = 403, description = "Not the caller's venue (\"Invalid user\")"),
+        (status = 404, description = "Venue does not exist"),
+        (status = 409, description = "An Unconfirmed or Accepted reservation remains \
+            (\"Venue has open reservations\")"),
+        (status = 503, description = "Too many concurrent changes to this venue; retry in a moment"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let caller = restaurant(&request)?;
     let id = path_id(&request).ok_or_else(venue_not_found)?;
@@ -98,6 +179,18 @@ pub async fn delete(state: &State, request: Request) -> HttpResult {
 
 /// `GET /dining/venues/{id}/availability?date=YYYY-MM-DD` (venue-local): each slot's seats held
 /// (its counter, 0 without one), seats left, and whether it can be booked now.
+#[utoipa::path(
+    get,
+    path = "/dining/venues/{id}/availability",
+    params(("id" = String, Path, description = "The venue's id: its owner's account id (a UUID)"), AvailabilityParams),
+    responses(
+        (status = 200, description = "Each slot of that date: seats held and left, and whether it can be booked now",
+            body = Availability),
+        (status = 404, description = "Venue does not exist"),
+        (status = 422, description = "`date` is missing or not `YYYY-MM-DD`"),
+        (status = 503, description = "The table is busy; retry in a moment"),
+    )
+)]
 pub async fn availability(state: &State, request: Request) -> HttpResult {
     let (venue, _) = find(state, &request).await?;
     let date = availability_date(&params(&request))?;

@@ -7,12 +7,14 @@ use andes_shared::ids;
 use chrono::Utc;
 use lambda_http::http::Method;
 use lambda_http::Request;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::HttpResult;
 use crate::config::State;
 use crate::domain::{
-    merge_report, validate_infraction, Infraction, EMAIL_NOT_FOUND, OFFICER_NOT_FOUND, ROLE_OFFICER, VEHICLE_NOT_FOUND,
+    merge_report, validate_infraction, Infraction, ReportEntry, EMAIL_NOT_FOUND, OFFICER_NOT_FOUND, ROLE_OFFICER,
+    VEHICLE_NOT_FOUND,
 };
 
 /// 3000 characters of comments, up to 4 bytes each, plus the other fields.
@@ -20,7 +22,23 @@ pub const MAX_INFRACTION_BODY_BYTES: usize = 16 * 1024;
 /// Vehicles of one person read at the same time for a report.
 const REPORT_CONCURRENCY: usize = 8;
 
+/// What `cargar_infraccion` answers: the recorded infraction's id.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub id: String,
+}
+
 /// `POST /infractions/cargar_infraccion` (and 405 for any other method on the path).
+#[utoipa::path(
+    post,
+    path = "/infractions/cargar_infraccion",
+    request_body = crate::openapi::InfraccionBody,
+    responses(
+        (status = 200, description = "The infraction is recorded", body = Recorded),
+        (status = 403, description = format!("Not an officer's key, or its officer is gone: \"{OFFICER_NOT_FOUND}\"")),
+        (status = 404, description = format!("No vehicle has that plate: \"{VEHICLE_NOT_FOUND}\"")),
+    )
+)]
 pub async fn cargar_infraccion(state: &State, request: Request) -> HttpResult {
     if request.method() != Method::POST {
         return Err(ApiError::MethodNotAllowed);
@@ -58,11 +76,21 @@ pub async fn cargar_infraccion(state: &State, request: Request) -> HttpResult {
         created: ids::rfc3339(now),
     };
     state.store.put_infraction(&infraction).await?;
-    ok(&serde_json::json!({ "id": infraction.id }))
+    ok(&Recorded { id: infraction.id })
 }
 
 /// `GET /infractions/generar_informe?email=`: every infraction of every vehicle of the
 /// person, newest first. One GetItem, one Query for the vehicles, one Query per vehicle.
+#[utoipa::path(
+    get,
+    path = "/infractions/generar_informe",
+    params(("email" = String, Query, description = "The person's email (any case)")),
+    responses(
+        (status = 200, description = "The infractions of the person's vehicles, newest first", body = Vec<ReportEntry>),
+        (status = 400, description = "No `email` (or a blank one)"),
+        (status = 404, description = format!("No person has that email: \"{EMAIL_NOT_FOUND}\"")),
+    )
+)]
 pub async fn generar_informe(state: &State, request: Request) -> HttpResult {
     let raw = http::query(&request, "email").unwrap_or_default();
     if raw.trim().is_empty() {

@@ -1,6 +1,7 @@
 //! `/infractions/admin/officers`: officers, each with one `officer` API key (issued by identity).
 
 use andes_shared::dynamo::retry::{self, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, created, no_content, ok, ApiError};
 use andes_shared::ids;
 use lambda_http::Request;
@@ -25,7 +26,8 @@ fn officer_id(request: &Request) -> Result<String, ApiError> {
     normalize_id(&http::path(request, "id")).map_err(|_| not_found())
 }
 
-#[derive(Serialize)]
+/// An officer as created, with its API key.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OfficerWithKey<'a> {
     #[serde(flatten)]
     pub officer: &'a Officer,
@@ -33,11 +35,30 @@ pub struct OfficerWithKey<'a> {
     pub api_key: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/officers",
+    params(crate::openapi::ListParams),
+    responses(
+        (status = 200, description = "One page of officers, by id", body = Page<Officer>),
+        (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     super::list::<Officer>(state, &request, OFFICERS).await
 }
 
 /// Creates the officer with a new `officer` API key, returned once.
+#[utoipa::path(
+    post,
+    path = "/infractions/admin/officers",
+    request_body = crate::openapi::OfficerBody,
+    responses(
+        (status = 201, description = "The new officer with its API key (shown only here)", body = OfficerWithKey),
+        (status = 409, description = "The badge is already registered"),
+        (status = 503, description = "No key could be issued, or too many concurrent changes; retry"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let input = domain::validate_officer(&admin_body(&request)?, false).map_err(ApiError::Validation)?;
     let directory = &state.directory;
@@ -67,12 +88,33 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/officers/{id}",
+    params(("id" = String, Path, description = "The officer's id")),
+    responses(
+        (status = 200, description = "The officer", body = Officer),
+        (status = 404, description = "No such officer"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     ok(&find(state, &officer_id(&request)?).await?)
 }
 
 /// A partial change. With `version` a stale write is a 409; without it the change applies to
 /// the current officer, re-read and re-applied if another request wrote in between.
+#[utoipa::path(
+    patch,
+    path = "/infractions/admin/officers/{id}",
+    params(("id" = String, Path, description = "The officer's id")),
+    request_body = crate::openapi::OfficerPatch,
+    responses(
+        (status = 200, description = "The officer as changed", body = Officer),
+        (status = 404, description = "No such officer"),
+        (status = 409, description = "The `version` sent is stale, or the new badge is already registered"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let input = &domain::validate_officer(&admin_body(&request)?, true).map_err(ApiError::Validation)?;
     let id = &officer_id(&request)?;
@@ -89,6 +131,16 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 }
 
 /// Revokes the officer's key, then deletes the officer and its badge guard.
+#[utoipa::path(
+    delete,
+    path = "/infractions/admin/officers/{id}",
+    params(("id" = String, Path, description = "The officer's id")),
+    responses(
+        (status = 204, description = "The officer's key is revoked and the officer deleted"),
+        (status = 404, description = "No such officer"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let directory = &state.directory;
     let officer = find(state, &officer_id(&request)?).await?;

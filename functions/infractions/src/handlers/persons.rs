@@ -1,6 +1,7 @@
 //! `/infractions/admin/persons`: the people vehicles belong to.
 
 use andes_shared::dynamo::retry::{self, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, created, no_content, ok, ApiError};
 use andes_shared::ids;
 use lambda_http::Request;
@@ -23,10 +24,29 @@ fn person_id(request: &Request) -> Result<String, ApiError> {
     normalize_id(&http::path(request, "id")).map_err(|_| not_found())
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/persons",
+    params(crate::openapi::ListParams),
+    responses(
+        (status = 200, description = "One page of persons, by id", body = Page<Person>),
+        (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     super::list::<Person>(state, &request, PERSONS).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/infractions/admin/persons",
+    request_body = crate::openapi::PersonBody,
+    responses(
+        (status = 201, description = "The new person", body = Person),
+        (status = 409, description = "The email is already registered"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let input = domain::validate_person(&admin_body(&request)?, false).map_err(ApiError::Validation)?;
     let now = ids::now_rfc3339();
@@ -42,12 +62,33 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
     created(&person)
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/persons/{id}",
+    params(("id" = String, Path, description = "The person's id")),
+    responses(
+        (status = 200, description = "The person", body = Person),
+        (status = 404, description = "No such person"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     ok(&find(state, &person_id(&request)?).await?)
 }
 
 /// A partial change. With `version` a stale write is a 409; without it the change applies to
 /// the current person, re-read and re-applied if another request wrote in between.
+#[utoipa::path(
+    patch,
+    path = "/infractions/admin/persons/{id}",
+    params(("id" = String, Path, description = "The person's id")),
+    request_body = crate::openapi::PersonPatch,
+    responses(
+        (status = 200, description = "The person as changed", body = Person),
+        (status = 404, description = "No such person"),
+        (status = 409, description = "The `version` sent is stale, or the new email is already registered"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let input = &domain::validate_person(&admin_body(&request)?, true).map_err(ApiError::Validation)?;
     let id = &person_id(&request)?;
@@ -65,6 +106,18 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 
 /// 409 while the person has vehicles, unless `?cascade=true`: then its vehicles (with
 /// their infractions) go first.
+#[utoipa::path(
+    delete,
+    path = "/infractions/admin/persons/{id}",
+    params(("id" = String, Path, description = "The person's id"), crate::openapi::CascadeParam),
+    responses(
+        (status = 204, description = "The person is deleted (with its vehicles when `cascade=true`)"),
+        (status = 404, description = "No such person"),
+        (status = 409, description = "The person has vehicles and `cascade` is not `true`"),
+        (status = 422, description = "`cascade` is neither `true` nor `false`"),
+        (status = 503, description = "Too many concurrent changes, or the table is busy; retry"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let cascade = match http::query(&request, "cascade").as_deref() {
         None | Some("false") | Some("") => false,

@@ -1,6 +1,7 @@
 //! `/infractions/admin/vehicles`: vehicles by plate, each owned by a person.
 
 use andes_shared::dynamo::retry::{self, Attempt};
+use andes_shared::dynamo::Page;
 use andes_shared::http::{self, created, no_content, ok, ApiError};
 use andes_shared::ids;
 use lambda_http::Request;
@@ -28,10 +29,30 @@ fn plate(request: &Request) -> Result<String, ApiError> {
         .ok_or_else(not_found)
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/vehicles",
+    params(crate::openapi::ListParams),
+    responses(
+        (status = 200, description = "One page of vehicles, by plate", body = Page<Vehicle>),
+        (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     super::list::<Vehicle>(state, &request, VEHICLES).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/infractions/admin/vehicles",
+    request_body = crate::openapi::VehicleBody,
+    responses(
+        (status = 201, description = "The new vehicle", body = Vehicle),
+        (status = 409, description = "A vehicle with this plate is already registered"),
+        (status = 422, description = "A field is missing or invalid, or `owner_id` names no person"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let input = domain::validate_vehicle(&admin_body(&request)?, false).map_err(ApiError::Validation)?;
     let now = ids::now_rfc3339();
@@ -48,6 +69,15 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
     created(&vehicle)
 }
 
+#[utoipa::path(
+    get,
+    path = "/infractions/admin/vehicles/{plate}",
+    params(("plate" = String, Path, description = "The plate, in any case, with or without spaces and hyphens")),
+    responses(
+        (status = 200, description = "The vehicle", body = Vehicle),
+        (status = 404, description = "No vehicle has that plate"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     ok(&find(state, &plate(&request)?).await?)
 }
@@ -55,6 +85,19 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
 /// A partial change (the plate is the key and stays). With `version` a stale write is a 409;
 /// without it the change applies to the current vehicle, re-read and re-applied if another
 /// request wrote in between.
+#[utoipa::path(
+    patch,
+    path = "/infractions/admin/vehicles/{plate}",
+    params(("plate" = String, Path, description = "The plate, in any case, with or without spaces and hyphens")),
+    request_body = crate::openapi::VehiclePatch,
+    responses(
+        (status = 200, description = "The vehicle as changed", body = Vehicle),
+        (status = 404, description = "No vehicle has that plate"),
+        (status = 409, description = "The `version` sent is stale"),
+        (status = 422, description = "A field is missing or invalid, or `owner_id` names no person"),
+        (status = 503, description = "Too many concurrent changes; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let input = &domain::validate_vehicle(&admin_body(&request)?, true).map_err(ApiError::Validation)?;
     let plate = &plate(&request)?;
@@ -71,6 +114,16 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 }
 
 /// Deletes the vehicle, its owner link and its infractions.
+#[utoipa::path(
+    delete,
+    path = "/infractions/admin/vehicles/{plate}",
+    params(("plate" = String, Path, description = "The plate, in any case, with or without spaces and hyphens")),
+    responses(
+        (status = 204, description = "The vehicle, its owner link and its infractions are deleted"),
+        (status = 404, description = "No vehicle has that plate"),
+        (status = 503, description = "Too many concurrent changes, or the table is busy; retry"),
+    )
+)]
 pub async fn delete(state: &State, request: Request) -> HttpResult {
     let vehicle = find(state, &plate(&request)?).await?;
     state.store.delete_vehicle(&vehicle).await?;

@@ -1,5 +1,7 @@
 //! Circles: creation, edits, the seed's limited/limit rule, search and ordering.
 
+use std::ops::RangeInclusive;
+
 use andes_shared::http::FieldError;
 use andes_shared::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,13 @@ pub const LIMIT_REQUIRED: &str = "If circle is limited, a member limit must be p
 pub const LIMIT_BELOW_MEMBERS: &str = "members_limit must be at least the current members_count";
 
 pub const SLUG_TAKEN: &str = "circle with this slug already exists.";
+
+/// Characters of a circle's `name` and `about` once trimmed, and of its slug.
+pub const CIRCLE_NAME_CHARS: RangeInclusive<usize> = 1..=140;
+pub const CIRCLE_ABOUT_CHARS: RangeInclusive<usize> = 0..=255;
+pub const SLUG_MAX_CHARS: usize = 40;
+/// The `members_limit` of a limited circle.
+pub const MEMBERS_LIMIT: RangeInclusive<i64> = 10..=32000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Circle {
@@ -49,30 +58,54 @@ fn yes() -> bool {
 }
 
 impl Circle {
-    pub fn view(&self) -> Value {
-        serde_json::json!({
-            "slug": self.slug,
-            "name": self.name,
-            "about": self.about,
-            "picture": self.picture,
-            "rides_offered": self.rides_offered,
-            "rides_taken": self.rides_taken,
-            "verified": self.verified,
-            "is_public": self.is_public,
-            "is_limited": self.is_limited,
-            "members_limit": if self.is_limited { Some(self.members_limit) } else { None },
-            "members_count": self.members_count,
-            "created": self.created,
-            "version": self.version,
-        })
+    pub fn view(&self) -> CircleView {
+        CircleView {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            about: self.about.clone(),
+            picture: self.picture.clone(),
+            rides_offered: self.rides_offered,
+            rides_taken: self.rides_taken,
+            verified: self.verified,
+            is_public: self.is_public,
+            is_limited: self.is_limited,
+            members_limit: self.is_limited.then_some(self.members_limit),
+            members_count: self.members_count,
+            created: self.created.clone(),
+            version: self.version,
+        }
     }
+}
+
+/// A circle as clients see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CircleView {
+    pub slug: String,
+    pub name: String,
+    pub about: String,
+    /// An http(s) URL.
+    #[schema(required = true)]
+    pub picture: Option<String>,
+    pub rides_offered: i64,
+    pub rides_taken: i64,
+    pub verified: bool,
+    pub is_public: bool,
+    pub is_limited: bool,
+    /// `null` unless the circle is limited.
+    #[schema(required = true)]
+    pub members_limit: Option<i64>,
+    /// Active members.
+    pub members_count: i64,
+    pub created: String,
+    /// Send it back with a `PATCH` to have a stale edit refused (409).
+    pub version: u64,
 }
 
 /// Circle slugs: 1–40 of `[a-z0-9-]` (digits allowed, unlike the seed's URL regex).
 pub fn validate_slug(raw: &str) -> Result<String, String> {
     let slug = raw.trim();
-    if slug.is_empty() || slug.chars().count() > 40 {
-        return Err("must be 1 to 40 characters".into());
+    if slug.is_empty() || slug.chars().count() > SLUG_MAX_CHARS {
+        return Err(format!("must be 1 to {SLUG_MAX_CHARS} characters"));
     }
     if !slug
         .chars()
@@ -131,7 +164,10 @@ pub fn validate_circle(
         errors.text(body, "name")
     };
     if let Some(name) = name {
-        patch.name = errors.check("name", bounded_text(name, 1, 140));
+        patch.name = errors.check(
+            "name",
+            bounded_text(name, *CIRCLE_NAME_CHARS.start(), *CIRCLE_NAME_CHARS.end()),
+        );
     }
     let slug = if creating {
         errors
@@ -141,7 +177,10 @@ pub fn validate_circle(
         None
     };
     if let Some(about) = errors.text(body, "about") {
-        patch.about = errors.check("about", bounded_text(about, 0, 255));
+        patch.about = errors.check(
+            "about",
+            bounded_text(about, *CIRCLE_ABOUT_CHARS.start(), *CIRCLE_ABOUT_CHARS.end()),
+        );
     }
     if let Some(value) = body.get("picture") {
         patch.picture = errors.check("picture", picture(value));
@@ -152,7 +191,14 @@ pub fn validate_circle(
     match body.get("members_limit") {
         None => {}
         Some(Value::Null) => patch.members_limit = Some(None),
-        Some(value) => patch.members_limit = errors.check("members_limit", integer(value, 10, 32000)).map(Some),
+        Some(value) => {
+            patch.members_limit = errors
+                .check(
+                    "members_limit",
+                    integer(value, *MEMBERS_LIMIT.start(), *MEMBERS_LIMIT.end()),
+                )
+                .map(Some)
+        }
     }
     if let Some(value) = body.get("version").filter(|_| !creating) {
         patch.version = errors.check("version", version(value));

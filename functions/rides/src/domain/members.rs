@@ -1,7 +1,6 @@
 //! Memberships of circles.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 pub const ALREADY_MEMBER: &str = "User is already member of this circle";
 pub const MEMBER_LIMIT_REACHED: &str = "Circle has reached its member limit";
@@ -56,18 +55,44 @@ impl Membership {
         }
     }
 
-    pub fn view(&self) -> Value {
-        serde_json::json!({
-            "user": { "username": self.username },
-            "circle": self.circle,
-            "is_admin": self.is_admin,
-            "is_active": self.is_active,
-            "used_invitations": self.used_invitations,
-            "remaining_invitations": self.remaining_invitations,
-            "invited_by": self.invited_by,
-            "rides_taken": self.rides_taken,
-            "rides_offered": self.rides_offered,
-            "joined_at": self.joined_at,
-        })
+    pub fn view(&self) -> MembershipView {
+        MembershipView {
+            user: MemberUser {
+                username: self.username.clone(),
+            },
+            circle: self.circle.clone(),
+            is_admin: self.is_admin,
+            is_active: self.is_active,
+            used_invitations: self.used_invitations,
+            remaining_invitations: self.remaining_invitations,
+            invited_by: self.invited_by.clone(),
+            rides_taken: self.rides_taken,
+            rides_offered: self.rides_offered,
+            joined_at: self.joined_at.clone(),
+        }
     }
+}
+
+/// A membership as clients see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MembershipView {
+    pub user: MemberUser,
+    /// The circle's slug.
+    pub circle: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub used_invitations: i64,
+    pub remaining_invitations: i64,
+    /// The username whose invitation admitted this member; `null` for the creator.
+    #[schema(required = true)]
+    pub invited_by: Option<String>,
+    pub rides_taken: i64,
+    pub rides_offered: i64,
+    pub joined_at: String,
+}
+
+/// The member (the seed's nested user).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MemberUser {
+    pub username: String,
 }

@@ -1,5 +1,7 @@
 //! Who calls (a rides user) and their profile.
 
+use std::ops::RangeInclusive;
+
 use andes_shared::http::FieldError;
 use andes_shared::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -7,6 +9,9 @@ use serde_json::{Map, Value};
 
 use super::ratings::reputation;
 use super::values::{bounded_text, picture, version};
+
+/// Characters of a profile's `biography` once trimmed.
+pub const BIOGRAPHY_CHARS: RangeInclusive<usize> = 0..=500;
 
 /// The caller's rides identity: the account id the authorizer passes, and its username.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,22 +59,23 @@ impl Profile {
     }
 
     /// The profile as any user sees it.
-    pub fn view(&self) -> Value {
-        serde_json::json!({
-            "username": self.username,
-            "picture": self.picture,
-            "biography": self.biography,
-            "rides_taken": self.rides_taken,
-            "rides_offered": self.rides_offered,
-            "reputation": reputation(self.rating_sum, self.rating_count),
-        })
+    pub fn view(&self) -> ProfileView {
+        ProfileView {
+            username: self.username.clone(),
+            picture: self.picture.clone(),
+            biography: self.biography.clone(),
+            rides_taken: self.rides_taken,
+            rides_offered: self.rides_offered,
+            reputation: reputation(self.rating_sum, self.rating_count),
+        }
     }
 
     /// The profile as its owner sees it (the only one who edits it): with its `version`.
-    pub fn owner_view(&self) -> Value {
-        let mut view = self.view();
-        view["version"] = self.version.into();
-        view
+    pub fn owner_view(&self) -> OwnerProfileView {
+        OwnerProfileView {
+            profile: self.view(),
+            version: self.version,
+        }
     }
 
     pub fn apply(&mut self, patch: &ProfilePatch) {
@@ -80,6 +86,29 @@ impl Profile {
             self.biography = biography.clone();
         }
     }
+}
+
+/// A profile as any user sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProfileView {
+    pub username: String,
+    /// An http(s) URL.
+    #[schema(required = true)]
+    pub picture: Option<String>,
+    pub biography: String,
+    pub rides_taken: i64,
+    pub rides_offered: i64,
+    /// The average rating received as a driver (one decimal); 5.0 before the first.
+    pub reputation: f64,
+}
+
+/// A profile as its owner sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OwnerProfileView {
+    #[serde(flatten)]
+    pub profile: ProfileView,
+    /// Send it back with a `PATCH` to have a stale edit refused (409).
+    pub version: u64,
 }
 
 /// `PATCH /users/{username}/profile`; `version`, when sent, is the one the client read.
@@ -98,7 +127,10 @@ pub fn validate_profile_patch(body: &Map<String, Value>) -> Result<ProfilePatch,
         patch.picture = errors.check("picture", picture(value));
     }
     if let Some(text) = errors.text(body, "biography") {
-        patch.biography = errors.check("biography", bounded_text(text, 0, 500));
+        patch.biography = errors.check(
+            "biography",
+            bounded_text(text, *BIOGRAPHY_CHARS.start(), *BIOGRAPHY_CHARS.end()),
+        );
     }
     if let Some(value) = body.get("version") {
         patch.version = errors.check("version", version(value));

@@ -1,6 +1,8 @@
 //! Ratings of rides: one per passenger, averaged into the ride's rating and the driver's
 //! reputation.
 
+use std::ops::RangeInclusive;
+
 use andes_shared::http::FieldError;
 use andes_shared::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,10 @@ use super::values::{bounded_text, integer};
 
 pub const NOT_PASSENGER: &str = "User is not a passenger";
 pub const ALREADY_RATED: &str = "Rating have already been emitted!";
+
+/// A rating's stars, and the characters of its `comments` once trimmed.
+pub const STARS: RangeInclusive<i64> = 1..=5;
+pub const RATING_COMMENTS_CHARS: RangeInclusive<usize> = 0..=500;
 
 /// Average rounded to one decimal; 5.0 before any rating (seed default).
 pub fn reputation(sum: i64, count: i64) -> f64 {
@@ -40,11 +46,14 @@ pub fn validate_rating(body: &Map<String, Value>) -> Result<(i64, Option<String>
             errors.add("rating", "is required");
             None
         }
-        Some(value) => errors.check("rating", integer(value, 1, 5)),
+        Some(value) => errors.check("rating", integer(value, *STARS.start(), *STARS.end())),
     };
-    let comments = errors
-        .text(body, "comments")
-        .and_then(|c| errors.check("comments", bounded_text(c, 0, 500)));
+    let comments = errors.text(body, "comments").and_then(|c| {
+        errors.check(
+            "comments",
+            bounded_text(c, *RATING_COMMENTS_CHARS.start(), *RATING_COMMENTS_CHARS.end()),
+        )
+    });
     errors.finish(|| (rating.unwrap_or_default(), comments.filter(|c| !c.is_empty())))
 }
 

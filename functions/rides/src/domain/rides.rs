@@ -1,5 +1,7 @@
 //! Rides offered in a circle: creation, edits before departure, joining, listing.
 
+use std::ops::RangeInclusive;
+
 use andes_shared::http::FieldError;
 use andes_shared::ids;
 use andes_shared::validation::FieldErrors;
@@ -26,6 +28,11 @@ pub const MIN_DEPARTURE_MINUTES: i64 = 10;
 /// Window of the deactivate-finished-rides task (seed's beat schedule: 20 minutes).
 pub const DEACTIVATE_WINDOW_MINUTES: i64 = 20;
 pub const RIDE_ORDERING: [&str; 3] = ["departure_date", "arrival_date", "available_seats"];
+/// A ride's `available_seats` as offered.
+pub const SEATS: RangeInclusive<i64> = 1..=15;
+/// Characters of a ride's `comments` and locations once trimmed.
+pub const RIDE_COMMENTS_CHARS: RangeInclusive<usize> = 0..=500;
+pub const LOCATION_CHARS: RangeInclusive<usize> = 1..=255;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ride {
@@ -57,28 +64,56 @@ impl Ride {
         average(self.rating_sum, self.rating_count)
     }
 
-    pub fn view(&self) -> Value {
-        serde_json::json!({
-            "id": self.id,
-            "circle": self.circle,
-            "offered_by": self.offered_by,
-            "available_seats": self.available_seats,
-            "comments": self.comments,
-            "departure_location": self.departure_location,
-            "departure_date": self.departure_date,
-            "arrival_location": self.arrival_location,
-            "arrival_date": self.arrival_date,
-            "passengers": self.passengers,
-            "rating": self.rating(),
-            "is_active": self.is_active,
-            "created": self.created,
-            "version": self.version,
-        })
+    pub fn view(&self) -> RideView {
+        RideView {
+            id: self.id.clone(),
+            circle: self.circle.clone(),
+            offered_by: self.offered_by.clone(),
+            available_seats: self.available_seats,
+            comments: self.comments.clone(),
+            departure_location: self.departure_location.clone(),
+            departure_date: self.departure_date.clone(),
+            arrival_location: self.arrival_location.clone(),
+            arrival_date: self.arrival_date.clone(),
+            passengers: self.passengers.clone(),
+            rating: self.rating(),
+            is_active: self.is_active,
+            created: self.created.clone(),
+            version: self.version,
+        }
     }
 
     pub fn departure(&self) -> DateTime<Utc> {
         parse_time(&self.departure_date).unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
+}
+
+/// A ride as clients see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RideView {
+    pub id: String,
+    /// The circle's slug.
+    pub circle: String,
+    /// The driver's username.
+    pub offered_by: String,
+    /// Seats still free.
+    pub available_seats: i64,
+    pub comments: String,
+    pub departure_location: String,
+    /// RFC 3339, UTC.
+    pub departure_date: String,
+    pub arrival_location: String,
+    /// RFC 3339, UTC.
+    pub arrival_date: String,
+    /// Usernames, sorted.
+    pub passengers: Vec<String>,
+    /// The passengers' average rating (one decimal); `null` before the first.
+    #[schema(required = true)]
+    pub rating: Option<f64>,
+    pub is_active: bool,
+    pub created: String,
+    /// Send it back with a `PATCH` to have a stale edit refused (409).
+    pub version: u64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -130,17 +165,25 @@ pub fn validate_ride(
     match body.get("available_seats") {
         None if creating => errors.add("available_seats", "is required"),
         None => {}
-        Some(value) => input.available_seats = errors.check("available_seats", integer(value, 1, 15)),
+        Some(value) => {
+            input.available_seats = errors.check("available_seats", integer(value, *SEATS.start(), *SEATS.end()))
+        }
     }
     if let Some(comments) = errors.text(body, "comments") {
-        input.comments = errors.check("comments", bounded_text(comments, 0, 500));
+        input.comments = errors.check(
+            "comments",
+            bounded_text(comments, *RIDE_COMMENTS_CHARS.start(), *RIDE_COMMENTS_CHARS.end()),
+        );
     }
     for (field, slot) in [
         ("departure_location", &mut input.departure_location),
         ("arrival_location", &mut input.arrival_location),
     ] {
         if let Some(location) = text(&mut errors, field) {
-            *slot = errors.check(field, bounded_text(location, 1, 255));
+            *slot = errors.check(
+                field,
+                bounded_text(location, *LOCATION_CHARS.start(), *LOCATION_CHARS.end()),
+            );
         }
     }
     let min_departure = now + Duration::minutes(MIN_DEPARTURE_MINUTES);

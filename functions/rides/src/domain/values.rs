@@ -5,6 +5,9 @@ use serde_json::Value;
 
 pub use andes_shared::validation::{bounded_text, parse_time};
 
+/// Longest picture URL, in bytes.
+pub const PICTURE_MAX_BYTES: usize = 500;
+
 /// A picture is a URL (the seed's image uploads are out of scope).
 pub fn picture(value: &Value) -> Result<Option<String>, String> {
     if let Value::String(url) = value {
@@ -13,10 +16,14 @@ pub fn picture(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(url) if url.trim().is_empty() => Ok(None),
-        Value::String(url) if url.len() <= 500 && (url.starts_with("https://") || url.starts_with("http://")) => {
+        Value::String(url)
+            if url.len() <= PICTURE_MAX_BYTES && (url.starts_with("https://") || url.starts_with("http://")) =>
+        {
             Ok(Some(url.trim().to_string()))
         }
-        _ => Err("must be an http(s) URL of at most 500 characters, or null".into()),
+        _ => Err(format!(
+            "must be an http(s) URL of at most {PICTURE_MAX_BYTES} characters, or null"
+        )),
     }
 }
 

@@ -17,6 +17,16 @@ use crate::store::CircleUpdate;
 
 /// `GET /rides/circles`: public circles; `search`, `verified`, `is_limited`, `ordering`,
 /// paged in memory with cursors bound to the query.
+#[utoipa::path(
+    get,
+    path = "/rides/circles",
+    params(crate::openapi::CircleListQuery),
+    responses(
+        (status = 200, description = "A page of public circles", body = andes_shared::dynamo::Page<crate::domain::CircleView>),
+        (status = 403, description = "The caller's account no longer exists"),
+        (status = 422, description = "A query parameter is invalid (`errors` names it)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     caller(state, &request).await?;
     let mut errors = FieldErrors::default();
@@ -42,6 +52,16 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /rides/circles`: the creator becomes its admin with 10 invitations.
+#[utoipa::path(
+    post,
+    path = "/rides/circles",
+    request_body = crate::openapi::CircleCreateBody,
+    responses(
+        (status = 201, description = "The circle; the caller is its admin", body = crate::domain::CircleView),
+        (status = 403, description = "The caller's account no longer exists"),
+        (status = 409, description = "The slug is taken"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let (slug, patch) = validate_circle(&body(&request)?, true).map_err(ApiError::Validation)?;
@@ -56,6 +76,16 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /rides/circles/{slug}`: any signed-in user.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}",
+    params(crate::openapi::CirclePath),
+    responses(
+        (status = 200, description = "The circle", body = crate::domain::CircleView),
+        (status = 403, description = "The caller's account no longer exists"),
+        (status = 404, description = "No such circle"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     caller(state, &request).await?;
     ok(&find_circle(state, &path(&request, "slug")).await?.view())
@@ -64,6 +94,19 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
 /// `PATCH /rides/circles/{slug}`: circle admins; `is_public`, `verified`, counters and the
 /// slug are read-only. With `version`, a stale read is a 409; without, the change applies to
 /// the circle as it is.
+#[utoipa::path(
+    patch,
+    path = "/rides/circles/{slug}",
+    params(crate::openapi::CirclePath),
+    request_body = crate::openapi::CirclePatchBody,
+    responses(
+        (status = 200, description = "The circle as changed", body = crate::domain::CircleView),
+        (status = 403, description = "Not an admin of the circle, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle"),
+        (status = 409, description = "The `version` sent is stale"),
+        (status = 503, description = "Still contended after the bounded retry of an edit without `version`; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");

@@ -5,15 +5,28 @@ use andes_shared::http::{self, created, no_content, ok, ApiError};
 use andes_shared::ids;
 use andes_shared::validation::FieldErrors;
 use lambda_http::Request;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{body, caller, find_circle, member_of, path, HttpResult};
 use crate::config::State;
-use crate::domain::{validate_code, Membership, ALREADY_MEMBER, INVALID_INVITATION, MEMBER_LIMIT_REACHED};
+use crate::domain::{
+    validate_code, Membership, MembershipView, ALREADY_MEMBER, INVALID_INVITATION, MEMBER_LIMIT_REACHED,
+};
 use crate::invitations;
 use crate::store::JoinOutcome;
 
 /// `GET /rides/circles/{slug}/members`: active members, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}/members",
+    params(crate::openapi::CirclePath, crate::openapi::PageQuery),
+    responses(
+        (status = 200, description = "A page of the circle's active members", body = andes_shared::dynamo::Page<crate::domain::MembershipView>),
+        (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle"),
+        (status = 422, description = "A query parameter is invalid (`errors` names it)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -32,6 +45,16 @@ async fn active_member(state: &State, slug: &str, username: &str) -> Result<Memb
 }
 
 /// `GET /rides/circles/{slug}/members/{username}`: active members only.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}/members/{username}",
+    params(crate::openapi::MemberPath),
+    responses(
+        (status = 200, description = "The membership", body = crate::domain::MembershipView),
+        (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle, or no such active member"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -41,6 +64,16 @@ pub async fn get(state: &State, request: Request) -> HttpResult {
 
 /// `DELETE /rides/circles/{slug}/members/{username}`: a circle admin, or the member themself
 /// (the seed let any member remove anyone). The membership becomes inactive.
+#[utoipa::path(
+    delete,
+    path = "/rides/circles/{slug}/members/{username}",
+    params(crate::openapi::MemberPath),
+    responses(
+        (status = 204, description = "The membership is inactive"),
+        (status = 403, description = "Neither a circle admin nor the member themself, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle, or no such active member"),
+    )
+)]
 pub async fn remove(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -61,6 +94,19 @@ pub async fn remove(state: &State, request: Request) -> HttpResult {
 /// `POST /rides/circles/{slug}/members` `{invitation_code}`: joins with a member's code.
 /// The code, the issuer's counters, the membership and the circle's count change in one
 /// transaction.
+#[utoipa::path(
+    post,
+    path = "/rides/circles/{slug}/members",
+    params(crate::openapi::CirclePath),
+    request_body = crate::openapi::JoinCircleBody,
+    responses(
+        (status = 201, description = "The caller's new membership", body = crate::domain::MembershipView),
+        (status = 403, description = "The caller's account no longer exists"),
+        (status = 404, description = "No such circle"),
+        (status = 409, description = "The caller is (or was) a member already, or the circle has reached its member limit"),
+        (status = 422, description = "The `invitation_code` is missing, invalid or not of this circle, or another field was sent (`errors` names it)"),
+    )
+)]
 pub async fn join(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let body = body(&request)?;
@@ -106,6 +152,18 @@ pub async fn join(state: &State, request: Request) -> HttpResult {
 /// `GET /rides/circles/{slug}/members/{username}/invitations`: that member only. Tops the
 /// unused codes up to `remaining_invitations`; answers the members they invited and the codes.
 /// The answer is not paged, so any `cursor` is one this list never handed out.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}/members/{username}/invitations",
+    params(crate::openapi::MemberPath, crate::openapi::InvitationsQuery),
+    responses(
+        (status = 200, description = "The members the caller invited and the caller's unused codes (topped up first)", body = Invitations),
+        (status = 403, description = "Not the caller's own invitations, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle"),
+        (status = 422, description = "A `cursor` was sent (`errors` names it)"),
+        (status = 503, description = "The codes could not be issued; retry in a moment"),
+    )
+)]
 pub async fn invitations(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -121,8 +179,17 @@ pub async fn invitations(state: &State, request: Request) -> HttpResult {
         state.store.unused_codes(&slug, &caller.username),
         state.store.invited_by(&slug, &caller.username)
     )?;
-    ok(&json!({
-        "used_invitations": invited.iter().map(Membership::view).collect::<Vec<_>>(),
-        "invitations": codes,
-    }))
+    ok(&Invitations {
+        used_invitations: invited.iter().map(Membership::view).collect(),
+        invitations: codes,
+    })
+}
+
+/// A member's invitations.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Invitations {
+    /// The members this member invited.
+    pub used_invitations: Vec<MembershipView>,
+    /// The member's unused codes, sorted.
+    pub invitations: Vec<String>,
 }

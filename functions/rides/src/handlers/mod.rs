@@ -20,7 +20,7 @@ use crate::domain::{
 /// Request bodies of this API are small.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// Longest search string accepted.
-const MAX_SEARCH_CHARS: usize = 100;
+pub const MAX_SEARCH_CHARS: usize = 100;
 /// A write whose item changed since it was read, for a client that sent the `version` it read.
 pub const MODIFIED: &str = "modified by another request; read it again and retry";
 

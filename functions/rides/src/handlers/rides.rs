@@ -19,6 +19,17 @@ use crate::store::RateOutcome;
 /// `GET /rides/circles/{slug}/rides`: active rides leaving at least 10 minutes from now
 /// with a seat left; `search` on locations, `ordering`; paged in memory with cursors bound to
 /// the circle, the search and the order.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}/rides",
+    params(crate::openapi::CirclePath, crate::openapi::RideListQuery),
+    responses(
+        (status = 200, description = "A page of the active rides leaving at least 10 minutes from now with a seat left", body = andes_shared::dynamo::Page<crate::domain::RideView>),
+        (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle"),
+        (status = 422, description = "A query parameter is invalid (`errors` names it)"),
+    )
+)]
 pub async fn list(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -37,6 +48,17 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /rides/circles/{slug}/rides`: an active member offers a ride.
+#[utoipa::path(
+    post,
+    path = "/rides/circles/{slug}/rides",
+    params(crate::openapi::CirclePath),
+    request_body = crate::openapi::RideCreateBody,
+    responses(
+        (status = 201, description = "The ride", body = crate::domain::RideView),
+        (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle"),
+    )
+)]
 pub async fn create(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -50,6 +72,16 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 }
 
 /// `GET /rides/circles/{slug}/rides/{id}`: active members.
+#[utoipa::path(
+    get,
+    path = "/rides/circles/{slug}/rides/{id}",
+    params(crate::openapi::RidePath),
+    responses(
+        (status = 200, description = "The ride", body = crate::domain::RideView),
+        (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle or ride"),
+    )
+)]
 pub async fn get(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -67,6 +99,19 @@ fn require_owner(ride: &Ride, caller: &Caller) -> Result<(), ApiError> {
 /// `PATCH /rides/circles/{slug}/rides/{id}`: the owner, before departure. With `version`, a
 /// stale read is a 409; without, the change applies to the ride as it is (joins move its
 /// version too).
+#[utoipa::path(
+    patch,
+    path = "/rides/circles/{slug}/rides/{id}",
+    params(crate::openapi::RidePath),
+    request_body = crate::openapi::RidePatchBody,
+    responses(
+        (status = 200, description = "The ride as changed", body = crate::domain::RideView),
+        (status = 403, description = "Not the ride's owner, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle or ride"),
+        (status = 409, description = "The ride has left, or the `version` sent is stale"),
+        (status = 503, description = "Still contended after the bounded retry of an edit without `version`; retry"),
+    )
+)]
 pub async fn update(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -103,6 +148,17 @@ pub async fn update(state: &State, request: Request) -> HttpResult {
 
 /// `POST /rides/circles/{slug}/rides/{id}/join`: a member who is not the owner takes one
 /// seat; never overbooks (the seat is taken by a conditional update in the transaction).
+#[utoipa::path(
+    post,
+    path = "/rides/circles/{slug}/rides/{id}/join",
+    params(crate::openapi::RidePath),
+    responses(
+        (status = 200, description = "The ride with the caller aboard", body = crate::domain::RideView),
+        (status = 403, description = "The ride's owner cannot join it, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle or ride"),
+        (status = 409, description = "The ride has left or is inactive, is full, or has the caller aboard already"),
+    )
+)]
 pub async fn join(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -126,6 +182,17 @@ pub async fn join(state: &State, request: Request) -> HttpResult {
 }
 
 /// `POST /rides/circles/{slug}/rides/{id}/finish`: the owner, after departure.
+#[utoipa::path(
+    post,
+    path = "/rides/circles/{slug}/rides/{id}/finish",
+    params(crate::openapi::RidePath),
+    responses(
+        (status = 200, description = "The ride, inactive", body = crate::domain::RideView),
+        (status = 403, description = "Not the ride's owner, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle or ride"),
+        (status = 409, description = "The ride has not left yet"),
+    )
+)]
 pub async fn finish(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
@@ -142,6 +209,18 @@ pub async fn finish(state: &State, request: Request) -> HttpResult {
 
 /// `POST /rides/circles/{slug}/rides/{id}/rate` `{rating, comments?}`: each passenger once,
 /// also after the ride finished. Updates the ride's average and the driver's reputation.
+#[utoipa::path(
+    post,
+    path = "/rides/circles/{slug}/rides/{id}/rate",
+    params(crate::openapi::RidePath),
+    request_body = crate::openapi::RateBody,
+    responses(
+        (status = 201, description = "The ride with its new average rating", body = crate::domain::RideView),
+        (status = 403, description = "Not a passenger of the ride, or not an active member (or the caller's account no longer exists)"),
+        (status = 404, description = "No such circle or ride"),
+        (status = 409, description = "The caller has rated this ride already"),
+    )
+)]
 pub async fn rate(state: &State, request: Request) -> HttpResult {
     let caller = caller(state, &request).await?;
     let slug = path(&request, "slug");
