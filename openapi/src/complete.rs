@@ -28,7 +28,11 @@ pub fn complete(document: &mut Value, api: &Api, routes: &Routes) {
                     continue; // the route check reports it
                 };
                 complete_operation(operation, method, path, route);
-                if !route.is_anonymous() {
+                if route.is_anonymous() {
+                    if route.authorizer.as_deref() == Some("Optional") {
+                        roles.insert("user".to_string());
+                    }
+                } else {
                     roles.extend(route.roles.iter().cloned());
                 }
             }
@@ -62,7 +66,11 @@ fn complete_operation(operation: &mut Value, method: &str, path: &str, route: &R
     }
     .into();
     operation["tags"] = json!([path.split('/').nth(2).unwrap_or("api")]);
-    operation["security"] = if route.is_anonymous() {
+    operation["security"] = if route.is_anonymous() && route.authorizer.as_deref() == Some("Optional") {
+        // Open to everyone, and a signed-in caller is seen as such (an ad's owner sees the
+        // draft); credentials that are sent must be valid.
+        json!([{ "user": [] }, {}])
+    } else if route.is_anonymous() {
         json!([])
     } else {
         Value::Array(route.roles.iter().map(|role| json!({ role: [] })).collect())

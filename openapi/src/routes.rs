@@ -56,13 +56,19 @@ impl Routes {
             for event in &function.events {
                 if let EventSource::HttpApi(route) = event {
                     let key = route.route_key();
+                    let Some(roles) = permissions.get(&key) else {
+                        return Err(Error::Read {
+                            path: "data/permissions.yaml".into(),
+                            message: format!("{key} has no entry (every route needs one: default deny)"),
+                        });
+                    };
                     routes.push(Route {
                         api: route.api.clone(),
                         method: route.method.clone(),
                         path: route.path.clone(),
                         function: function.logical_id.clone(),
                         authorizer: route.authorizer.clone(),
-                        roles: permissions.get(&key).cloned().unwrap_or_default(),
+                        roles: roles.clone(),
                     });
                 }
             }

@@ -64,9 +64,12 @@ fn every_template_route_is_documented_and_every_documented_route_is_routed() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Unique operation ids (generators name methods after them), and a success for every operation
+/// but the methods of an `ANY` route, which only refuse.
 #[test]
-fn every_operation_has_an_id_a_success_and_a_body_for_each_error() {
+fn every_operation_has_a_unique_id_and_a_success() {
     let root = project_dir();
+    let routes = Routes::load(&root).expect("template and permissions load");
     let mut ids = BTreeSet::new();
     for (api, text) in generate(&root).expect("documents generate") {
         let document: Value = serde_json::from_str(&text).expect("a document is JSON");
@@ -79,21 +82,15 @@ fn every_operation_has_an_id_a_success_and_a_body_for_each_error() {
                     ids.insert(id.clone()),
                     "{method} {path}: operationId {id:?} is not unique"
                 );
+                let route = routes.find(api.logical_id, &method.to_uppercase(), path);
+                if route.is_some_and(|route| route.method == "ANY") {
+                    continue;
+                }
                 let responses = operation["responses"].as_object().expect("responses");
                 assert!(
-                    responses
-                        .keys()
-                        .any(|status| status.starts_with('2') || status == "405"),
+                    responses.keys().any(|status| status.starts_with('2')),
                     "{method} {path} documents no success"
                 );
-                for (status, response) in responses {
-                    if status.starts_with('4') {
-                        assert!(
-                            response.get("content").is_some(),
-                            "{method} {path} {status} has no body"
-                        );
-                    }
-                }
             }
         }
     }

@@ -3,12 +3,13 @@
 //! limits than the code enforces. Each service's `openapi.rs` describes its routes with
 //! `#[utoipa::path]` and its types with `ToSchema`; `andes-openapi` adds what is the same on
 //! every route (security from `data/permissions.yaml`, the gateway's 401/403/429, the 400/413/422
-//! of a JSON body, the problem+json body of every 4xx).
+//! of a JSON body, the problem+json body of every error).
 
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
+use crate::dynamo::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use crate::http::FieldError;
 
 /// The `application/problem+json` body of every error a handler answers (RFC 9457), as
@@ -81,6 +82,52 @@ pub fn number(min: f64, max: f64) -> Schema {
         .into()
 }
 
+/// `schema` with `description`. utoipa drops the doc comment of a field whose schema comes from
+/// a function (`schema_with`), so such fields say it here.
+pub fn described(mut schema: Schema, description: impl Into<String>) -> Schema {
+    match &mut schema {
+        Schema::Object(object) => object.description = Some(description.into()),
+        Schema::Array(array) => array.description = Some(description.into()),
+        _ => {}
+    }
+    schema
+}
+
+/// `schema` (a string) that must match `pattern` (ECMA-262, as JSON Schema reads it).
+pub fn with_pattern(mut schema: Schema, pattern: impl Into<String>) -> Schema {
+    if let Schema::Object(object) = &mut schema {
+        object.pattern = Some(pattern.into());
+    }
+    schema
+}
+
+/// `schema` that may also be `null`.
+pub fn nullable(mut schema: Schema) -> Schema {
+    if let Schema::Object(object) = &mut schema {
+        if let SchemaType::Type(kind) = &object.schema_type {
+            object.schema_type = SchemaType::from_iter([kind.clone(), Type::Null]);
+        }
+    }
+    schema
+}
+
+/// `schema` whose value, when the field is absent, is `default`.
+pub fn with_default(mut schema: Schema, default: serde_json::Value) -> Schema {
+    if let Schema::Object(object) = &mut schema {
+        object.default = Some(default);
+    }
+    schema
+}
+
+/// An email address of at most `max` characters.
+pub fn email(max: usize) -> Schema {
+    let mut schema = text(3, max);
+    if let Schema::Object(object) = &mut schema {
+        object.format = Some(SchemaFormat::Custom("email".into()));
+    }
+    schema
+}
+
 /// One of a fixed set of strings.
 pub fn one_of_strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Schema {
     ObjectBuilder::new()
@@ -92,6 +139,30 @@ pub fn one_of_strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Schema {
 /// An array of at most `max_items` items of `item`.
 pub fn array_of(item: impl Into<RefOr<Schema>>, max_items: usize) -> Schema {
     ArrayBuilder::new().items(item.into()).max_items(Some(max_items)).into()
+}
+
+/// `limit` and `cursor`, the query of every list answered as a [`crate::dynamo::Page`].
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    #[param(schema_with = page_limit)]
+    limit: Option<i32>,
+    #[param(schema_with = page_cursor)]
+    cursor: Option<String>,
+}
+
+fn page_limit() -> Schema {
+    let limit = integer(1, MAX_LIMIT.into());
+    described(with_default(limit, DEFAULT_LIMIT.into()), "Items per page")
+}
+
+fn page_cursor() -> Schema {
+    let cursor = ObjectBuilder::new().schema_type(Type::String).into();
+    described(
+        cursor,
+        "The `next_cursor` of the previous page of the same list (same filters and order); any other value is a 422",
+    )
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The classifieds API's OpenAPI document: its routes, described on the handlers themselves, and the
 //! request bodies and query parameters as the handlers accept them (with the handlers' own bounds).
 
-use andes_shared::dynamo::{DEFAULT_LIMIT, MAX_LIMIT};
-use andes_shared::openapi::{array_of, integer, one_of_strings, text};
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+use andes_shared::openapi::{
+    array_of, described, email, integer, nullable, one_of_strings, text, with_default, with_pattern,
+};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 
@@ -65,35 +66,6 @@ fn at_least(min: i64) -> Schema {
         .minimum(Some(min as f64))
         .into()
 }
-fn with_pattern(mut schema: Schema, pattern: String) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        object.pattern = Some(pattern);
-    }
-    schema
-}
-fn with_description(mut schema: Schema, description: &str) -> Schema {
-    match &mut schema {
-        Schema::Object(object) => object.description = Some(description.into()),
-        Schema::Array(array) => array.description = Some(description.into()),
-        _ => {}
-    }
-    schema
-}
-fn with_default(mut schema: Schema, default: serde_json::Value) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        object.default = Some(default);
-    }
-    schema
-}
-fn nullable(mut schema: Schema) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        if let SchemaType::Type(kind) = &object.schema_type {
-            object.schema_type = SchemaType::from_iter([kind.clone(), Type::Null]);
-        }
-    }
-    schema
-}
-
 fn catalog_id() -> Schema {
     integer(0, u32::MAX.into())
 }
@@ -140,14 +112,11 @@ fn string() -> Schema {
 }
 /// 1 to 10 letters, digits or hyphens once spaces are removed (stored upper-case).
 fn license_plate() -> Schema {
-    nullable(with_pattern(
-        string(),
-        r"^\s*[A-Za-z0-9-](?: *[A-Za-z0-9-]){0,9}\s*$".into(),
-    ))
+    nullable(with_pattern(string(), r"^\s*[A-Za-z0-9-](?: *[A-Za-z0-9-]){0,9}\s*$"))
 }
 /// A price as [`crate::domain::parse_price`] reads it: up to 9 digits and 2 decimals.
 fn price_text() -> Schema {
-    with_pattern(string(), r"^\s*[0-9]{1,9}(?:\.[0-9]{1,2})?\s*$".into())
+    with_pattern(string(), r"^\s*[0-9]{1,9}(?:\.[0-9]{1,2})?\s*$")
 }
 /// A price: a decimal string or a JSON number, greater than 0, with at most 2 decimals.
 fn price() -> Schema {
@@ -170,14 +139,10 @@ pub(crate) fn message_text() -> Schema {
     text(1, MAX_MESSAGE_CHARS)
 }
 pub(crate) fn sender_name() -> Schema {
-    text(1, MAX_NAME_CHARS)
+    nullable(text(1, MAX_NAME_CHARS))
 }
 pub(crate) fn sender_email() -> Schema {
-    let mut schema = text(3, MAX_EMAIL_BYTES);
-    if let Schema::Object(object) = &mut schema {
-        object.format = Some(utoipa::openapi::SchemaFormat::Custom("email".into()));
-    }
-    schema
+    nullable(email(MAX_EMAIL_BYTES))
 }
 /// `PHONE_DIGITS` digits among at most `MAX_PHONE_CHARS` digits and `PHONE_SYMBOLS`.
 pub(crate) fn phone() -> Schema {
@@ -202,25 +167,21 @@ pub(crate) fn message_author() -> Schema {
     one_of_strings(["buyer", "seller"])
 }
 // Query parameters whose schema is a function lose their doc comment: their schema says it.
-fn limit() -> Schema {
-    let schema = with_default(integer(1, MAX_LIMIT.into()), DEFAULT_LIMIT.into());
-    with_description(schema, "Items per page.")
-}
 fn non_negative() -> Schema {
     integer(0, i64::MAX)
 }
 fn model_year_bound() -> Schema {
-    with_description(non_negative(), "Model year.")
+    described(non_negative(), "Model year.")
 }
 fn sort() -> Schema {
     let schema = with_default(one_of_strings(["newest", "top_offer"]), "newest".into());
-    with_description(
+    described(
         schema,
         "`newest`: published last first; `top_offer`: top offers first, then newest.",
     )
 }
 fn version() -> Schema {
-    with_description(
+    described(
         non_negative(),
         "The ad's `version` as read: 409 if it has changed. Without it the write applies to the ad as it is.",
     )
@@ -295,12 +256,12 @@ impl PartialSchema for AdPatchBody {
                 .into(),
         );
         object.required.clear();
-        let images = with_description(
+        let images = described(
             image_order(),
             "The ad's photo ids in their new order; a photo left out is deleted (a published ad keeps \
              at least one).",
         );
-        let version = with_description(non_negative(), "The ad's `version` as read: 409 if it has changed.");
+        let version = described(non_negative(), "The ad's `version` as read: 409 if it has changed.");
         object.properties.insert("images".into(), images.into());
         object.properties.insert("version".into(), version.into());
         RefOr::T(Schema::Object(object))
@@ -308,17 +269,6 @@ impl PartialSchema for AdPatchBody {
 }
 
 impl ToSchema for AdPatchBody {}
-
-/// `limit` and `cursor` of every list.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct Paging {
-    #[param(schema_with = limit)]
-    limit: Option<i32>,
-    /// The `next_cursor` of the previous page (only of the same list, sort and filters).
-    cursor: Option<String>,
-}
 
 /// The filters and the sort of `GET /ads`; each filter sent narrows the list.
 #[derive(IntoParams)]

@@ -6,6 +6,7 @@ pub mod bodies;
 pub mod events;
 pub mod params;
 
+pub(crate) use andes_shared::openapi::described;
 use andes_shared::openapi::one_of_strings;
 use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::KnownFormat;
@@ -15,7 +16,7 @@ use crate::domain::EventType;
 
 pub use bodies::{CancelBody, DeliverBody, OrderBody, ReturnBody, TransportBody, WarehouseBody};
 pub use events::OrderEvent;
-pub use params::{EventsQuery, IdempotencyKey, OrdersQuery, PageQuery, StatsQuery, TransportsQuery, WarehousesQuery};
+pub use params::{EventsQuery, IdempotencyKey, OrdersQuery, StatsQuery, TransportsQuery, WarehousesQuery};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,15 +52,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// `schema` with `description`: a `schema_with` field or parameter loses its doc comment.
-pub(crate) fn described(mut schema: Schema, description: &str) -> Schema {
-    match &mut schema {
-        Schema::Object(object) => object.description = Some(description.into()),
-        Schema::Array(array) => array.description = Some(description.into()),
-        _ => {}
-    }
-    schema
-}
-
 /// A string that is always `value` (the constant members of an answer).
 pub(crate) fn constant(value: &str) -> Schema {
     one_of_strings([value])

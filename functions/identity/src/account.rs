@@ -101,6 +101,7 @@ pub struct AccountView {
     pub email: String,
     pub username: String,
     pub name: String,
+    #[schema(required = true)]
     pub phone: Option<String>,
     pub roles: Vec<String>,
     pub verified: bool,

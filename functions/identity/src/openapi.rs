@@ -1,7 +1,7 @@
 //! The identity API's OpenAPI document: the request bodies as the handlers accept them (with
 //! the bounds of [`crate::validation`]) and the routes, described on the handlers themselves.
 
-use andes_shared::openapi::{nullable_text, one_of_strings, text};
+use andes_shared::openapi::{described, nullable_text, one_of_strings, text, with_pattern};
 use utoipa::openapi::schema::Schema;
 use utoipa::{OpenApi, ToSchema};
 
@@ -30,32 +30,35 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 fn email() -> Schema {
-    let mut schema = text(3, MAX_EMAIL_CHARS);
-    if let Schema::Object(object) = &mut schema {
-        object.format = Some(utoipa::openapi::SchemaFormat::Custom("email".into()));
-    }
-    schema
+    andes_shared::openapi::email(MAX_EMAIL_CHARS)
 }
 fn username() -> Schema {
-    text(*USERNAME_CHARS.start(), *USERNAME_CHARS.end())
+    let schema = text(*USERNAME_CHARS.start(), *USERNAME_CHARS.end());
+    described(schema, "Letters, digits, `_`, `.` and `-`; stored lowercased")
 }
 fn password() -> Schema {
     text(*PASSWORD_CHARS.start(), *PASSWORD_CHARS.end())
 }
+fn password_confirmation() -> Schema {
+    described(password(), "Must equal `password`")
+}
+fn new_password() -> Schema {
+    described(password(), "The new password; needs `current_password`")
+}
 fn name() -> Schema {
-    text(*NAME_CHARS.start(), *NAME_CHARS.end())
+    described(text(*NAME_CHARS.start(), *NAME_CHARS.end()), "One line of plain text")
 }
 /// `+` and 9 to 15 digits (16 when the first is `1`), as [`crate::validation::normalize_phone`]
 /// takes it; empty or `null` for none.
 fn phone() -> Schema {
-    let mut schema = nullable_text(17);
-    if let Schema::Object(object) = &mut schema {
-        object.pattern = Some(r"^\s*(\+?1?[0-9]{9,15}\s*)?$".into());
-    }
-    schema
+    let schema = with_pattern(nullable_text(17), r"^\s*(\+?1?[0-9]{9,15}\s*)?$");
+    described(
+        schema,
+        "`+` and 9 to 15 digits; empty or `null` for none (on `PATCH`, clears it)",
+    )
 }
 fn user_type() -> Schema {
-    one_of_strings(USER_TYPES)
+    described(one_of_strings(USER_TYPES), "Adds that role to `user`")
 }
 
 /// `POST /identity/signup`.
@@ -64,20 +67,16 @@ fn user_type() -> Schema {
 pub struct SignupBody {
     #[schema(schema_with = email)]
     email: String,
-    /// Letters, digits, `_`, `.` and `-`; stored lowercased.
     #[schema(schema_with = username)]
     username: String,
     #[schema(schema_with = password)]
     password: String,
-    /// Must equal `password`.
-    #[schema(schema_with = password)]
+    #[schema(schema_with = password_confirmation)]
     password_confirmation: String,
-    /// One line of plain text.
     #[schema(schema_with = name)]
     name: String,
     #[schema(schema_with = phone)]
     phone: Option<String>,
-    /// Adds that role to `user`.
     #[schema(schema_with = user_type)]
     user_type: Option<String>,
 }
@@ -113,11 +112,9 @@ pub struct ResendBody {
 pub struct MePatchBody {
     #[schema(schema_with = name)]
     name: Option<String>,
-    /// `null` or `""` clears it.
     #[schema(schema_with = phone)]
     phone: Option<String>,
-    /// The new password; needs `current_password`.
-    #[schema(schema_with = password)]
+    #[schema(schema_with = new_password)]
     password: Option<String>,
     current_password: Option<String>,
 }

@@ -1,10 +1,9 @@
 //! The infractions API's OpenAPI document: its routes, described on the handlers themselves, and the
 //! request bodies as the handlers accept them (with the handlers' own bounds).
 
-use andes_shared::dynamo::{DEFAULT_LIMIT, MAX_LIMIT};
-use andes_shared::openapi::{integer, one_of_strings, text};
+use andes_shared::openapi::{described, integer, one_of_strings, text};
 use identity::validation::MAX_EMAIL_CHARS;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::domain::{
@@ -57,17 +56,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
 #[allow(dead_code)]
 fn cargar_infraccion_other_methods() {}
 
-/// `?limit=&cursor=` of an admin list.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ListParams {
-    #[param(schema_with = limit)]
-    limit: Option<i32>,
-    /// The `next_cursor` of the previous page of the same list.
-    cursor: Option<String>,
-}
-
 /// `?cascade=` of `DELETE /infractions/admin/persons/{id}`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,24 +66,10 @@ pub struct CascadeParam {
 }
 
 // A `schema_with` parameter drops its doc comment: the schemas carry the descriptions.
-fn limit() -> Schema {
-    let mut schema = described(integer(1, MAX_LIMIT.into()), "Items per page");
-    if let Schema::Object(object) = &mut schema {
-        object.default = Some(DEFAULT_LIMIT.into());
-    }
-    schema
-}
 fn cascade() -> Schema {
     let why = "`true` deletes the person's vehicles (with their infractions) first; `false`, empty or absent \
                keeps a person with vehicles (409)";
     described(one_of_strings(["true", "false"]), why)
-}
-
-fn described(mut schema: Schema, description: impl Into<String>) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        object.description = Some(description.into());
-    }
-    schema
 }
 
 const ONE_LINE: &str = "One line of plain text (trimmed; no control character or bidirectional override)";
@@ -127,11 +101,10 @@ fn brand_or_color() -> Schema {
     described(text(1, TEXT_MAX_CHARS), ONE_LINE)
 }
 fn email() -> Schema {
-    let mut schema = described(text(3, MAX_EMAIL_CHARS), "Stored lower-cased; unique");
-    if let Schema::Object(object) = &mut schema {
-        object.format = Some(SchemaFormat::Custom("email".into()));
-    }
-    schema
+    described(
+        andes_shared::openapi::email(MAX_EMAIL_CHARS),
+        "Stored lower-cased; unique",
+    )
 }
 /// 1 to [`PLATE_MAX_CHARS`] letters and digits once spaces and hyphens are dropped.
 fn plate() -> Schema {

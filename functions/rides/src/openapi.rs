@@ -4,7 +4,7 @@
 
 use std::ops::RangeInclusive;
 
-use andes_shared::openapi::{integer, nullable_text, text};
+use andes_shared::openapi::{described, integer, nullable_text, text, with_pattern};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::KnownFormat;
 use utoipa::{OpenApi, ToSchema};
@@ -59,12 +59,6 @@ fn with(mut schema: Schema, change: impl FnOnce(&mut Object)) -> Schema {
     }
     schema
 }
-fn described(schema: Schema, description: &str) -> Schema {
-    with(schema, |object| object.description = Some(description.into()))
-}
-fn patterned(schema: Schema, pattern: String) -> Schema {
-    with(schema, |object| object.pattern = Some(pattern))
-}
 fn chars(range: RangeInclusive<usize>) -> Schema {
     text(*range.start(), *range.end())
 }
@@ -88,7 +82,7 @@ fn version() -> Schema {
     )
 }
 fn picture() -> Schema {
-    let schema = patterned(nullable_text(PICTURE_MAX_BYTES), r"^(https?://.*|\s*)$".into());
+    let schema = with_pattern(nullable_text(PICTURE_MAX_BYTES), r"^(https?://.*|\s*)$");
     described(schema, "An http(s) URL; `null`, `\"\"` or blanks for none")
 }
 fn date_time() -> Schema {
@@ -107,7 +101,7 @@ fn about() -> Schema {
     chars(CIRCLE_ABOUT_CHARS)
 }
 fn slug() -> Schema {
-    let schema = patterned(text(1, SLUG_MAX_CHARS), "^[a-z0-9-]+$".into());
+    let schema = with_pattern(text(1, SLUG_MAX_CHARS), "^[a-z0-9-]+$");
     described(schema, "Lowercase letters, digits and `-`")
 }
 fn members_limit() -> Schema {
@@ -125,7 +119,7 @@ fn invitation_code() -> Schema {
             _ => format!("\\{}", byte as char),
         })
         .collect();
-    let schema = patterned(string(), format!(r"^\s*[{alphabet}]{{{CODE_LENGTH}}}\s*$"));
+    let schema = with_pattern(string(), format!(r"^\s*[{alphabet}]{{{CODE_LENGTH}}}\s*$"));
     described(schema, "An unused code of a member of this circle")
 }
 fn seats() -> Schema {

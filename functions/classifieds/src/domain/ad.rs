@@ -72,6 +72,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdFields {
     pub model_id: u32,
+    #[schema(required = true)]
     pub version_id: Option<u32>,
     pub city_id: u32,
     #[serde(rename = "type")]
@@ -79,6 +80,7 @@ pub struct AdFields {
     pub origin: String,
     pub fabrication_year: i32,
     pub model_year: i32,
+    #[schema(required = true)]
     pub license_plate: Option<String>,
     pub mileage: u32,
     pub is_new: bool,

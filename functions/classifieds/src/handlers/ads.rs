@@ -373,7 +373,7 @@ fn parse_filters(request: &Request) -> Result<(Filters, Sort), ApiError> {
 #[utoipa::path(
     get,
     path = "/classifieds/ads",
-    params(crate::openapi::AdFilters, crate::openapi::Paging),
+    params(crate::openapi::AdFilters, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "Published ads in the order asked; a filtered page may be short but still carries `next_cursor`", body = Page<views::AdView>),
         (status = 422, description = "A filter, `sort`, `limit` or `cursor` is invalid (`errors` names each)"),
@@ -393,7 +393,7 @@ pub async fn list(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/classifieds/me/ads",
-    params(crate::openapi::Paging),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The caller's ads in any status, newest first", body = Page<views::OwnAdView>),
         (status = 422, description = "`limit` or `cursor` is invalid"),

@@ -53,7 +53,7 @@ async fn list<T: DeserializeOwned + Serialize>(
 #[utoipa::path(
     get,
     path = "/classifieds/catalog/states",
-    params(crate::openapi::Paging),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The states, by name", body = Page<catalog::State>),
         (status = 422, description = "`limit` or `cursor` is invalid"),
@@ -79,7 +79,7 @@ pub async fn get_state(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/classifieds/catalog/states/{id}/cities",
-    params(("id" = u32, Path, description = "The state's id"), crate::openapi::Paging),
+    params(("id" = u32, Path, description = "The state's id"), andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The state's cities, by name", body = Page<catalog::City>),
         (status = 404, description = "No such state"),
@@ -106,7 +106,7 @@ pub async fn get_city(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/classifieds/catalog/brands",
-    params(crate::openapi::Paging),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The brands, by name", body = Page<catalog::Brand>),
         (status = 422, description = "`limit` or `cursor` is invalid"),
@@ -132,7 +132,7 @@ pub async fn get_brand(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/classifieds/catalog/brands/{id}/models",
-    params(("id" = u32, Path, description = "The brand's id"), crate::openapi::Paging),
+    params(("id" = u32, Path, description = "The brand's id"), andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The brand's models, by name", body = Page<catalog::Model>),
         (status = 404, description = "No such brand"),
@@ -159,7 +159,7 @@ pub async fn get_model(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/classifieds/catalog/models/{id}/versions",
-    params(("id" = u32, Path, description = "The model's id"), crate::openapi::Paging),
+    params(("id" = u32, Path, description = "The model's id"), andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The model's versions, by name", body = Page<catalog::Version>),
         (status = 404, description = "No such model"),

@@ -169,7 +169,7 @@ pub async fn message_ad(state: &State, request: Request) -> HttpResult {
     path = "/classifieds/me/chats",
     params(
         ("side" = Option<views::Side>, Query, description = "The caller's chats as buyer (the default) or as seller"),
-        crate::openapi::Paging,
+        andes_shared::openapi::PageParams,
     ),
     responses(
         (status = 200, description = "The caller's chats on that side, newest first", body = Page<views::ChatView>),
@@ -210,7 +210,7 @@ async fn my_chat(state: &State, request: &Request, principal: &Principal) -> Res
 #[utoipa::path(
     get,
     path = "/classifieds/chats/{id}/messages",
-    params(("id" = String, Path, description = "The chat's id"), crate::openapi::Paging),
+    params(("id" = String, Path, description = "The chat's id"), andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The chat's messages, oldest first", body = Page<views::MessageView>),
         (status = 404, description = "No such chat, or the caller is neither its buyer nor its seller"),

@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 
 use crate::domain::{Ad, AdFields, Chat, ImageStatus, Message, Placement, Profile, Status};
 
-/// A photo of an ad.
+/// A photo of an ad. Members that may be `null` are always written (`required`).
 #[derive(Serialize, ToSchema)]
 pub struct ImageView {
     id: String,
     /// Public URL, once the photo is published.
+    #[schema(required = true)]
     url: Option<String>,
     status: ImageStatus,
     content_type: String,
@@ -35,6 +36,7 @@ pub struct AdView {
     created: String,
     updated: String,
     /// When it was first published.
+    #[schema(required = true)]
     published_at: Option<String>,
     /// `GET /ads/{id}` only, when the seller's profile shows their phone.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +50,7 @@ pub struct OwnAdView {
     #[serde(flatten)]
     pub ad: AdView,
     /// Why the last publication failed.
+    #[schema(required = true)]
     failure: Option<String>,
     /// Send it back (`version`) to make a write fail with 409 if the ad has changed since.
     version: u64,
@@ -76,11 +79,15 @@ pub struct ChatView {
     side: Side,
     seller: String,
     /// The buyer's account; `null` for a buyer without one.
+    #[schema(required = true)]
     buyer: Option<String>,
+    #[schema(required = true)]
     buyer_name: Option<String>,
     /// Shown to the seller only.
+    #[schema(required = true)]
     buyer_email: Option<String>,
     /// Shown to the seller only.
+    #[schema(required = true)]
     buyer_phone: Option<String>,
     created: String,
     last_message_at: String,
@@ -105,8 +112,11 @@ pub struct AdMessageView {
 /// A seller's profile; empty (and `updated` empty) until they write one.
 #[derive(Serialize, ToSchema)]
 pub struct ProfileView {
+    #[schema(required = true)]
     state_id: Option<u32>,
+    #[schema(required = true)]
     city_id: Option<u32>,
+    #[schema(required = true)]
     phone: Option<String>,
     show_phone: bool,
     updated: String,

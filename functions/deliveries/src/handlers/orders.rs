@@ -110,7 +110,7 @@ fn accepted(order: &Order) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/deliveries/orders",
-    params(crate::openapi::OrdersQuery, crate::openapi::PageQuery),
+    params(crate::openapi::OrdersQuery, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "The caller's orders (every order for operators and admins), newest first",
             body = Page<Order>),
@@ -179,7 +179,7 @@ struct EventsPage {
     params(
         ("id" = String, Path, description = "The order's id"),
         crate::openapi::EventsQuery,
-        crate::openapi::PageQuery,
+        andes_shared::openapi::PageParams,
     ),
     responses(
         (status = 200, description = "The events after `after`, ascending (strongly consistent); with `wait`, held \

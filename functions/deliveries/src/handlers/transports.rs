@@ -56,7 +56,7 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/deliveries/transports",
-    params(crate::openapi::TransportsQuery, crate::openapi::PageQuery),
+    params(crate::openapi::TransportsQuery, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "Runs, newest first", body = Page<Transport>),
         (status = 422, description = "`status`, `limit` or `cursor` is invalid (`errors` names each)"),

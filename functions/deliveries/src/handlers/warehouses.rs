@@ -38,7 +38,7 @@ pub async fn create(state: &State, request: Request) -> HttpResult {
 #[utoipa::path(
     get,
     path = "/deliveries/warehouses",
-    params(crate::openapi::WarehousesQuery, crate::openapi::PageQuery),
+    params(crate::openapi::WarehousesQuery, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "Warehouses, newest first", body = Page<WarehouseView>),
         (status = 422, description = "`limit` or `cursor` is invalid (`errors` names each)"),

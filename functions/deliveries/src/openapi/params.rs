@@ -2,21 +2,12 @@
 //! `andes_shared::dynamo::page_limit`, `crate::domain::check_key`): an empty value counts as
 //! absent, and each refused value is a 422 naming its parameter.
 
-use andes_shared::dynamo::{DEFAULT_LIMIT, MAX_LIMIT};
-use andes_shared::openapi::{integer, text};
+use andes_shared::openapi::{described, integer, text, with_pattern};
 use chrono::NaiveDate;
 use utoipa::openapi::schema::Schema;
 use utoipa::IntoParams;
 
-use super::described;
 use crate::domain::{OrderStatus, TransportStatus, MAX_KEY_LENGTH, MAX_WAIT_SECONDS};
-
-fn limit() -> Schema {
-    described(
-        integer(1, i64::from(MAX_LIMIT)),
-        &format!("Items per page (default {DEFAULT_LIMIT})."),
-    )
-}
 
 fn after() -> Schema {
     let mut schema = integer(0, 0);
@@ -36,25 +27,11 @@ fn wait() -> Schema {
 
 /// 1 to 255 visible ASCII characters, taken as sent (not trimmed).
 fn idempotency_key() -> Schema {
-    let mut schema = text(1, MAX_KEY_LENGTH);
-    if let Schema::Object(object) = &mut schema {
-        object.pattern = Some("^[!-~]+$".into());
-    }
+    let schema = with_pattern(text(1, MAX_KEY_LENGTH), "^[!-~]+$");
     let description = "Makes a retried `POST` safe (scoped to the caller, kept at least 24 hours): the same key \
         with the same order (the fields the API reads) answers 202 with the order that key created and appends \
         nothing; with a different order, 422 naming `Idempotency-Key`; while the first request is in flight, 409.";
     described(schema, description)
-}
-
-/// The page of any list: `limit` items from `cursor`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct PageQuery {
-    #[param(schema_with = limit)]
-    limit: Option<i32>,
-    /// The `next_cursor` of the previous page of this same list; any other value is a 422.
-    cursor: Option<String>,
 }
 
 /// `GET /deliveries/orders`: a client's own orders, or every order for operators and admins.

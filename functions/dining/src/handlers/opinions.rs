@@ -75,7 +75,7 @@ async fn file(state: &State, caller: &str, input: &OpinionInput) -> Result<Attem
 #[utoipa::path(
     get,
     path = "/dining/opinions",
-    params(crate::openapi::OpinionParams, crate::openapi::PageParams),
+    params(crate::openapi::OpinionParams, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "One page of the venue's opinions, newest first", body = Page<Opinion>),
         (status = 422, description = "`venue` is missing, a query parameter is invalid, or the cursor is not one of \

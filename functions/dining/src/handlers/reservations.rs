@@ -124,7 +124,7 @@ fn replay(first: &IdempotencyRecord, print: &str) -> HttpResult {
     params(
         crate::openapi::ReservationFilterParams,
         ("venue" = Option<String>, Query, description = "Only those at this venue."),
-        crate::openapi::PageParams,
+        andes_shared::openapi::PageParams,
     ),
     responses(
         (status = 200, description = "One page of the caller's reservations, time descending",
@@ -164,7 +164,7 @@ struct WithOpinion {
     params(
         crate::openapi::ReservationFilterParams,
         ("venue" = Option<String>, Query, description = "Only those at this venue."),
-        crate::openapi::PageParams,
+        andes_shared::openapi::PageParams,
     ),
     responses(
         (status = 200, description = "One page of the caller's closed reservations, time descending, each with its \
@@ -238,7 +238,7 @@ struct WithDiner {
 #[utoipa::path(
     get,
     path = "/dining/me/venue/reservations",
-    params(crate::openapi::ReservationFilterParams, crate::openapi::PageParams),
+    params(crate::openapi::ReservationFilterParams, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "One page of the reservations at the caller's venue, time descending, each with \
             its diner (none without a venue)", body = Page<WithDiner>),

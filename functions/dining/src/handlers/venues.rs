@@ -18,7 +18,9 @@ use crate::domain::slots::{availability as slots_of, slot_start, Availability};
 use crate::domain::validation::{venue_action, venue_edit, venue_input};
 use crate::domain::venue::{venue_exists, venue_has_open_reservations, venue_not_found};
 use crate::domain::{check_venue_owner, Venue};
-use crate::openapi::{AvailabilityParams, NearParams, PageParams, VenueFilterParams};
+use andes_shared::openapi::PageParams;
+
+use crate::openapi::{AvailabilityParams, NearParams, VenueFilterParams};
 use crate::store::Removal;
 
 /// Where a venue is read.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use super::{date, described, distinct, pattern};
+use super::{date, described, distinct, with_pattern};
 use crate::domain::validation::{
     MAX_CAPACITY, MAX_LEAD_DAYS, MAX_NAME, MAX_OPINION, MAX_PICTURES, MAX_SLOTS, MAX_URL, MAX_VACATIONS,
 };
@@ -30,10 +30,10 @@ fn people() -> Schema {
     described(integer(1, MAX_CAPACITY as i64), "1 to the venue's capacity.")
 }
 fn url() -> Schema {
-    pattern(text(1, MAX_URL), URL_PATTERN)
+    with_pattern(text(1, MAX_URL), URL_PATTERN)
 }
 fn nullable_url() -> Schema {
-    pattern(nullable_text(MAX_URL), URL_PATTERN)
+    with_pattern(nullable_text(MAX_URL), URL_PATTERN)
 }
 fn pictures() -> Schema {
     array_of(url(), MAX_PICTURES)
@@ -60,7 +60,7 @@ fn opinion() -> Schema {
     text(1, MAX_OPINION)
 }
 fn phone() -> Schema {
-    pattern(text(9, 17), PHONE_PATTERN)
+    with_pattern(text(9, 17), PHONE_PATTERN)
 }
 
 /// `POST /dining/venues`. Other fields (`id`, `owner`, `status`, `created`, `updated`) are

@@ -11,11 +11,10 @@ pub use bodies::{
     MePatchBody, OpinionBody, ReservationBody, ReservationPatchBody, VenueBody, VenuePatchBody, VenueStatusBody,
 };
 pub use params::{
-    AvailabilityParams, IdempotencyKeyParam, NearParams, OpinionParams, PageParams, ReservationFilterParams,
-    VenueFilterParams,
+    AvailabilityParams, IdempotencyKeyParam, NearParams, OpinionParams, ReservationFilterParams, VenueFilterParams,
 };
 
-use andes_shared::openapi::{number, one_of_strings};
+use andes_shared::openapi::{described, number, one_of_strings, with_pattern};
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{OpenApi, PartialSchema, ToSchema};
@@ -68,7 +67,11 @@ const SLOT_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 
 impl PartialSchema for SlotTime {
     fn schema() -> RefOr<Schema> {
-        described(pattern(string(), SLOT_PATTERN), "A venue-local time of day, `HH:MM`.").into()
+        described(
+            with_pattern(string(), SLOT_PATTERN),
+            "A venue-local time of day, `HH:MM`.",
+        )
+        .into()
     }
 }
 impl ToSchema for SlotTime {}
@@ -122,20 +125,6 @@ fn distinct(item: impl Into<RefOr<Schema>>, min: usize, max: usize) -> Schema {
         .max_items(Some(max))
         .unique_items(true)
         .into()
-}
-
-fn pattern(mut schema: Schema, pattern: &str) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        object.pattern = Some(pattern.into());
-    }
-    schema
-}
-
-fn described(mut schema: Schema, description: &str) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        object.description = Some(description.into());
-    }
-    schema
 }
 
 #[cfg(test)]

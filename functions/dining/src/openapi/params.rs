@@ -3,38 +3,17 @@
 //! `IntoParams`: the derive drops `required` and the description of a parameter whose schema is
 //! built from constants.
 
-use andes_shared::dynamo::{DEFAULT_LIMIT, MAX_LIMIT};
 use andes_shared::openapi::{integer, one_of_strings, text};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::Required;
 use utoipa::IntoParams;
 
-use super::{date, date_time, latitude, list, longitude, pattern, string};
+use super::{date, date_time, latitude, list, longitude, string, with_pattern};
 use crate::domain::idempotency::{IDEMPOTENCY_KEY, MAX_KEY_LENGTH, REPLAY_HOURS};
 use crate::domain::query::{DEFAULT_RADIUS_M, MAX_RADIUS_M};
 use crate::domain::venue::{CHARACTERISTICS, FEATURES};
 use crate::domain::{ReservationStatus, VenueStatus};
-
-/// `limit` and `cursor`, of every list.
-pub struct PageParams;
-
-impl IntoParams for PageParams {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let mut limit = integer(1, MAX_LIMIT.into());
-        if let Schema::Object(object) = &mut limit {
-            object.default = Some(DEFAULT_LIMIT.into());
-        }
-        vec![
-            optional("limit", "Items per page.", limit),
-            optional(
-                "cursor",
-                "The `next_cursor` of the page before, with the same filters.",
-                string(),
-            ),
-        ]
-    }
-}
 
 /// The filters of `GET /dining/venues` and `GET /dining/venues/near`; a venue matches all.
 pub struct VenueFilterParams;
@@ -136,7 +115,7 @@ pub struct IdempotencyKeyParam;
 
 impl IntoParams for IdempotencyKeyParam {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let key = pattern(text(1, MAX_KEY_LENGTH), &format!("^[!-~]{{1,{MAX_KEY_LENGTH}}}$"));
+        let key = with_pattern(text(1, MAX_KEY_LENGTH), format!("^[!-~]{{1,{MAX_KEY_LENGTH}}}$"));
         let description = format!(
             "Visible ASCII. The same caller and key within {REPLAY_HOURS} hours answer the first booking again \
             (201, the reservation as first booked) without booking twice; with a different venue, time or people \

@@ -38,7 +38,7 @@ pub struct OfficerWithKey<'a> {
 #[utoipa::path(
     get,
     path = "/infractions/admin/officers",
-    params(crate::openapi::ListParams),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "One page of officers, by id", body = Page<Officer>),
         (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),

@@ -27,7 +27,7 @@ fn person_id(request: &Request) -> Result<String, ApiError> {
 #[utoipa::path(
     get,
     path = "/infractions/admin/persons",
-    params(crate::openapi::ListParams),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "One page of persons, by id", body = Page<Person>),
         (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),

@@ -32,7 +32,7 @@ fn plate(request: &Request) -> Result<String, ApiError> {
 #[utoipa::path(
     get,
     path = "/infractions/admin/vehicles",
-    params(crate::openapi::ListParams),
+    params(andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "One page of vehicles, by plate", body = Page<Vehicle>),
         (status = 422, description = "`limit` out of range, or a `cursor` this list did not hand out"),

@@ -19,7 +19,7 @@ use crate::store::JoinOutcome;
 #[utoipa::path(
     get,
     path = "/rides/circles/{slug}/members",
-    params(crate::openapi::CirclePath, crate::openapi::PageQuery),
+    params(crate::openapi::CirclePath, andes_shared::openapi::PageParams),
     responses(
         (status = 200, description = "A page of the circle's active members", body = andes_shared::dynamo::Page<crate::domain::MembershipView>),
         (status = 403, description = "Not an active member of the circle (or the caller's account no longer exists)"),

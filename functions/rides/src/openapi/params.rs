@@ -5,15 +5,16 @@ use andes_shared::openapi::{integer, text};
 use utoipa::openapi::schema::Schema;
 use utoipa::IntoParams;
 
-use super::{described, patterned, string};
+use super::string;
 use crate::domain::{CIRCLE_ORDERING, RIDE_ORDERING};
 use crate::handlers::MAX_SEARCH_CHARS;
+use andes_shared::openapi::{described, with_pattern};
 
 /// As [`crate::domain::parse_ordering`] takes it: blank, or comma-separated `fields`, each
 /// prefixed with `-` for descending.
 fn ordering_of(fields: &[&str], default: &str) -> Schema {
     let field = format!(r"\s*-?({})\s*", fields.join("|"));
-    let schema = patterned(string(), format!(r"^(\s*|{field}(,{field})*)$"));
+    let schema = with_pattern(string(), format!(r"^(\s*|{field}(,{field})*)$"));
     let description = format!(
         "Comma-separated fields of {}, each prefixed with `-` for descending; default `{default}`",
         fields.join(", ")
@@ -115,17 +116,6 @@ pub struct RideListQuery {
     #[param(schema_with = limit)]
     limit: Option<i32>,
     /// The `next_cursor` of the previous page of the same query.
-    cursor: Option<String>,
-}
-
-/// A list paged by `limit` and `cursor`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct PageQuery {
-    #[param(schema_with = limit)]
-    limit: Option<i32>,
-    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
