@@ -141,6 +141,17 @@ pub fn array_of(item: impl Into<RefOr<Schema>>, max_items: usize) -> Schema {
     ArrayBuilder::new().items(item.into()).max_items(Some(max_items)).into()
 }
 
+/// The schema of a `PATCH` body that takes any of the fields of a create body `T`, each with its
+/// rules: `T`'s own schema with nothing required, so that the two cannot differ.
+pub fn patch_of<T: utoipa::PartialSchema>(description: &str) -> utoipa::openapi::schema::Object {
+    let RefOr::T(Schema::Object(mut object)) = T::schema() else {
+        unreachable!("a struct's schema is an object")
+    };
+    object.description = Some(description.into());
+    object.required.clear();
+    object
+}
+
 /// `limit` and `cursor`, the query of every list answered as a [`crate::dynamo::Page`].
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -2,7 +2,7 @@
 //! request bodies and query parameters as the handlers accept them (with the handlers' own bounds).
 
 use andes_shared::openapi::{
-    array_of, described, email, integer, nullable, one_of_strings, text, with_default, with_pattern,
+    array_of, described, email, integer, nullable, one_of_strings, patch_of, text, with_default, with_pattern,
 };
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
@@ -247,15 +247,10 @@ pub struct AdPatchBody;
 
 impl PartialSchema for AdPatchBody {
     fn schema() -> RefOr<Schema> {
-        let RefOr::T(Schema::Object(mut object)) = AdBody::schema() else {
-            unreachable!("a struct's schema is an object")
-        };
-        object.description = Some(
+        let mut object = patch_of::<AdBody>(
             "Any of the fields of an `AdBody`, with its rules (the others stay as they are; `null` \
-             clears `version_id` and `license_plate`), the new order of the photos and the version read."
-                .into(),
+             clears `version_id` and `license_plate`), the new order of the photos and the version read.",
         );
-        object.required.clear();
         let images = described(
             image_order(),
             "The ad's photo ids in their new order; a photo left out is deleted (a published ad keeps \

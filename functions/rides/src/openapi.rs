@@ -4,8 +4,8 @@
 
 use std::ops::RangeInclusive;
 
-use andes_shared::openapi::{described, integer, nullable_text, text, with_pattern};
-use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use andes_shared::openapi::{described, integer, nullable, nullable_text, text, with_pattern};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::KnownFormat;
 use utoipa::{OpenApi, ToSchema};
 
@@ -53,12 +53,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     RidesApi::openapi()
 }
 
-fn with(mut schema: Schema, change: impl FnOnce(&mut Object)) -> Schema {
-    if let Schema::Object(object) = &mut schema {
-        change(object);
-    }
-    schema
-}
 fn chars(range: RangeInclusive<usize>) -> Schema {
     text(*range.start(), *range.end())
 }
@@ -105,9 +99,7 @@ fn slug() -> Schema {
     described(schema, "Lowercase letters, digits and `-`")
 }
 fn members_limit() -> Schema {
-    let schema = with(between(MEMBERS_LIMIT), |object| {
-        object.schema_type = SchemaType::from_iter([Type::Integer, Type::Null])
-    });
+    let schema = nullable(between(MEMBERS_LIMIT));
     described(schema, "Required when the circle is limited, `null` when it is not")
 }
 /// The seed's codes, as [`crate::domain::validate_code`] takes them (surrounding blanks ignored).

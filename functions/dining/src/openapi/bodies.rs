@@ -2,9 +2,10 @@
 //! accepts, with its bounds (its constants), required as it requires them. Unknown fields are
 //! ignored there, so the bodies allow them.
 
-use andes_shared::openapi::{array_of, integer, nullable_text, one_of_strings, text};
+use andes_shared::openapi::{array_of, integer, nullable_text, one_of_strings, patch_of, text};
 use chrono::{DateTime, Utc};
 use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::{date, described, distinct, with_pattern};
@@ -94,34 +95,18 @@ pub struct VenueBody {
     reservation_lead_time: Option<u32>,
 }
 
-/// `PATCH /dining/venues/{id}`: any fields of [`VenueBody`], each checked as there. `null`
-/// leaves a field as it is, except `logo` and `menu`, which it removes.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct VenuePatchBody {
-    #[schema(schema_with = name)]
-    name: Option<String>,
-    location: Option<Location>,
-    timezone: Option<Zone>,
-    #[schema(schema_with = capacity)]
-    capacity: Option<u32>,
-    #[schema(schema_with = nullable_url)]
-    logo: Option<String>,
-    #[schema(schema_with = pictures)]
-    pictures: Option<Vec<String>>,
-    #[schema(schema_with = nullable_url)]
-    menu: Option<String>,
-    #[schema(schema_with = slots)]
-    slots: Option<Vec<SlotTime>>,
-    #[schema(schema_with = characteristics)]
-    characteristics: Option<Vec<String>>,
-    #[schema(schema_with = features)]
-    features: Option<Vec<String>>,
-    #[schema(schema_with = vacations)]
-    vacations: Option<Vec<String>>,
-    #[schema(schema_with = lead_time)]
-    reservation_lead_time: Option<u32>,
+/// `PATCH /dining/venues/{id}`: any fields of [`VenueBody`], each checked as there.
+pub struct VenuePatchBody;
+
+impl PartialSchema for VenuePatchBody {
+    fn schema() -> RefOr<Schema> {
+        let description = "Any fields of a `VenueBody`, each checked as there. `null` leaves a field as it is, \
+            except `logo` and `menu`, which it removes.";
+        RefOr::T(Schema::Object(patch_of::<VenueBody>(description)))
+    }
 }
+
+impl ToSchema for VenuePatchBody {}
 
 /// `POST /dining/venues/{id}/status`: `open` → `Available`, `close` → `Closed`, `occupy` →
 /// `Occupied`.
