@@ -88,9 +88,9 @@ fn complete_operation(operation: &mut Value, method: &str, path: &str, route: &R
         add_problem(responses, "413", "The body is larger than the route accepts");
         add_problem(responses, "422", "A field is missing or invalid (`errors` names each)");
     }
-    if route.method != "ANY" {
+    if route.uses_tables && route.method != "ANY" {
         // The shared table layer answers 503 when DynamoDB throttles, or a write is still
-        // contended after its retries; every routed handler reads or writes a table.
+        // contended after its retries (an `ANY` route's other methods only refuse).
         add_problem(
             responses,
             "503",

@@ -22,6 +22,9 @@ pub struct Route {
     pub authorizer: Option<String>,
     /// The roles of `data/permissions.yaml` (`anonymous` opens it to everyone).
     pub roles: Vec<String>,
+    /// Whether the function's policies grant any DynamoDB action (only then can it answer the
+    /// shared table layer's 503).
+    pub uses_tables: bool,
 }
 
 impl Route {
@@ -51,6 +54,7 @@ impl Routes {
             message: error.to_string(),
         })?;
         let permissions = load_permissions(&root.join("data").join("permissions.yaml"))?;
+        let policies = function_policies(&template_path)?;
         let mut routes = Vec::new();
         for function in &stack.functions {
             for event in &function.events {
@@ -69,6 +73,9 @@ impl Routes {
                         function: function.logical_id.clone(),
                         authorizer: route.authorizer.clone(),
                         roles: roles.clone(),
+                        uses_tables: policies
+                            .get(&function.logical_id)
+                            .is_some_and(|text| text.contains("DynamoDB") || text.contains("dynamodb:")),
                     });
                 }
             }
@@ -103,4 +110,24 @@ fn load_permissions(path: &Path) -> Result<BTreeMap<String, Vec<String>>, Error>
     let text = std::fs::read_to_string(path).map_err(|error| failed(error.to_string()))?;
     let permissions: Permissions = serde_yaml::from_str(&text).map_err(|error| failed(error.to_string()))?;
     Ok(permissions.routes)
+}
+
+/// Each function's `Policies`, as YAML text (SAM policy templates are named `DynamoDB...`,
+/// statements name `dynamodb:` actions).
+fn function_policies(template_path: &Path) -> Result<BTreeMap<String, String>, Error> {
+    let failed = |message: String| Error::Read {
+        path: template_path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(template_path).map_err(|error| failed(error.to_string()))?;
+    let template: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|error| failed(error.to_string()))?;
+    let resources = template.get("Resources").and_then(serde_yaml::Value::as_mapping);
+    Ok(resources
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, resource)| {
+            let policies = resource.get("Properties")?.get("Policies")?;
+            Some((id.as_str()?.to_string(), serde_yaml::to_string(policies).ok()?))
+        })
+        .collect())
 }
