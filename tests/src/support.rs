@@ -6,9 +6,9 @@
 //! project). Clients are built per test: each `#[tokio::test]` has its own runtime, and
 //! connection pools must not outlive the runtime that opened them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
@@ -710,8 +710,23 @@ impl Ctx {
         keys
     }
 
-    /// The outbox object at `key`, as JSON.
+    /// The outbox object at `key`, as JSON. Each object is read once per test binary: it is
+    /// written once (a redelivered notification rewrites the same bytes), and many tests wait for
+    /// mail at once; each reading the whole outbox again made those waits grow with the outbox
+    /// until they timed out on a loaded machine.
     pub async fn outbox_object(&self, key: &str) -> Value {
+        static READ: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Value>>>>> = OnceLock::new();
+        let cell = READ
+            .get_or_init(Mutex::default)
+            .lock()
+            .expect("the outbox cache is not poisoned")
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.read_outbox_object(key)).await.clone()
+    }
+
+    async fn read_outbox_object(&self, key: &str) -> Value {
         let bucket = self.env.var("OUTBOX_BUCKET");
         let object = self
             .s3
