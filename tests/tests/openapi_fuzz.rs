@@ -57,12 +57,21 @@ fn id(value: &Value) -> String {
         .to_string()
 }
 
-/// An `[[operations]]` section pinning the path parameters of the routes matched by `path_regex`,
-/// but for their `DELETE`s: a deleted fixture would turn the rest of the run into 404s.
+/// An `[[operations]]` section pinning parameters (`name` is a path parameter, `query.name` a
+/// query one) of the routes matched by `path_regex`, but for their `DELETE`s: a deleted fixture
+/// would turn the rest of the run into 404s. Sections must not overlap: one section's parameters
+/// replace another's.
 fn pin(path_regex: &str, parameters: &[(&str, &str)]) -> String {
     let parameters: Vec<String> = parameters
         .iter()
-        .map(|(name, value)| format!("\"path.{name}\" = {}", Value::from(*value)))
+        .map(|(name, value)| {
+            let key = if name.contains('.') {
+                name.to_string()
+            } else {
+                format!("path.{name}")
+            };
+            format!("{} = {}", Value::from(key), Value::from(*value))
+        })
         .collect();
     format!(
         "\n[[operations]]\ninclude-path-regex = {}\nexclude-method = \"DELETE\"\nparameters = {{ {} }}\n",
@@ -122,7 +131,10 @@ async fn fixtures(ctx: &Ctx, roles: &Roles) -> String {
     .await;
     let chat_id = chat["chat_id"].as_str().expect("a chat id").to_string();
     sections += &pin(r"^/classifieds/ads/\{id\}/messages$", &[("id", &id(&published))]);
-    sections += &pin(r"^/classifieds/ads/\{id\}", &[("id", &id(&draft))]);
+    sections += &pin(
+        r"^/classifieds/ads/\{id\}(/images(/\{image_id\})?|/publish)?$",
+        &[("id", &id(&draft))],
+    );
     sections += &pin(r"^/classifieds/chats/\{id\}", &[("id", &chat_id)]);
 
     let slug = rides_support::unique_slug("fuzz");
@@ -149,7 +161,16 @@ async fn fixtures(ctx: &Ctx, roles: &Roles) -> String {
     let departure = deliveries_support::far_future();
     let order = deliveries_support::order_body(&origin, "Cali", departure, 2, None);
     let order = created(ctx, "/deliveries/orders", user, &order, 202).await;
-    sections += &pin(r"^/deliveries/orders/\{id\}", &[("id", &id(&order))]);
+    sections += &pin(
+        r"^/deliveries/orders/\{id\}(/(cancel|deliver|return))?$",
+        &[("id", &id(&order))],
+    );
+    // The live feed holds a request up to `wait` seconds when nothing is new: not what a fuzzer
+    // should spend its examples on.
+    sections += &pin(
+        r"^/deliveries/orders/\{id\}/events$",
+        &[("id", &id(&order)), ("query.wait", "0")],
+    );
     sections += &pin(r"^/deliveries/transports/\{id\}", &[("id", &id(&transport))]);
     sections += &pin(r"^/deliveries/warehouses/\{id\}$", &[("id", &id(&warehouse))]);
 
