@@ -1,8 +1,9 @@
 //! The Andes local platform: runs `template.yaml` on one machine without Docker.
 //!
 //! `template` reads the SAM template into a [`template::Stack`]; `backend` starts the local
-//! AWS backend (moto server, DynamoDB requests serialised) and builds its clients; `resources`
-//! creates every table, bucket, queue and notification of the stack; `runtime` runs each
+//! AWS backend (a front door before the embedded dynoxide for DynamoDB and moto for S3 and SQS)
+//! and builds its clients; `resources` creates every table, bucket, queue and notification of
+//! the stack; `runtime` runs each
 //! function as its real binary behind the Lambda Runtime API; `gateway` serves the HTTP APIs
 //! (and `/_local`); `triggers` delivers SQS, S3, DynamoDB-stream and schedule events; `up`
 //! wires them together.

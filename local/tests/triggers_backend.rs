@@ -1,4 +1,4 @@
-//! The real local backend (moto) with resources from an inline template and the triggers
+//! The real local backend (dynoxide and moto behind the front door) with resources from an inline template and the triggers
 //! delivering to a fake invoker: SQS partial failures and redrive, S3 notifications, DynamoDB
 //! streams, event filtering (`FilterCriteria`), schedules, TTL.
 
@@ -502,7 +502,7 @@ async fn triggers_deliver_from_the_real_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dynamodb_requests_are_serialised() {
+async fn dynamodb_counters_are_exact_under_concurrency_and_reset_empties_the_backend() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let python = root.join("../.venv/bin/python");
     if !python.exists() {

@@ -37,7 +37,11 @@ struct Mapping {
     function_arn: String,
     source: StreamSource,
     key: String,
+    /// The stream as the backend names it, for its API.
     stream_arn: String,
+    /// The stream as the stack names it, in events (dynoxide files every table under a region
+    /// and account of its own).
+    event_source_arn: String,
     shard_id: String,
 }
 
@@ -83,6 +87,11 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
                 .await
                 .map_err(|e| TriggerError::backend(&key, "DescribeStream", e))?;
             let shards = stream.stream_description.and_then(|d| d.shards).unwrap_or_default();
+            let label = stream_arn.rsplit_once("/stream/").map_or("local", |(_, label)| label);
+            let event_source_arn = format!(
+                "arn:aws:dynamodb:{}:{}:table/{}/stream/{label}",
+                context.stack.region, context.stack.account_id, table.name
+            );
             for shard in shards {
                 let mapping = Mapping {
                     function: function.logical_id.clone(),
@@ -90,6 +99,7 @@ pub async fn start(context: &Arc<Context>) -> Result<Vec<JoinHandle<()>>, Trigge
                     source: source.clone(),
                     key: key.clone(),
                     stream_arn: stream_arn.clone(),
+                    event_source_arn: event_source_arn.clone(),
                     shard_id: shard.shard_id.unwrap_or_default(),
                 };
                 let context = Arc::clone(context);
@@ -148,7 +158,12 @@ async fn follow_shard(context: Arc<Context>, mapping: Mapping) {
                     position = Position::After(last.to_string());
                 }
                 let read = records.len();
-                let wanted = passing(&mapping.source, records, &mapping.stream_arn, &context.stack.region);
+                let wanted = passing(
+                    &mapping.source,
+                    records,
+                    &mapping.event_source_arn,
+                    &context.stack.region,
+                );
                 if wanted.len() < read {
                     let skipped = (read - wanted.len()) as u64;
                     context.stats.add(&mapping.key, "filtered_records", skipped);
@@ -247,7 +262,7 @@ async fn process(context: &Context, mapping: &Mapping, batch: Vec<Record>) -> Op
     while let Some((chunk, retries)) = pending.pop_front() {
         let events: Vec<Value> = chunk
             .iter()
-            .map(|r| stream_record(r, &mapping.stream_arn, &context.stack.region))
+            .map(|r| stream_record(r, &mapping.event_source_arn, &context.stack.region))
             .collect();
         context.stats.add(&mapping.key, "batches", 1);
         context.stats.add(&mapping.key, "records", chunk.len() as u64);
@@ -334,7 +349,7 @@ fn batch_info(mapping: &Mapping, records: &[Record]) -> Value {
         "approximateArrivalOfFirstRecord": arrival(records.first()),
         "approximateArrivalOfLastRecord": arrival(records.last()),
         "batchSize": records.len(),
-        "streamArn": mapping.stream_arn,
+        "streamArn": mapping.event_source_arn,
     })
 }
 

@@ -1,22 +1,21 @@
-//! The local AWS backend: moto's server (launched by `python/moto_server.py`, which serialises
-//! DynamoDB requests) and the SDK clients the platform itself uses to talk to it.
+//! The local AWS backend: one endpoint (the [`front_door`]) in front of DynamoDB and its streams
+//! ([`dynamodb`], embedded dynoxide) and S3 and SQS ([`moto`]), and the SDK clients the platform
+//! itself uses to talk to it.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+pub mod dynamodb;
+pub mod front_door;
+pub mod moto;
+
+use std::path::Path;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-
-/// How long moto may take to answer its first request (it measures 0.3–0.7 s; imports of a
-/// cold venv on a loaded machine can take much longer).
-const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The dummy credentials every local client signs with. moto accepts anything; with an access
 /// key that is not a 12-digit number it files everything under its default account (or
-/// `MOTO_ACCOUNT_ID`).
+/// `MOTO_ACCOUNT_ID`); dynoxide checks only that a request is signed.
 pub const ACCESS_KEY_ID: &str = "test";
 pub const SECRET_ACCESS_KEY: &str = "test";
 
@@ -30,6 +29,10 @@ pub enum BackendError {
     Exited { status: String, log: String },
     #[error("the local AWS backend did not answer on port {port} within {seconds} s; see {log}")]
     Timeout { port: u16, seconds: u64, log: String },
+    #[error("cannot listen on 127.0.0.1:{port} for the local AWS backend: {source}")]
+    Listen { port: u16, source: std::io::Error },
+    #[error("the local DynamoDB failed: {message}")]
+    DynamoDb { message: String },
     #[error("the local AWS backend at {endpoint} failed: {message}")]
     Request { endpoint: String, message: String },
 }
@@ -40,16 +43,18 @@ pub fn describe_error(error: impl std::error::Error) -> String {
     aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string()
 }
 
-/// A running moto server, killed when dropped.
+/// The local AWS backend: the front door on the stack's backend port, the embedded DynamoDB and
+/// moto behind it. Stopped when dropped.
 pub struct Backend {
-    child: Option<Child>,
+    moto: moto::Moto,
+    dynamodb: dynamodb::EmbeddedDynamoDb,
+    front_door: tokio::task::JoinHandle<()>,
     port: u16,
-    log: PathBuf,
 }
 
 impl Backend {
-    /// Starts `script` with the venv's Python on `127.0.0.1:port` and waits until it answers.
-    /// Its output goes to a log file in the temporary directory ([`Backend::log_path`]).
+    /// Starts the backend with its front door on `127.0.0.1:port` and waits until it answers;
+    /// moto runs `script` with the venv's Python, its output in [`Backend::log_path`].
     pub async fn start(venv_python: &Path, script: &Path, port: u16) -> Result<Backend, BackendError> {
         Self::start_with_account(venv_python, script, port, None).await
     }
@@ -63,65 +68,24 @@ impl Backend {
         port: u16,
         account_id: Option<&str>,
     ) -> Result<Backend, BackendError> {
-        let log = std::env::temp_dir().join(format!("andes-local-moto-{port}.log"));
-        let log_text = log.display().to_string();
-        let log_file = std::fs::File::create(&log).map_err(|source| BackendError::Log {
-            log: log_text.clone(),
-            source,
-        })?;
-        let log_err = log_file.try_clone().map_err(|source| BackendError::Log {
-            log: log_text.clone(),
-            source,
-        })?;
-        let mut command = Command::new(venv_python);
-        command
-            .arg(script)
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log_file))
-            .stderr(Stdio::from(log_err))
-            .kill_on_drop(true);
-        if let Some(account) = account_id {
-            command.env("MOTO_ACCOUNT_ID", account);
-        }
-        let child = command.spawn().map_err(|source| BackendError::Spawn {
-            python: venv_python.display().to_string(),
-            source,
-        })?;
-        let mut backend = Backend {
-            child: Some(child),
-            port,
-            log,
+        // The public port first: a busy port fails before anything is started.
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| BackendError::Listen { port, source })?;
+        let moto_port = free_port().map_err(|source| BackendError::Listen { port: 0, source })?;
+        let moto = moto::Moto::start(venv_python, script, moto_port, port, account_id).await?;
+        let dynamodb = dynamodb::EmbeddedDynamoDb::start()?;
+        let upstreams = front_door::Upstreams {
+            dynamodb_port: dynamodb.port(),
+            moto_port: moto.port(),
         };
-        backend.wait_until_ready().await?;
-        Ok(backend)
-    }
-
-    async fn wait_until_ready(&mut self) -> Result<(), BackendError> {
-        let started = Instant::now();
-        let log = self.log.display().to_string();
-        loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return Err(BackendError::Exited {
-                        status: status.to_string(),
-                        log,
-                    });
-                }
-            }
-            if http_request(self.port, "GET", "/moto-api/").await.is_ok() {
-                return Ok(());
-            }
-            if started.elapsed() > START_TIMEOUT {
-                self.stop().await;
-                return Err(BackendError::Timeout {
-                    port: self.port,
-                    seconds: START_TIMEOUT.as_secs(),
-                    log,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let front_door = front_door::spawn(listener, upstreams, dynamodb.database());
+        Ok(Backend {
+            moto,
+            dynamodb,
+            front_door,
+            port,
+        })
     }
 
     pub fn endpoint(&self) -> String {
@@ -134,40 +98,80 @@ impl Backend {
 
     /// Where moto's output goes.
     pub fn log_path(&self) -> &Path {
-        &self.log
+        self.moto.log_path()
     }
 
     pub async fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill().await;
-        }
+        self.front_door.abort();
+        self.dynamodb.stop();
+        self.moto.stop().await;
     }
 }
 
-/// Wipes every resource and item of the backend (`POST /moto-api/reset`).
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.front_door.abort();
+    }
+}
+
+/// A loopback port nobody listens on now (moto binds it itself a moment later).
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+/// Wipes every resource and item of the backend (`POST /_andes/reset` on the front door).
 pub async fn reset(endpoint: &str) -> Result<(), BackendError> {
-    let failed = |message: String| BackendError::Request {
+    match front_door_call(endpoint, "/_andes/reset").await? {
+        (200, _) => Ok(()),
+        (status, body) => Err(request_failed(
+            endpoint,
+            format!("reset answered HTTP {status}: {body}"),
+        )),
+    }
+}
+
+/// Has DynamoDB delete the items past their TTL now (it also does every half minute by
+/// itself): the number deleted.
+pub async fn sweep_ttl(endpoint: &str) -> Result<u64, BackendError> {
+    let (status, body) = front_door_call(endpoint, "/_andes/sweep-ttl").await?;
+    let expired = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|answer| answer["expired_items"].as_u64());
+    match (status, expired) {
+        (200, Some(expired)) => Ok(expired),
+        _ => Err(request_failed(
+            endpoint,
+            format!("TTL sweep answered HTTP {status}: {body}"),
+        )),
+    }
+}
+
+fn request_failed(endpoint: &str, message: String) -> BackendError {
+    BackendError::Request {
         endpoint: endpoint.to_string(),
         message,
-    };
+    }
+}
+
+async fn front_door_call(endpoint: &str, path: &str) -> Result<(u16, String), BackendError> {
     let port = endpoint
         .rsplit(':')
         .next()
         .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
-        .ok_or_else(|| failed("the endpoint has no port".into()))?;
-    let status = http_request(port, "POST", "/moto-api/reset")
+        .ok_or_else(|| request_failed(endpoint, "the endpoint has no port".into()))?;
+    http_exchange(port, "POST", path)
         .await
-        .map_err(|e| failed(e.to_string()))?;
-    if status == 200 {
-        Ok(())
-    } else {
-        Err(failed(format!("reset answered HTTP {status}")))
-    }
+        .map_err(|e| request_failed(endpoint, e.to_string()))
 }
 
 /// A minimal HTTP/1.1 request to the local backend, answering the status code: enough for
-/// moto's own endpoints, without pulling an HTTP client into the platform for two calls.
+/// the backend's own endpoints, without pulling an HTTP client into the platform for them.
 async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
+    http_exchange(port, method, path).await.map(|(status, _)| status)
+}
+
+/// [`http_request`], answering the status code and the body.
+async fn http_exchange(port: u16, method: &str, path: &str) -> std::io::Result<(u16, String)> {
     let exchange = async {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
         let request = format!(
@@ -176,22 +180,28 @@ async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u1
         stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
-        let head = String::from_utf8_lossy(&response[..response.len().min(64)]).to_string();
-        head.split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| {
-                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not an HTTP answer: {head:?}"))
-            })
+        let response = String::from_utf8_lossy(&response).to_string();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok());
+        status.map(|status| (status, body.to_string())).ok_or_else(|| {
+            let start: String = head.chars().take(64).collect();
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not an HTTP answer: {start:?}"),
+            )
+        })
     };
-    tokio::time::timeout(Duration::from_secs(5), exchange)
+    // A reset deletes every table: more than the few milliseconds of the other calls.
+    tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 5 s"))?
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 30 s"))?
 }
 
 /// The SDK clients of the platform itself, all pointed at the local backend.
 #[derive(Clone, Debug)]
 pub struct Clients {
+    /// The front door, for the backend's own endpoints.
+    pub endpoint: String,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub streams: aws_sdk_dynamodbstreams::Client,
     pub s3: aws_sdk_s3::Client,
@@ -230,6 +240,7 @@ impl Clients {
             .credentials_provider(credentials)
             .build();
         Clients {
+            endpoint: endpoint.to_string(),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
             streams: aws_sdk_dynamodbstreams::Client::from_conf(streams),
             s3: aws_sdk_s3::Client::from_conf(s3),

@@ -1,0 +1,218 @@
+//! The front door: the one AWS endpoint functions, the platform, tests and admin commands talk
+//! to. It sends DynamoDB and DynamoDB Streams requests to the embedded dynoxide and everything
+//! else (S3, SQS) to moto, and counts every call by caller and operation for `make bench`.
+//!
+//! Its own endpoints, under `/_andes/`:
+//! - `GET /_andes/calls`: `{caller: {operation: count}}`; `DELETE` answers them and starts over.
+//!   The caller is the function (`app/<FunctionLogicalId>` in the SDK user agent, which the
+//!   runtime sets through `AWS_SDK_UA_APP_ID`), or `platform`.
+//! - `POST /_andes/sweep-ttl`: deletes the expired TTL items now: `{"expired_items": n}`.
+//! - `POST /_andes/reset`: every table, bucket and queue deleted.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dynoxide::Database;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+use super::dynamodb;
+
+/// Where each service is served.
+#[derive(Clone, Copy, Debug)]
+pub struct Upstreams {
+    pub dynamodb_port: u16,
+    pub moto_port: u16,
+}
+
+struct FrontDoor {
+    upstreams: Upstreams,
+    database: Database,
+    client: Client<HttpConnector, Body>,
+    calls: Mutex<BTreeMap<(String, String), u64>>,
+}
+
+/// Serves the front door on `listener` until the task is aborted.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    upstreams: Upstreams,
+    database: Database,
+) -> tokio::task::JoinHandle<()> {
+    let front_door = Arc::new(FrontDoor {
+        upstreams,
+        database,
+        client: Client::builder(TokioExecutor::new()).build_http(),
+        calls: Mutex::new(BTreeMap::new()),
+    });
+    let app = Router::new()
+        .route("/_andes/calls", get(calls).delete(take_calls))
+        .route("/_andes/sweep-ttl", post(sweep_ttl))
+        .route("/_andes/reset", post(reset))
+        .fallback(forward)
+        .with_state(front_door);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the AWS front door stopped");
+        }
+    })
+}
+
+async fn forward(State(front_door): State<Arc<FrontDoor>>, mut request: Request) -> Response {
+    let operation = operation(request.headers(), request.method().as_str(), request.uri());
+    let port = if operation.starts_with("DynamoDB") {
+        front_door.upstreams.dynamodb_port
+    } else {
+        front_door.upstreams.moto_port
+    };
+    front_door.count(caller(request.headers()), operation);
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    *request.uri_mut() = match format!("http://127.0.0.1:{port}{path}").parse() {
+        Ok(uri) => uri,
+        Err(error) => return (StatusCode::BAD_REQUEST, format!("unusable request target: {error}")).into_response(),
+    };
+    // The Host header stays the front door's: moto builds the URLs it answers (queue URLs, S3
+    // locations) from it, and they must lead back here.
+    match front_door.client.request(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(error) => (
+            StatusCode::BAD_GATEWAY,
+            format!("the local backend on port {port} did not answer: {error}"),
+        )
+            .into_response(),
+    }
+}
+
+impl FrontDoor {
+    fn count(&self, caller: String, operation: String) {
+        let mut calls = self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *calls.entry((caller, operation)).or_default() += 1;
+    }
+
+    fn calls(&self, start_over: bool) -> Value {
+        let mut calls = self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut by_caller: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+        for ((caller, operation), count) in calls.iter() {
+            by_caller.entry(caller).or_default().insert(operation, *count);
+        }
+        let answer = json!(by_caller);
+        if start_over {
+            calls.clear();
+        }
+        answer
+    }
+}
+
+async fn calls(State(front_door): State<Arc<FrontDoor>>) -> Json<Value> {
+    Json(front_door.calls(false))
+}
+
+async fn take_calls(State(front_door): State<Arc<FrontDoor>>) -> Json<Value> {
+    Json(front_door.calls(true))
+}
+
+async fn sweep_ttl(State(front_door): State<Arc<FrontDoor>>) -> Response {
+    let database = front_door.database.clone();
+    match tokio::task::spawn_blocking(move || dynamodb::sweep_ttl(&database)).await {
+        Ok(Ok(expired)) => Json(json!({ "expired_items": expired })).into_response(),
+        Ok(Err(error)) => (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}
+
+async fn reset(State(front_door): State<Arc<FrontDoor>>) -> Response {
+    let database = front_door.database.clone();
+    match tokio::task::spawn_blocking(move || dynamodb::delete_all_tables(&database)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+    match super::http_request(front_door.upstreams.moto_port, "POST", "/moto-api/reset").await {
+        Ok(200) => StatusCode::OK.into_response(),
+        Ok(status) => (StatusCode::BAD_GATEWAY, format!("moto's reset answered HTTP {status}")).into_response(),
+        Err(error) => (StatusCode::BAD_GATEWAY, format!("moto's reset failed: {error}")).into_response(),
+    }
+}
+
+/// The function that made the call (`app/<FunctionLogicalId>` in its SDK user agent), or
+/// `platform`.
+fn caller(headers: &HeaderMap) -> String {
+    ["x-amz-user-agent", "user-agent"]
+        .iter()
+        .filter_map(|name| headers.get(*name)?.to_str().ok())
+        .flat_map(str::split_whitespace)
+        .find_map(|part| part.strip_prefix("app/"))
+        .unwrap_or("platform")
+        .to_string()
+}
+
+/// `DynamoDB.PutItem`, `DynamoDBStreams.GetRecords`, `SQS.SendMessage`, `S3.PUT` ...
+fn operation(headers: &HeaderMap, method: &str, uri: &Uri) -> String {
+    if let Some(target) = headers.get("x-amz-target").and_then(|t| t.to_str().ok()) {
+        let (service, action) = target.split_once('.').unwrap_or((target, "?"));
+        let service = if service.starts_with("DynamoDBStreams") {
+            "DynamoDBStreams"
+        } else if service.starts_with("DynamoDB") {
+            "DynamoDB"
+        } else if service == "AmazonSQS" {
+            "SQS"
+        } else {
+            service
+        };
+        return format!("{service}.{action}");
+    }
+    let query_action = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Action="));
+    match query_action {
+        Some(action) => format!("SQS.{action}"),
+        None => format!("S3.{method}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn operations_are_named_by_service_and_action() {
+        let root: Uri = "/".parse().unwrap();
+        let target = |t| operation(&headers(&[("x-amz-target", t)]), "POST", &root);
+        assert_eq!(target("DynamoDB_20120810.PutItem"), "DynamoDB.PutItem");
+        assert_eq!(
+            target("DynamoDBStreams_20120810.GetRecords"),
+            "DynamoDBStreams.GetRecords"
+        );
+        assert_eq!(target("AmazonSQS.SendMessage"), "SQS.SendMessage");
+        let query: Uri = "/?Action=ReceiveMessage&Version=2012-11-05".parse().unwrap();
+        assert_eq!(operation(&HeaderMap::new(), "POST", &query), "SQS.ReceiveMessage");
+        let object: Uri = "/bucket/key.png?x-id=PutObject".parse().unwrap();
+        assert_eq!(operation(&HeaderMap::new(), "PUT", &object), "S3.PUT");
+    }
+
+    #[test]
+    fn the_caller_is_the_sdk_app_id_or_the_platform() {
+        let agent = "aws-sdk-rust/1.3 os/linux lang/rust/1.95 app/ClassifiedsPublishAd";
+        assert_eq!(caller(&headers(&[("x-amz-user-agent", agent)])), "ClassifiedsPublishAd");
+        assert_eq!(caller(&headers(&[("user-agent", "aws-sdk-rust/1.3")])), "platform");
+        assert_eq!(caller(&HeaderMap::new()), "platform");
+    }
+}
