@@ -12,6 +12,7 @@ pub mod backend;
 pub mod control;
 pub mod gateway;
 pub mod measure;
+pub mod net;
 pub mod resources;
 pub mod runtime;
 pub mod template;

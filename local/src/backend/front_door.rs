@@ -49,7 +49,7 @@ pub fn spawn(
     let front_door = Arc::new(FrontDoor {
         upstreams,
         database,
-        client: Client::builder(TokioExecutor::new()).build_http(),
+        client: Client::builder(TokioExecutor::new()).build(connector()),
         calls: Mutex::new(BTreeMap::new()),
     });
     let app = Router::new()
@@ -59,10 +59,18 @@ pub fn spawn(
         .fallback(forward)
         .with_state(front_door);
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
+        if let Err(error) = axum::serve(crate::net::without_delay(listener), app).await {
             tracing::error!(%error, "the AWS front door stopped");
         }
     })
+}
+
+/// Connections to the backends, Nagle's algorithm off (see [`crate::net::without_delay`]): a
+/// request body forwarded after its head would otherwise wait for a delayed ACK.
+fn connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector
 }
 
 async fn forward(State(front_door): State<Arc<FrontDoor>>, mut request: Request) -> Response {

@@ -96,7 +96,11 @@ pub async fn serve(
         docs_dir: local.docs_dir,
     });
     let app = Router::new().fallback(handle).with_state(shared);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    axum::serve(
+        crate::net::without_delay(listener),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
 
 async fn handle(

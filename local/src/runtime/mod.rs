@@ -90,7 +90,7 @@ impl Runtime {
         }
         let app = api::router(inner.clone());
         tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
+            if let Err(error) = axum::serve(crate::net::without_delay(listener), app).await {
                 tracing::error!(%error, "the Lambda Runtime API server stopped");
             }
         });
