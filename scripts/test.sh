@@ -41,6 +41,8 @@ if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests; then
   tail -n 150 "$log" >&2
   exit 1
 fi
+echo "resident memory after the suites (measured, not asserted):"
+.venv/bin/python local/python/measure_memory.py "$PLATFORM_PID" "after the end-to-end suites"
 
 echo "== deliveries: every order stream replayed equals the live read models (quiet stack)"
 # The projector may be a moment behind the last test's events: a few tries, then it must agree.

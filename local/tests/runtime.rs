@@ -58,6 +58,7 @@ async fn runtime_with_idle_timeout(functions: Vec<Function>, idle_timeout: Optio
         apis: vec![],
     };
     let config = RuntimeConfig {
+        function_env: Default::default(),
         target_dir: examples_dir(),
         base_env: BTreeMap::from([("RUST_LOG".to_string(), "warn".to_string())]),
         max_instances_default: 4,
@@ -152,6 +153,7 @@ async fn a_rebuilt_binary_replaces_warm_instances() {
         apis: vec![],
     };
     let config = RuntimeConfig {
+        function_env: Default::default(),
         target_dir: dir.clone(),
         base_env: BTreeMap::new(),
         max_instances_default: 2,

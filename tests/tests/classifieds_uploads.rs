@@ -1,7 +1,9 @@
 //! Photo uploads: presigned PUTs into the temporary bucket, judged by the image-uploaded
-//! function on the bucket's real ObjectCreated event. The local backend does not enforce
-//! presigned conditions, so the limits are proven here: an oversized file, a text file named
-//! `.jpg`, and a photo under another user's ad each end deleted and unrecorded.
+//! function on the bucket's real ObjectCreated event. The local backend checks a presigned
+//! URL's signature as S3 does (a tampered, moved, re-typed or re-sized upload gets 403 and
+//! writes nothing); what a signature cannot say is proven too: a text file named `.jpg`, and a
+//! photo under another user's ad, written behind the API's back, each end deleted and
+//! unrecorded.
 
 mod classifieds_support;
 
@@ -104,8 +106,8 @@ async fn upload_requests_are_limited_to_images_of_5_mib() {
     .expect(201);
 }
 
-/// Writes an object straight into the temporary bucket (what a client ignoring the presigned
-/// limits does, since the local backend does not enforce them) and waits for its deletion.
+/// Writes an object straight into the temporary bucket with the platform's own key (what a
+/// presigned URL cannot do: the size, type and key are signed) and waits for its deletion.
 async fn put_and_expect_rejected(ctx: &Ctx, key: &str, content_type: &str, bytes: Vec<u8>) {
     let bucket = uploads_bucket(ctx);
     ctx.s3
@@ -121,6 +123,75 @@ async fn put_and_expect_rejected(ctx: &Ctx, key: &str, content_type: &str, bytes
 }
 
 #[tokio::test]
+async fn a_presigned_upload_that_differs_from_what_was_signed_is_refused_and_not_recorded() {
+    let ctx = Ctx::new().await;
+    let (_, seller) = ctx.new_session().await;
+    let ad = create_ad(&ctx, &seller, &ad_body()).await;
+    let id = ad["id"].as_str().unwrap();
+    let photo = jpeg(7);
+    let answer = ctx
+        .call(
+            "POST",
+            &format!("{ADS}/{id}/images"),
+            Some(&seller.access_token),
+            Some(&json!({"content_type": "image/jpeg", "size": photo.len()})),
+        )
+        .await
+        .expect(201);
+    let url = answer["url"].as_str().unwrap().to_string();
+    let key = answer["key"].as_str().unwrap().to_string();
+    let signature_at = url.find("X-Amz-Signature=").unwrap() + "X-Amz-Signature=".len();
+    let mut forged = url.clone();
+    let flipped = if &url[signature_at..=signature_at] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    forged.replace_range(signature_at..=signature_at, flipped);
+    let image_id = answer["image_id"].as_str().unwrap();
+    let moved = url.replace(image_id, "0197a4c3-cccc-7000-8000-000000000001");
+    let put = |url: String, content_type: &'static str, body: Vec<u8>| {
+        let http = ctx.http.clone();
+        async move {
+            let response = http
+                .put(url)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("PUT presigned");
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let mut bigger = photo.clone();
+    bigger.extend_from_slice(&[0; 1024]);
+    for (what, (status, body)) in [
+        ("a forged signature", put(forged, "image/jpeg", photo.clone()).await),
+        ("another key", put(moved.clone(), "image/jpeg", photo.clone()).await),
+        (
+            "another content type",
+            put(url.clone(), "image/png", photo.clone()).await,
+        ),
+        ("another size", put(url.clone(), "image/jpeg", bigger).await),
+    ] {
+        assert_eq!(status, 403, "{what}: {body}");
+        assert!(body.contains("<Code>SignatureDoesNotMatch</Code>"), "{what}: {body}");
+    }
+    let moved_key = key.replace(image_id, "0197a4c3-cccc-7000-8000-000000000001");
+    for written in [&key, &moved_key] {
+        assert!(
+            ctx.list_keys(&uploads_bucket(&ctx), written).await.is_empty(),
+            "{written} was written"
+        );
+    }
+    // The URL as signed still works.
+    let (status, _) = put(url, "image/jpeg", photo).await;
+    assert_eq!(status, 200);
+    let ad = wait_images(&ctx, &seller, id, 1).await;
+    assert_eq!(ad["images"][0]["id"], image_id);
+}
+
+#[tokio::test]
 async fn oversized_fake_and_foreign_uploads_end_deleted_and_unrecorded() {
     let ctx = Ctx::new().await;
     let (_, seller) = ctx.new_session().await;
@@ -128,7 +199,8 @@ async fn oversized_fake_and_foreign_uploads_end_deleted_and_unrecorded() {
     let ad = create_ad(&ctx, &seller, &ad_body()).await;
     let id = ad["id"].as_str().unwrap();
 
-    // 6 MiB that start like a JPEG, through a presigned URL asked for 1 KiB.
+    // 6 MiB that start like a JPEG, through a presigned URL asked for 1 KiB: the signature
+    // covers the size, so S3 refuses it and nothing is written.
     let upload_answer = ctx
         .call(
             "POST",
@@ -148,7 +220,12 @@ async fn oversized_fake_and_foreign_uploads_end_deleted_and_unrecorded() {
         .send()
         .await
         .expect("PUT presigned");
-    assert!(response.status().is_success());
+    assert_eq!(response.status(), 403);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("<Code>SignatureDoesNotMatch</Code>"));
     wait_gone(&ctx, &uploads_bucket(&ctx), upload_answer["key"].as_str().unwrap()).await;
 
     // A text file renamed .jpg, under the right ad and owner.

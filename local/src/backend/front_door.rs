@@ -1,19 +1,23 @@
 //! The front door: the one AWS endpoint functions, the platform, tests and admin commands talk
-//! to. It sends DynamoDB and DynamoDB Streams requests to the embedded dynoxide and everything
-//! else (S3, SQS) to moto, and counts every call by caller and operation for `make bench`.
+//! to. It verifies every request's SigV4 signature (in its headers or a presigned URL) with the
+//! secret of the key that signed it, lets unsigned S3 reads through only where a bucket policy
+//! lets everyone read, sends DynamoDB and DynamoDB Streams requests to the embedded dynoxide and
+//! everything else (S3, SQS) to moto, and counts every call by caller and operation.
 //!
 //! Its own endpoints, under `/_andes/`:
 //! - `GET /_andes/calls`: `{caller: {operation: count}}`; `DELETE` answers them and starts over.
-//!   The caller is the function (`app/<FunctionLogicalId>` in the SDK user agent, which the
-//!   runtime sets through `AWS_SDK_UA_APP_ID`), or `platform`.
+//!   The caller is the function whose key signed (its logical id), `platform` (the platform's
+//!   own key) or `anonymous`.
 //! - `POST /_andes/sweep-ttl`: deletes the expired TTL items now: `{"expired_items": n}`.
 //! - `POST /_andes/reset`: every table, bucket and queue deleted.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +28,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
+use super::access::{Access, Principal};
 use super::dynamodb;
+use super::refusals::{Refusal, Service};
+use super::sigv4::{self, SignatureError, SignedRequest};
+
+/// The largest body the front door takes (it reads each one whole, to check its signature).
+const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
 /// Where each service is served.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +46,7 @@ pub struct Upstreams {
 struct FrontDoor {
     upstreams: Upstreams,
     database: Database,
+    access: Arc<Access>,
     client: Client<HttpConnector, Body>,
     calls: Mutex<BTreeMap<(String, String), u64>>,
 }
@@ -45,10 +56,12 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     upstreams: Upstreams,
     database: Database,
+    access: Arc<Access>,
 ) -> tokio::task::JoinHandle<()> {
     let front_door = Arc::new(FrontDoor {
         upstreams,
         database,
+        access,
         client: Client::builder(TokioExecutor::new()).build(connector()),
         calls: Mutex::new(BTreeMap::new()),
     });
@@ -73,22 +86,39 @@ fn connector() -> HttpConnector {
     connector
 }
 
-async fn forward(State(front_door): State<Arc<FrontDoor>>, mut request: Request) -> Response {
+async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> Response {
     let operation = operation(request.headers(), request.method().as_str(), request.uri());
-    let port = if operation.starts_with("DynamoDB") {
-        front_door.upstreams.dynamodb_port
-    } else {
-        front_door.upstreams.moto_port
+    let service = Service::of(&operation, request.headers().contains_key("x-amz-target"));
+    let (mut parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return Refusal::TooLarge(MAX_BODY_BYTES).response(service);
     };
-    front_door.count(caller(request.headers()), operation);
-    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    *request.uri_mut() = match format!("http://127.0.0.1:{port}{path}").parse() {
+    let principal = match front_door.authenticate(&parts, &body, service) {
+        Ok(principal) => principal,
+        Err(refusal) => {
+            // The path only: a presigned URL's query carries its signature.
+            let text = format!("{operation} {} refused: {}", parts.uri.path(), refusal.summary(service));
+            crate::runtime::report::line("backend", &text);
+            return refusal.response(service);
+        }
+    };
+    front_door.count(principal.label().to_string(), operation);
+    let port = match service {
+        Service::DynamoDb => front_door.upstreams.dynamodb_port,
+        _ => front_door.upstreams.moto_port,
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    parts.uri = match format!("http://127.0.0.1:{port}{path}").parse() {
         Ok(uri) => uri,
         Err(error) => return (StatusCode::BAD_REQUEST, format!("unusable request target: {error}")).into_response(),
     };
     // The Host header stays the front door's: moto builds the URLs it answers (queue URLs, S3
     // locations) from it, and they must lead back here.
-    match front_door.client.request(request).await {
+    match front_door
+        .client
+        .request(Request::from_parts(parts, Body::from(body)))
+        .await
+    {
         Ok(response) => response.map(Body::new),
         Err(error) => (
             StatusCode::BAD_GATEWAY,
@@ -99,6 +129,41 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, mut request: Request)
 }
 
 impl FrontDoor {
+    /// Who signed the request, once its signature is checked; or why it is refused.
+    fn authenticate(&self, parts: &Parts, body: &[u8], service: Service) -> Result<Principal, Refusal> {
+        let request = SignedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body,
+        };
+        let credential = match sigv4::credential(&request) {
+            Ok(credential) => credential,
+            Err(SignatureError::Missing)
+                if service == Service::S3 && self.access.allows_anonymous(request.method, request.path) =>
+            {
+                return Ok(Principal::Anonymous);
+            }
+            Err(error) => return Err(Refusal::Signature(error, None)),
+        };
+        let (secret, principal) = self
+            .access
+            .secret(&credential.access_key_id)
+            .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(credential.access_key_id.clone()), None))?;
+        match sigv4::verify(&request, secret, SystemTime::now()) {
+            Ok(_) => Ok(principal.clone()),
+            Err(error) => {
+                let location = if request.query.contains("X-Amz-Signature=") {
+                    sigv4::Location::Query
+                } else {
+                    sigv4::Location::Header
+                };
+                Err(Refusal::Signature(error, Some(location)))
+            }
+        }
+    }
+
     fn count(&self, caller: String, operation: String) {
         let mut calls = self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *calls.entry((caller, operation)).or_default() += 1;
@@ -147,18 +212,6 @@ async fn reset(State(front_door): State<Arc<FrontDoor>>) -> Response {
         Ok(status) => (StatusCode::BAD_GATEWAY, format!("moto's reset answered HTTP {status}")).into_response(),
         Err(error) => (StatusCode::BAD_GATEWAY, format!("moto's reset failed: {error}")).into_response(),
     }
-}
-
-/// The function that made the call (`app/<FunctionLogicalId>` in its SDK user agent), or
-/// `platform`.
-fn caller(headers: &HeaderMap) -> String {
-    ["x-amz-user-agent", "user-agent"]
-        .iter()
-        .filter_map(|name| headers.get(*name)?.to_str().ok())
-        .flat_map(str::split_whitespace)
-        .find_map(|part| part.strip_prefix("app/"))
-        .unwrap_or("platform")
-        .to_string()
 }
 
 /// `DynamoDB.PutItem`, `DynamoDBStreams.GetRecords`, `SQS.SendMessage`, `S3.PUT` ...
@@ -214,13 +267,5 @@ mod tests {
         assert_eq!(operation(&HeaderMap::new(), "POST", &query), "SQS.ReceiveMessage");
         let object: Uri = "/bucket/key.png?x-id=PutObject".parse().unwrap();
         assert_eq!(operation(&HeaderMap::new(), "PUT", &object), "S3.PUT");
-    }
-
-    #[test]
-    fn the_caller_is_the_sdk_app_id_or_the_platform() {
-        let agent = "aws-sdk-rust/1.3 os/linux lang/rust/1.95 app/ClassifiedsPublishAd";
-        assert_eq!(caller(&headers(&[("x-amz-user-agent", agent)])), "ClassifiedsPublishAd");
-        assert_eq!(caller(&headers(&[("user-agent", "aws-sdk-rust/1.3")])), "platform");
-        assert_eq!(caller(&HeaderMap::new()), "platform");
     }
 }

@@ -2,12 +2,18 @@
 //! ([`dynamodb`], embedded dynoxide) and S3 and SQS ([`moto`]), and the SDK clients the platform
 //! itself uses to talk to it.
 
+pub mod access;
 pub mod dynamodb;
 pub mod front_door;
 pub mod moto;
+pub mod refusals;
+pub mod sigv4;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use access::Access;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -56,17 +62,18 @@ impl Backend {
     /// Starts the backend with its front door on `127.0.0.1:port` and waits until it answers;
     /// moto runs `script` with the venv's Python, its output in [`Backend::log_path`].
     pub async fn start(venv_python: &Path, script: &Path, port: u16) -> Result<Backend, BackendError> {
-        Self::start_with_account(venv_python, script, port, None).await
+        Self::start_with_account(venv_python, script, port, None, Access::admin_only()).await
     }
 
     /// Like [`Backend::start`], with moto filing every resource under `account_id`, so that the
     /// ARNs moto builds (queue ARNs in redrive policies, S3 notification targets) agree with the
-    /// stack's.
+    /// stack's, and the front door taking the keys and bucket policies of `access`.
     pub async fn start_with_account(
         venv_python: &Path,
         script: &Path,
         port: u16,
         account_id: Option<&str>,
+        access: Access,
     ) -> Result<Backend, BackendError> {
         // The public port first: a busy port fails before anything is started.
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -79,7 +86,7 @@ impl Backend {
             dynamodb_port: dynamodb.port(),
             moto_port: moto.port(),
         };
-        let front_door = front_door::spawn(listener, upstreams, dynamodb.database());
+        let front_door = front_door::spawn(listener, upstreams, dynamodb.database(), Arc::new(access));
         Ok(Backend {
             moto,
             dynamodb,

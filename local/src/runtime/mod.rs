@@ -32,6 +32,8 @@ pub struct RuntimeConfig {
     /// Added to every function's environment: backend endpoint, region, dummy credentials,
     /// `RUST_LOG`, ...
     pub base_env: BTreeMap<String, String>,
+    /// Added to one function's environment over `base_env`, by logical id: its own access key.
+    pub function_env: HashMap<String, BTreeMap<String, String>>,
     /// Instances per function when it declares no `ReservedConcurrentExecutions`.
     pub max_instances_default: u32,
     /// An instance idle this long is retired (its process killed, the next call a cold start),
@@ -214,14 +216,11 @@ impl Effects for ProcessEffects<'_> {
         let id = function.logical_id.clone();
         let runtime_api = format!("http://127.0.0.1:{}/{id}/{instance}", inner.port);
         let target_dir = &inner.config.target_dir;
-        let env = process::environment(
-            function,
-            &inner.stack.region,
-            &inner.config.base_env,
-            &runtime_api,
-            target_dir,
-            instance,
-        );
+        let mut base = inner.config.base_env.clone();
+        if let Some(own) = inner.config.function_env.get(&id) {
+            base.extend(own.clone());
+        }
+        let env = process::environment(function, &inner.stack.region, &base, &runtime_api, target_dir, instance);
         let binary = target_dir.join(&function.binary);
 
         inner.live.fetch_add(1, Ordering::SeqCst);

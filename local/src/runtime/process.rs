@@ -51,8 +51,7 @@ pub fn environment(
         ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
         ("_HANDLER", "bootstrap".to_string()),
         ("TZ", ":UTC".to_string()),
-        // The SDK puts this in its user agent, so the local backend can count each
-        // function's AWS calls (`make bench`).
+        // The SDK puts this in its user agent: a function's calls are told apart in traces.
         ("AWS_SDK_UA_APP_ID", function.logical_id.clone()),
     ];
     env.extend(reserved.into_iter().map(|(k, v)| (k.to_string(), v)));

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::backend::access::Access;
 use crate::backend::{Backend, Clients};
 use crate::control::{Background, Invoker};
 use crate::runtime::{Runtime, RuntimeConfig};
@@ -73,9 +74,31 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
 
     let python = options.project_dir.join(".venv/bin/python");
     let script = options.project_dir.join("local/python/moto_server.py");
-    let mut backend = Backend::start_with_account(&python, &script, options.backend_port, Some(&stack.account_id))
-        .await
-        .map_err(|e| start_error("local AWS backend")(e.to_string()))?;
+    let access = Access::for_stack(
+        stack.functions.iter().map(|f| f.logical_id.as_str()),
+        stack
+            .buckets
+            .iter()
+            .filter_map(|b| Some((b.name.clone(), b.policy.clone()?)))
+            .collect(),
+    );
+    // Each function signs with its own key, so the front door knows who calls.
+    let function_env = stack
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let key = access.function_key(&f.logical_id)?;
+            let credentials = BTreeMap::from([
+                ("AWS_ACCESS_KEY_ID".to_string(), key.id.clone()),
+                ("AWS_SECRET_ACCESS_KEY".to_string(), key.secret.clone()),
+            ]);
+            Some((f.logical_id.clone(), credentials))
+        })
+        .collect();
+    let mut backend =
+        Backend::start_with_account(&python, &script, options.backend_port, Some(&stack.account_id), access)
+            .await
+            .map_err(|e| start_error("local AWS backend")(e.to_string()))?;
     println!("[andes] backend ready at {}", backend.endpoint());
 
     let clients = Clients::new(&endpoint, &options.region).await;
@@ -100,6 +123,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         RuntimeConfig {
             target_dir: options.target_dir.clone(),
             base_env: function_environment,
+            function_env,
             max_instances_default: options.max_instances,
             idle_timeout: options.idle_timeout,
         },
