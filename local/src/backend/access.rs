@@ -94,8 +94,17 @@ impl Access {
     }
 
     /// Whether a bucket policy lets anyone make this S3 request (`method` on `/bucket/key`):
-    /// an `Allow` to `Principal: "*"` of the action on the object, and no `Deny` of it.
-    pub fn allows_anonymous(&self, method: &str, path: &str) -> bool {
+    /// an `Allow` to `Principal: "*"` of the action on the object, and no `Deny` of it. Only a
+    /// plain read of an object (no sub-resource such as `?acl` or `?tagging` in `query`); a
+    /// statement with a `Condition` or a `Not*` element, which this does not evaluate, counts
+    /// as a `Deny`.
+    pub fn allows_anonymous(&self, method: &str, path: &str, query: &str) -> bool {
+        if !query
+            .split('&')
+            .all(|pair| pair.is_empty() || pair.starts_with("versionId="))
+        {
+            return false;
+        }
         let path = percent_encoding::percent_decode_str(path.trim_start_matches('/')).decode_utf8_lossy();
         let Some((bucket, key)) = path.split_once('/') else {
             return false;
@@ -111,11 +120,22 @@ impl Access {
             .filter(|(name, _)| name == bucket)
             .flat_map(|(_, policy)| statements(policy))
             .filter(|statement| {
-                everyone(statement) && names(statement, "Action", action) && names(statement, "Resource", &resource)
+                // A `Not*` element may name this request by leaving it out: the statement counts.
+                let applies = |field: &str, value: &str| {
+                    names(statement, field, value) || !statement[format!("Not{field}")].is_null()
+                };
+                (everyone(statement) || !statement["NotPrincipal"].is_null())
+                    && applies("Action", action)
+                    && applies("Resource", &resource)
             })
             .collect();
-        let effect = |wanted: &str| statements.iter().any(|s| s["Effect"] == wanted);
-        effect("Allow") && !effect("Deny")
+        let unevaluated = |statement: &&Value| {
+            ["Condition", "NotPrincipal", "NotAction", "NotResource"]
+                .iter()
+                .any(|element| !statement[*element].is_null())
+        };
+        let denied = statements.iter().any(|s| s["Effect"] == "Deny" || unevaluated(s));
+        statements.iter().any(|s| s["Effect"] == "Allow") && !denied
     }
 }
 
@@ -145,7 +165,7 @@ fn names(statement: &Value, field: &str, value: &str) -> bool {
 }
 
 /// IAM's matching: `*` any run of characters, `?` any one; actions compare without case.
-pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+fn wildcard_match(pattern: &str, value: &str) -> bool {
     fn matches(pattern: &[u8], value: &[u8]) -> bool {
         match pattern.split_first() {
             None => value.is_empty(),
@@ -181,12 +201,15 @@ mod tests {
     #[test]
     fn a_public_read_policy_lets_anyone_get_only_what_it_names() {
         let access = public_photos();
-        assert!(access.allows_anonymous("GET", "/images/ads/ad-1/photo%201.jpg"));
-        assert!(access.allows_anonymous("HEAD", "/images/ads/ad-1/photo.jpg"));
-        assert!(!access.allows_anonymous("PUT", "/images/ads/ad-1/photo.jpg"));
-        assert!(!access.allows_anonymous("GET", "/images/drafts/ad-1/photo.jpg"));
-        assert!(!access.allows_anonymous("GET", "/uploads/ads/ad-1/photo.jpg"));
-        assert!(!access.allows_anonymous("GET", "/images"));
+        assert!(access.allows_anonymous("GET", "/images/ads/ad-1/photo%201.jpg", ""));
+        assert!(access.allows_anonymous("HEAD", "/images/ads/ad-1/photo.jpg", ""));
+        assert!(access.allows_anonymous("GET", "/images/ads/ad-1/photo.jpg", "versionId=3"));
+        assert!(!access.allows_anonymous("GET", "/images/ads/ad-1/photo.jpg", "acl"));
+        assert!(!access.allows_anonymous("GET", "/images/ads/ad-1/photo.jpg", "tagging="));
+        assert!(!access.allows_anonymous("PUT", "/images/ads/ad-1/photo.jpg", ""));
+        assert!(!access.allows_anonymous("GET", "/images/drafts/ad-1/photo.jpg", ""));
+        assert!(!access.allows_anonymous("GET", "/uploads/ads/ad-1/photo.jpg", ""));
+        assert!(!access.allows_anonymous("GET", "/images", ""));
     }
 
     #[test]
@@ -197,8 +220,20 @@ mod tests {
             json!({"Statement": {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:Get*"],
                                  "Resource": "arn:aws:s3:::images/ads/secret/*"}}),
         ));
-        assert!(access.allows_anonymous("GET", "/images/ads/public.jpg"));
-        assert!(!access.allows_anonymous("GET", "/images/ads/secret/x.jpg"));
+        assert!(access.allows_anonymous("GET", "/images/ads/public.jpg", ""));
+        assert!(!access.allows_anonymous("GET", "/images/ads/secret/x.jpg", ""));
+    }
+
+    #[test]
+    fn a_statement_this_cannot_evaluate_closes_the_door() {
+        let mut access = public_photos();
+        access.bucket_policies.push((
+            "images".to_string(),
+            json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                  "Resource": "arn:aws:s3:::images/*",
+                                  "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}),
+        ));
+        assert!(!access.allows_anonymous("GET", "/images/ads/public.jpg", ""));
     }
 
     #[test]

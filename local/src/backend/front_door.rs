@@ -36,6 +36,19 @@ use super::sigv4::{self, SignatureError, SignedRequest};
 /// The largest body the front door takes (it reads each one whole, to check its signature).
 const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
+/// Headers of one connection, not of the request (RFC 9110 §7.6.1); `expect` too: the body is
+/// already here.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+];
+
 /// Where each service is served.
 #[derive(Clone, Copy, Debug)]
 pub struct Upstreams {
@@ -65,12 +78,12 @@ pub fn spawn(
         client: Client::builder(TokioExecutor::new()).build(connector()),
         calls: Mutex::new(BTreeMap::new()),
     });
-    let app = Router::new()
+    let own = Router::new()
         .route("/_andes/calls", get(calls).delete(take_calls))
         .route("/_andes/sweep-ttl", post(sweep_ttl))
         .route("/_andes/reset", post(reset))
-        .fallback(forward)
-        .with_state(front_door);
+        .layer(axum::middleware::from_fn(refuse_browsers));
+    let app = own.fallback(forward).with_state(front_door);
     tokio::spawn(async move {
         if let Err(error) = axum::serve(crate::net::without_delay(listener), app).await {
             tracing::error!(%error, "the AWS front door stopped");
@@ -103,6 +116,9 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> 
         }
     };
     front_door.count(principal.label().to_string(), operation);
+    for hop_by_hop in HOP_BY_HOP {
+        parts.headers.remove(*hop_by_hop);
+    }
     let port = match service {
         Service::DynamoDb => front_door.upstreams.dynamodb_port,
         _ => front_door.upstreams.moto_port,
@@ -138,30 +154,28 @@ impl FrontDoor {
             headers: &parts.headers,
             body,
         };
-        let credential = match sigv4::credential(&request) {
-            Ok(credential) => credential,
-            Err(SignatureError::Missing)
-                if service == Service::S3 && self.access.allows_anonymous(request.method, request.path) =>
-            {
-                return Ok(Principal::Anonymous);
-            }
+        let anonymous_read = || {
+            service == Service::S3
+                // A browser's CORS preflight before a presigned upload is never signed.
+                && (request.method == "OPTIONS"
+                    || self.access.allows_anonymous(request.method, request.path, request.query))
+        };
+        let (credential, location) = match sigv4::credential(&request) {
+            Ok(found) => found,
+            Err(SignatureError::Missing) if anonymous_read() => return Ok(Principal::Anonymous),
             Err(error) => return Err(Refusal::Signature(error, None)),
         };
         let (secret, principal) = self
             .access
             .secret(&credential.access_key_id)
             .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(credential.access_key_id.clone()), None))?;
-        match sigv4::verify(&request, secret, SystemTime::now()) {
-            Ok(_) => Ok(principal.clone()),
-            Err(error) => {
-                let location = if request.query.contains("X-Amz-Signature=") {
-                    sigv4::Location::Query
-                } else {
-                    sigv4::Location::Header
-                };
-                Err(Refusal::Signature(error, Some(location)))
-            }
+        sigv4::verify(&request, secret, SystemTime::now())
+            .map_err(|error| Refusal::Signature(error, Some(location)))?;
+        // moto's own API (reset, state dumps) is the platform's alone.
+        if request.path.starts_with("/moto-api") && *principal != Principal::Admin {
+            return Err(Refusal::Signature(SignatureError::Missing, None));
         }
+        Ok(principal.clone())
     }
 
     fn count(&self, caller: String, operation: String) {
@@ -181,6 +195,19 @@ impl FrontDoor {
         }
         answer
     }
+}
+
+/// The backend's own endpoints answer local tools, never a web page: a page the developer opens
+/// could otherwise post a reset (a simple cross-site POST needs no preflight).
+async fn refuse_browsers(request: Request, next: axum::middleware::Next) -> Response {
+    if request.headers().contains_key("origin") || request.headers().contains_key("sec-fetch-site") {
+        return (
+            StatusCode::FORBIDDEN,
+            "the local backend's own endpoints take no browser requests",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn calls(State(front_door): State<Arc<FrontDoor>>) -> Json<Value> {

@@ -19,9 +19,9 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The dummy credentials every local client signs with. moto accepts anything; with an access
-/// key that is not a 12-digit number it files everything under its default account (or
-/// `MOTO_ACCOUNT_ID`); dynoxide checks only that a request is signed.
+/// The platform's own unrestricted key: the platform, tests, admin commands and loaders sign
+/// with it (functions have keys of their own, see [`access`]). Not a 12-digit number, so moto
+/// files everything under `MOTO_ACCOUNT_ID`.
 pub const ACCESS_KEY_ID: &str = "test";
 pub const SECRET_ACCESS_KEY: &str = "test";
 
@@ -172,7 +172,7 @@ async fn front_door_call(endpoint: &str, path: &str) -> Result<(u16, String), Ba
 }
 
 /// A minimal HTTP/1.1 request to the local backend, answering the status code: enough for
-/// the backend's own endpoints, without pulling an HTTP client into the platform for them.
+/// moto's readiness and the front door's own endpoints.
 async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
     http_exchange(port, method, path).await.map(|(status, _)| status)
 }

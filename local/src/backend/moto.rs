@@ -45,6 +45,9 @@ impl Moto {
             .arg(script)
             .arg(port.to_string())
             .env("MOTO_PORT", public_port.to_string())
+            // Buckets by path only, as the front door reads them: a crafted Host header must not
+            // make moto read another bucket than the one the front door checked.
+            .env("S3_IGNORE_SUBDOMAIN_BUCKETNAME", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file))
             .stderr(Stdio::from(log_err))

@@ -133,7 +133,8 @@ fn presigned_upload() -> Arrived {
 fn a_request_signed_in_its_headers_verifies_and_names_its_key() {
     let arrived = dynamodb_put();
     assert_eq!(arrived.verify(SECRET, at(SIGNED_AT + 5)), Ok(Location::Header));
-    let credential = credential(&arrived.request()).unwrap();
+    let (credential, location) = credential(&arrived.request()).unwrap();
+    assert_eq!(location, Location::Header);
     assert_eq!(credential.access_key_id, KEY);
     assert_eq!(credential.service, "dynamodb");
     assert_eq!(credential.region, "us-east-1");
@@ -159,6 +160,35 @@ fn another_secret_a_changed_body_or_header_do_not_verify() {
     );
     assert!(matches!(
         retargeted.verify(SECRET, at(SIGNED_AT)),
+        Err(SignatureError::Mismatch(_))
+    ));
+}
+
+#[test]
+fn a_signature_must_cover_the_host_and_no_extra_signature_slips_in() {
+    let unsigned_host = signed(
+        "dynamodb",
+        "POST",
+        "http://127.0.0.1:5900/",
+        &[("x-amz-target", "DynamoDB_20120810.ListTables")],
+        SignableBody::Bytes(b"{}"),
+        b"{}",
+        None,
+    );
+    let mut arrived = unsigned_host;
+    // aws-sigv4 signs the URI's host itself: take it out of the list the request names.
+    let authorization = arrived.headers["authorization"].to_str().unwrap().replace("host;", "");
+    arrived
+        .headers
+        .insert("authorization", HeaderValue::from_str(&authorization).unwrap());
+    assert!(matches!(
+        arrived.verify(SECRET, at(SIGNED_AT)),
+        Err(SignatureError::Malformed(_))
+    ));
+    let mut padded = dynamodb_put();
+    padded.query = "X-Amz-Signature=anything".into();
+    assert!(matches!(
+        padded.verify(SECRET, at(SIGNED_AT)),
         Err(SignatureError::Mismatch(_))
     ));
 }
@@ -205,7 +235,8 @@ fn a_presigned_upload_verifies_until_it_expires() {
         arrived.verify(SECRET, at(SIGNED_AT + 901)),
         Err(SignatureError::Expired("2026-12-03T15:15:00Z".into()))
     );
-    assert_eq!(credential(&arrived.request()).unwrap().service, "s3");
+    let (credential, location) = credential(&arrived.request()).unwrap();
+    assert_eq!((credential.service.as_str(), location), ("s3", Location::Query));
 }
 
 #[test]
