@@ -1,7 +1,7 @@
 """AWS calls per request, measured on the local platform: runs a user's identity session, then
 infractions and classifieds requests, through the gateway and prints, for each request, the
-calls each function made (counted by the backend from the SDK user agent; see
-moto_server.py). Usage: measure_calls.py ENV_FILE"""
+calls each function made (counted by the backend's front door by the key that signed; see
+local/src/backend/front_door.rs). Usage: measure_calls.py ENV_FILE"""
 
 import json
 import sys

@@ -7,11 +7,12 @@ Usage: measure_latency.py ENV_FILE"""
 
 import json
 import statistics
-import sys
 import threading
 import time
 import urllib.request
 import uuid
+
+from measure_calls import ENV  # the env file named on the command line
 
 SEQUENTIAL = 200
 CONCURRENCY = 4
@@ -19,18 +20,6 @@ CONCURRENT_SECONDS = 5.0
 # Signup hashes a password (Argon2id, ~50 ms by design): fewer of them.
 SIGNUP_SEQUENTIAL = 30
 
-
-def load_env(path):
-    env = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            env[key] = value.strip("'")
-    return env
-
-
-ENV = load_env(sys.argv[1])
 BASE = ENV["ANDES_BASE_URL"]
 REPORT = "/infractions/generar_informe?email=pedro@gmail.com"
 REPORT_INFRACTIONS = 100
