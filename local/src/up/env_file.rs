@@ -7,18 +7,21 @@ use std::path::Path;
 
 use crate::template::Stack;
 
-/// Dummy credentials the local backend accepts; never real ones.
-pub const LOCAL_ACCESS_KEY: &str = "test";
-pub const LOCAL_SECRET_KEY: &str = "test";
-
-/// Variables every local process talking to the backend needs.
+/// Variables every local process talking to the backend needs: its endpoint and the platform's
+/// own key (functions get keys of their own over it).
 pub fn backend_environment(endpoint: &str, region: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("AWS_ENDPOINT_URL".to_string(), endpoint.to_string()),
         ("AWS_REGION".to_string(), region.to_string()),
         ("AWS_DEFAULT_REGION".to_string(), region.to_string()),
-        ("AWS_ACCESS_KEY_ID".to_string(), LOCAL_ACCESS_KEY.to_string()),
-        ("AWS_SECRET_ACCESS_KEY".to_string(), LOCAL_SECRET_KEY.to_string()),
+        (
+            "AWS_ACCESS_KEY_ID".to_string(),
+            crate::backend::ACCESS_KEY_ID.to_string(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_string(),
+            crate::backend::SECRET_ACCESS_KEY.to_string(),
+        ),
     ])
 }
 
