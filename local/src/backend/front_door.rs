@@ -160,17 +160,18 @@ impl FrontDoor {
                 && (request.method == "OPTIONS"
                     || self.access.allows_anonymous(request.method, request.path, request.query))
         };
-        let (credential, location) = match sigv4::credential(&request) {
-            Ok(found) => found,
+        let signature = match sigv4::parse(&request) {
+            Ok(signature) => signature,
             Err(SignatureError::Missing) if anonymous_read() => return Ok(Principal::Anonymous),
             Err(error) => return Err(Refusal::Signature(error, None)),
         };
+        let key = &signature.credential.access_key_id;
         let (secret, principal) = self
             .access
-            .secret(&credential.access_key_id)
-            .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(credential.access_key_id.clone()), None))?;
-        sigv4::verify(&request, secret, SystemTime::now())
-            .map_err(|error| Refusal::Signature(error, Some(location)))?;
+            .secret(key)
+            .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(key.clone()), None))?;
+        sigv4::verify(&request, &signature, secret, SystemTime::now())
+            .map_err(|error| Refusal::Signature(error, Some(signature.location)))?;
         // moto's own API (reset, state dumps) is the platform's alone.
         if request.path.starts_with("/moto-api") && *principal != Principal::Admin {
             return Err(Refusal::Signature(SignatureError::Missing, None));

@@ -63,26 +63,25 @@ pub enum Location {
     Query,
 }
 
-/// The fields of one signature.
+/// The fields of one signature, read before its key's secret is known.
 #[derive(Debug)]
-struct Signature {
-    location: Location,
-    credential: Credential,
+pub struct Signature {
+    pub location: Location,
+    pub credential: Credential,
     amz_date: String,
     signed_headers: Vec<String>,
     signature: String,
     expires: Option<u64>,
 }
 
-/// The access key that signed `request` and where the signature is, without checking it: to
-/// find the key's secret.
-pub fn credential(request: &SignedRequest) -> Result<(Credential, Location), SignatureError> {
-    parse(request).map(|signature| (signature.credential, signature.location))
-}
-
-/// Checks `request`'s signature with `secret` (the secret of [`credential`]'s key) as of `now`.
-pub fn verify(request: &SignedRequest, secret: &str, now: SystemTime) -> Result<Location, SignatureError> {
-    let signature = parse(request)?;
+/// Checks `request`'s `signature` (as [`parse`] read it) with `secret`, the secret of its
+/// key, as of `now`.
+pub fn verify(
+    request: &SignedRequest,
+    signature: &Signature,
+    secret: &str,
+    now: SystemTime,
+) -> Result<(), SignatureError> {
     if !signature.signed_headers.iter().any(|name| name == "host") {
         return Err(malformed("the host header must be signed".into()));
     }
@@ -97,18 +96,18 @@ pub fn verify(request: &SignedRequest, secret: &str, now: SystemTime) -> Result<
                 return Err(SignatureError::Expired(format_amz_date(until)));
             }
             if signed_at > now + MAX_SKEW {
-                return Err(SignatureError::Skewed(signature.amz_date));
+                return Err(SignatureError::Skewed(signature.amz_date.clone()));
             }
         }
         None => {
             let skew = now.duration_since(signed_at).unwrap_or_else(|early| early.duration());
             if skew > MAX_SKEW {
-                return Err(SignatureError::Skewed(signature.amz_date));
+                return Err(SignatureError::Skewed(signature.amz_date.clone()));
             }
         }
     }
-    let payload_hash = payload_hash(request, &signature)?;
-    let canonical = canonical_request(request, &signature, &payload_hash)?;
+    let payload_hash = payload_hash(request, signature)?;
+    let canonical = canonical_request(request, signature, &payload_hash)?;
     let scope = format!(
         "{}/{}/{}/aws4_request",
         signature.credential.date, signature.credential.region, signature.credential.service
@@ -121,13 +120,15 @@ pub fn verify(request: &SignedRequest, secret: &str, now: SystemTime) -> Result<
     let key = signing_key(secret, &signature.credential);
     let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
     if expected.as_bytes().ct_eq(signature.signature.as_bytes()).into() {
-        Ok(signature.location)
+        Ok(())
     } else {
         Err(SignatureError::Mismatch(canonical))
     }
 }
 
-fn parse(request: &SignedRequest) -> Result<Signature, SignatureError> {
+/// The signature of `request` (in its headers or its query), without checking it: its key is
+/// what finds the secret to check it with.
+pub fn parse(request: &SignedRequest) -> Result<Signature, SignatureError> {
     let query = query_pairs(request.query);
     let from_query = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     if let Some(algorithm) = from_query("X-Amz-Algorithm") {

@@ -43,8 +43,11 @@ impl Arrived {
         }
     }
 
+    /// Where the signature is, once it verifies.
     fn verify(&self, secret: &str, now: SystemTime) -> Result<Location, SignatureError> {
-        verify(&self.request(), secret, now)
+        let request = self.request();
+        let signature = parse(&request)?;
+        verify(&request, &signature, secret, now).map(|()| signature.location)
     }
 }
 
@@ -133,7 +136,9 @@ fn presigned_upload() -> Arrived {
 fn a_request_signed_in_its_headers_verifies_and_names_its_key() {
     let arrived = dynamodb_put();
     assert_eq!(arrived.verify(SECRET, at(SIGNED_AT + 5)), Ok(Location::Header));
-    let (credential, location) = credential(&arrived.request()).unwrap();
+    let Signature {
+        credential, location, ..
+    } = parse(&arrived.request()).unwrap();
     assert_eq!(location, Location::Header);
     assert_eq!(credential.access_key_id, KEY);
     assert_eq!(credential.service, "dynamodb");
@@ -235,7 +240,9 @@ fn a_presigned_upload_verifies_until_it_expires() {
         arrived.verify(SECRET, at(SIGNED_AT + 901)),
         Err(SignatureError::Expired("2026-12-03T15:15:00Z".into()))
     );
-    let (credential, location) = credential(&arrived.request()).unwrap();
+    let Signature {
+        credential, location, ..
+    } = parse(&arrived.request()).unwrap();
     assert_eq!((credential.service.as_str(), location), ("s3", Location::Query));
 }
 
