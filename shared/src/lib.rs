@@ -4,6 +4,7 @@
 //! errors, the authorizer's principal, DynamoDB/SQS/S3 helpers, tracing). Service
 //! rules live in each service's own library under `functions/`.
 
+pub mod admin;
 pub mod auth;
 pub mod aws;
 pub mod config;

@@ -1,5 +1,6 @@
 //! Template settings of the classifieds background functions that the local platform cannot
 //! show by running them (AWS timing and retry behaviour): read from `template.yaml` itself.
+//! Raw YAML, not `andes_tests::template`: that reader fills in `Globals` and defaults; these check what is written.
 
 use andes_tests::template::template_path;
 use serde_yaml::Value;

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use crate::config::State;
 use crate::domain::{Event, EventType, Transport};
+use crate::messages::StepMessage;
 use crate::projector::{project_order, status_messages};
-use crate::saga::{self, StepMessage, Swept};
+use crate::saga::{self, Swept};
 use crate::store::keys::{EVENT_PREFIX, TRANSPORT_SK};
 
 /// What a record of the table's stream is, for the functions that follow it.

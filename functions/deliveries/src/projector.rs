@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use andes_shared::http::ApiError;
 
-use crate::domain::{count_by_date, fold_onto, order_status_message, Event, Order, OrderStatusMessage};
+use crate::domain::{count_by_date, fold_onto, Event, Order};
+use crate::messages::{order_status_message, OrderStatusMessage};
 use crate::store::Store;
 
 /// Rounds of read-fold-write for one order when concurrent invocations move its view.

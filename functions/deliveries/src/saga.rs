@@ -6,23 +6,12 @@
 
 use andes_shared::http::ApiError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::saga::{self, Step};
 use crate::domain::{Order, Transport};
+use crate::messages::StepMessage;
 use crate::store::{AppendError, Store};
-
-/// A step message on the saga queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum StepMessage {
-    /// An order was received: reserve stock at its origin.
-    Reserve { order_id: String },
-    /// An order was stored: load it onto a transport, let it wait, or compensate.
-    Assign { order_id: String },
-    /// A transport was registered: it may take the orders waiting in its warehouse.
-    TakeWaiting { transport_id: String },
-}
 
 /// Rounds of read-decide-append for one order before the step gives up (the message returns to
 /// the queue and is retried, then dead-lettered).

@@ -2,8 +2,9 @@
 //! run by `restaurant` accounts, within the venue's slots, capacity, lead time and vacations, in
 //! the venue's own time zone; venues accept, mark assisted or no-show; diners leave one opinion
 //! per assisted reservation; points, levels and stats follow every closed reservation. The
-//! contract is `spec/dining.md`; the layout, the table's access patterns and the decisions where
-//! the contract is silent are in `README.md`.
+//! contract is `docs/spec/dining.md` at the repository's root (the `§N` of these docs are its
+//! sections); the layout, the table's access patterns and the decisions where the contract is
+//! silent are in `README.md`.
 //!
 //! The domain layer (plain types and functions, no AWS); the table's keys and access patterns
 //! (`store`); the route handlers (`handlers`, one binary per route in `src/bin`); the stream,

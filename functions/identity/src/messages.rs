@@ -2,13 +2,14 @@
 //!
 //! The queue carries a ready [`Notification`] (it has a `template`), or a message addressed by
 //! account id (it has a `kind`) because its sender does not know people's email addresses: an
-//! order's status change from deliveries (`order_status`, deliveries spec §9), or a ready-written
-//! notice from any service (`account_notice`: subject and text, e.g. dining's reservation
-//! notices). Everything a message carries is checked here, while decoding: a body of no known
-//! kind, or one that breaks a bound, is refused by `andes_shared::sqs`, so SQS retries it and
-//! finally dead-letters it.
+//! order's status change from deliveries (`order_status`, `docs/spec/deliveries.md` §9), or a
+//! ready-written notice from any service (`account_notice`: subject and text, e.g. dining's
+//! reservation notices). Everything a message carries is checked here, while decoding: a body of
+//! no known kind, or one that breaks a bound, is refused by `andes_shared::sqs`, so SQS retries it
+//! and finally dead-letters it.
 
 use andes_shared::notify::{Notification, Recipient};
+use andes_shared::validation::plain_text;
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,7 @@ impl<'de> Deserialize<'de> for NotificationsMessage {
     }
 }
 
-/// The statuses of a delivery order (deliveries spec §2).
+/// The statuses of a delivery order (`docs/spec/deliveries.md` §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
@@ -231,16 +232,16 @@ impl TryFrom<AccountNoticeWire> for AccountNoticeMessage {
         if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
             return Err(format!("subject must be 1 to {MAX_SUBJECT_CHARS} characters"));
         }
-        if subject.chars().any(char::is_control) {
-            return Err("subject must be a single line without control characters".into());
+        // plain_text lets newline and tab through, which a subject line may not hold.
+        if subject.contains(['\n', '\t']) {
+            return Err("subject must be a single line".into());
         }
+        plain_text(subject).map_err(|problem| format!("subject {problem}"))?;
         let text = wire.text;
         if text.trim().is_empty() || text.chars().count() > MAX_TEXT_CHARS {
             return Err(format!("text must be 1 to {MAX_TEXT_CHARS} characters, not blank"));
         }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err("text must hold no control characters but line breaks and tabs".into());
-        }
+        plain_text(&text).map_err(|problem| format!("text {problem}"))?;
         Ok(Self {
             event_id: wire.event_id,
             recipient_id: account_id(wire.recipient_id)?,
@@ -417,6 +418,10 @@ mod tests {
         assert!(notice("Subject", "  ").is_err());
         assert!(notice("Subject", &"t".repeat(MAX_TEXT_CHARS + 1)).is_err());
         assert!(notice("Subject", "bell\u{7}").is_err());
+        assert!(notice("Subject", "tab\tand\nline").is_ok());
+        assert!(notice("Subject\u{202E}", "text").is_err());
+        assert!(notice("Subject", "total \u{2066}100\u{2069}").is_err());
+        assert!(notice("tab\tsubject", "text").is_err());
         assert!(
             AccountNoticeMessage::new(Uuid::new_v4(), "acc-1", "Subject", "text").is_err(),
             "not a v7"

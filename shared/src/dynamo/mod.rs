@@ -2,7 +2,7 @@
 //! on top of it.
 //!
 //! - [`Table`]: typed get, put-new, put-if, [`Change`] updates, one-page queries into
-//!   [`Page`] with checked cursors, all-pages queries, batch writes, partition delete,
+//!   [`Page`] with checked cursors, all-pages queries and scans, batch writes, partition delete,
 //!   transaction items; a failed condition is an answer, never an error.
 //! - [`Condition`], [`Change`], [`Query`]: expressions with their placeholders.
 //! - [`retry`]: read-modify-write for requests without a client version.

@@ -294,6 +294,38 @@ impl Table {
         }
     }
 
+    /// One strongly consistent `Scan` request: its items and where the next page starts.
+    async fn scan_once(&self, start: Option<Item>) -> Result<(Vec<Item>, Option<Item>), ApiError> {
+        let output = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok((
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.filter(|k| !k.is_empty()),
+        ))
+    }
+
+    /// Every item of the table, all pages of a strongly consistent Scan (for admin processes
+    /// only: no function scans). Each page goes to `each_page` as it arrives, so a whole table
+    /// never has to fit in memory at once.
+    pub async fn scan_all(&self, mut each_page: impl FnMut(Vec<Item>) -> Result<(), ApiError>) -> Result<(), ApiError> {
+        let mut start = None;
+        loop {
+            let (page, last) = self.scan_once(start).await?;
+            each_page(page)?;
+            match last {
+                Some(key) => start = Some(key),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Deletes these keys in batches, resending what DynamoDB leaves unprocessed.
     pub async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), ApiError> {
         let requests = keys

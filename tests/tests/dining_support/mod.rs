@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use andes_tests::support::{json, query_escape, unique_tag, Ctx, Reply, Value};
+use andes_tests::template::{Template, Trigger};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 /// A signed-in account.
@@ -333,33 +334,22 @@ pub async fn venue_partition(ctx: &Ctx, venue_id: &str) -> Vec<String> {
 // ------------------------------------------------------------------------------ reservations
 
 /// The logical id of the dining schedule whose name contains `fragment` (`Expire`, `Decay`,
-/// `Summar`), found in template.yaml as §13 says: a resource starting with `Dining` with a
+/// `Summar`), found in template.yaml as §13 says: a function starting with `Dining` with a
 /// `Schedule`/`ScheduleV2` event.
 pub fn dining_schedule(fragment: &str) -> String {
-    let template =
-        std::fs::read_to_string(andes_tests::support::project_dir().join("template.yaml")).expect("template.yaml");
-    let mut current: Option<&str> = None;
-    let mut found = Vec::new();
-    for line in template.lines() {
-        if let Some(name) = line.strip_prefix("  ").and_then(|rest| rest.strip_suffix(':')) {
-            if !name.starts_with(' ') {
-                current = Some(name);
-                continue;
-            }
-        }
-        let is_schedule = matches!(line.trim(), "Type: Schedule" | "Type: ScheduleV2");
-        if let (true, Some(name)) = (is_schedule, current) {
-            if name.starts_with("Dining") && name.contains(fragment) && !found.contains(&name) {
-                found.push(name);
-            }
-        }
-    }
+    let found: Vec<String> = Template::load()
+        .functions()
+        .into_iter()
+        .filter(|function| function.logical_id.starts_with("Dining") && function.logical_id.contains(fragment))
+        .filter(|function| function.triggers.contains(&Trigger::Schedule))
+        .map(|function| function.logical_id)
+        .collect();
     assert_eq!(
         found.len(),
         1,
         "one Dining*{fragment}* schedule in template.yaml: {found:?}"
     );
-    found[0].to_string()
+    found[0].clone()
 }
 
 /// Fires a dining schedule as of `time` (its event's `time`); answers once it ran.

@@ -8,18 +8,8 @@ use classifieds::config::State;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let state = match State::from_env().await {
-        Ok(state) => state,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match Box::pin(admin::run(&state, cli.command)).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    andes_shared::admin::run(State::from_env(), ExitCode::FAILURE, |state| async move {
+        Box::pin(admin::run(&state, cli.command)).await
+    })
+    .await
 }

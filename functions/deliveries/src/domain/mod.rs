@@ -3,12 +3,11 @@
 //! its fold (`order`), the order commands' decisions (`commands`), the saga's choices
 //! (`saga`), warehouses and transports (`warehouse`, `transport`), request bodies
 //! (`validation`), the Idempotency-Key rule (`idempotency`), query parameters (`query`), the
-//! daily counters (`stats`) and the status notifications (`notification`).
+//! daily counters (`stats`). What goes on queues is in `crate::messages`.
 
 pub mod commands;
 pub mod events;
 pub mod idempotency;
-pub mod notification;
 pub mod order;
 pub mod query;
 pub mod saga;
@@ -21,7 +20,6 @@ pub mod warehouse;
 pub use commands::*;
 pub use events::*;
 pub use idempotency::*;
-pub use notification::*;
 pub use order::*;
 pub use query::*;
 pub use stats::*;

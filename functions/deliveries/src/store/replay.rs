@@ -3,7 +3,6 @@
 //! function does) sorted into events, order views, daily counters and warehouses, and the writes
 //! that replace the views and counters by the replayed ones.
 
-use andes_shared::aws::sdk_error;
 use andes_shared::dynamo::{from_item, number, Condition, Item};
 use andes_shared::http::ApiError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -113,30 +112,18 @@ impl Store {
     pub async fn snapshot(&self, mut progress: impl FnMut(usize, usize)) -> Result<Snapshot, ApiError> {
         let mut snapshot = Snapshot::default();
         let (mut items, mut pages) = (0, 0);
-        let mut start = None;
-        loop {
-            let output = self
-                .table
-                .client()
-                .scan()
-                .table_name(self.table.name())
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let page = output.items.unwrap_or_default();
-            items += page.len();
-            pages += 1;
-            for item in page {
-                sort_item(item, &mut snapshot)?;
-            }
-            progress(items, pages);
-            start = output.last_evaluated_key.filter(|key| !key.is_empty());
-            if start.is_none() {
-                return Ok(snapshot);
-            }
-        }
+        self.table
+            .scan_all(|page| {
+                items += page.len();
+                pages += 1;
+                for item in page {
+                    sort_item(item, &mut snapshot)?;
+                }
+                progress(items, pages);
+                Ok(())
+            })
+            .await?;
+        Ok(snapshot)
     }
 
     /// Writes `plan`: each view only if it is still as it was read (else it is skipped and

@@ -11,21 +11,10 @@ const EXIT_ERROR: u8 = 2;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let state = match State::from_env().await {
-        Ok(state) => state,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(EXIT_ERROR);
+    andes_shared::admin::run(State::from_env(), ExitCode::from(EXIT_ERROR), |state| async move {
+        match cli.command {
+            Command::LoadDemo { file } => admin::load_demo(&state.store, &state.directory, &file).await,
         }
-    };
-    let outcome = match cli.command {
-        Command::LoadDemo { file } => admin::load_demo(&state.store, &state.directory, &file).await,
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::from(EXIT_ERROR)
-        }
-    }
+    })
+    .await
 }

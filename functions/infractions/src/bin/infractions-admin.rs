@@ -8,15 +8,8 @@ use infractions::config::State;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match State::from_env().await {
-        Ok(state) => admin::run(&state, cli.command).await,
-        Err(error) => Err(error.to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    andes_shared::admin::run(State::from_env(), ExitCode::FAILURE, |state| async move {
+        admin::run(&state, cli.command).await
+    })
+    .await
 }

@@ -1,12 +1,24 @@
-//! Status notifications (§9): each status-changing event (OrderReceived, OrderStored,
-//! OrderDispatched, OrderDelivered, OrderReturned, OrderCancelled) sends one `order_status`
-//! message to identity's notifications queue for the order's client. The event id names the
-//! outbox object, so a redelivered message overwrites it.
+//! What deliveries puts on queues: the saga's steps on its own queue (§4), and status
+//! notifications (§9) on identity's notifications queue. Each status-changing event
+//! (OrderReceived, OrderStored, OrderDispatched, OrderDelivered, OrderReturned, OrderCancelled)
+//! sends one `order_status` message for the order's client. The event id names the outbox
+//! object, so a redelivered message overwrites it.
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{Event, EventData};
-use super::order::OrderStatus;
+use crate::domain::{Event, EventData, OrderStatus};
+
+/// A step message on the saga queue (§4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum StepMessage {
+    /// An order was received: reserve stock at its origin.
+    Reserve { order_id: String },
+    /// An order was stored: load it onto a transport, let it wait, or compensate.
+    Assign { order_id: String },
+    /// A transport was registered: it may take the orders waiting in its warehouse.
+    TakeWaiting { transport_id: String },
+}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageKind {
@@ -142,5 +154,29 @@ mod tests {
         );
         let message = order_status_message(&returned(None), "client-1").unwrap();
         assert_eq!(message.reason, None);
+    }
+
+    #[test]
+    fn step_messages_have_a_stable_wire_format() {
+        let cases = [
+            (
+                StepMessage::Reserve { order_id: "o-1".into() },
+                json!({"step": "reserve", "order_id": "o-1"}),
+            ),
+            (
+                StepMessage::Assign { order_id: "o-1".into() },
+                json!({"step": "assign", "order_id": "o-1"}),
+            ),
+            (
+                StepMessage::TakeWaiting {
+                    transport_id: "t-1".into(),
+                },
+                json!({"step": "take_waiting", "transport_id": "t-1"}),
+            ),
+        ];
+        for (message, wire) in cases {
+            assert_eq!(serde_json::to_value(&message).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<StepMessage>(wire).unwrap(), message);
+        }
     }
 }
