@@ -36,6 +36,7 @@ fn function(logical_id: &str, binary: &str, timeout_ms: u64, env: &[(&str, &str)
         memory_mb: 128,
         environment: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         reserved_concurrency: None,
+        policies: vec![],
         events: vec![],
         on_failure: None,
     }

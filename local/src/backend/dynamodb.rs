@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use dynoxide::Database;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use super::BackendError;
@@ -139,4 +139,24 @@ pub fn delete_all_tables(database: &Database) -> Result<(), String> {
 /// dynoxide's requests are built from their DynamoDB JSON, as its own server does.
 fn request<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, String> {
     serde_json::from_value(body).map_err(|e| e.to_string())
+}
+
+/// A GetRecords answer in the Streams API's own shape. dynoxide 3.2 names a record's identity
+/// with the Lambda event's member names (`principalId`, `type`) where the API has `PrincipalId`
+/// and `Type`, so an SDK reads no identity, and a TTL deletion would reach a function without
+/// the service's identity AWS gives it. `None` when `body` needs no change.
+pub fn with_api_identity_names(body: &[u8]) -> Option<Vec<u8>> {
+    let mut answer: Value = serde_json::from_slice(body).ok()?;
+    let mut changed = false;
+    for record in answer["Records"].as_array_mut().into_iter().flatten() {
+        if let Some(identity) = record.get_mut("userIdentity").and_then(Value::as_object_mut) {
+            for (lambda_name, api_name) in [("principalId", "PrincipalId"), ("type", "Type")] {
+                if let Some(value) = identity.remove(lambda_name) {
+                    identity.insert(api_name.to_string(), value);
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed.then(|| answer.to_string().into_bytes())
 }

@@ -17,7 +17,6 @@ use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,6 +29,7 @@ use serde_json::{json, Value};
 
 use super::access::{Access, Principal};
 use super::dynamodb;
+use super::iam::Call;
 use super::refusals::{Refusal, Service};
 use super::sigv4::{self, SignatureError, SignedRequest};
 
@@ -106,16 +106,24 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> 
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return Refusal::TooLarge(MAX_BODY_BYTES).response(service);
     };
-    let principal = match front_door.authenticate(&parts, &body, service) {
+    let call = Call {
+        operation: &operation,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &body,
+    };
+    let principal = match front_door.admit(&call, service) {
         Ok(principal) => principal,
         Err(refusal) => {
             // The path only: a presigned URL's query carries its signature.
-            let text = format!("{operation} {} refused: {}", parts.uri.path(), refusal.summary(service));
+            let text = format!("{operation} {} refused: {}", call.path, refusal.summary(service));
             crate::runtime::report::line("backend", &text);
             return refusal.response(service);
         }
     };
-    front_door.count(principal.label().to_string(), operation);
+    front_door.count(principal.label().to_string(), operation.clone());
     for hop_by_hop in HOP_BY_HOP {
         parts.headers.remove(*hop_by_hop);
     }
@@ -135,6 +143,22 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> 
         .request(Request::from_parts(parts, Body::from(body)))
         .await
     {
+        Ok(response) if operation == "DynamoDBStreams.GetRecords" => {
+            let (parts, body) = response.into_parts();
+            match axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES).await {
+                Ok(bytes) => {
+                    let body = dynamodb::with_api_identity_names(&bytes).map_or(Body::from(bytes), Body::from);
+                    let mut response = Response::from_parts(parts, body);
+                    response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+                    response
+                }
+                Err(error) => (
+                    StatusCode::BAD_GATEWAY,
+                    format!("GetRecords answer unreadable: {error}"),
+                )
+                    .into_response(),
+            }
+        }
         Ok(response) => response.map(Body::new),
         Err(error) => (
             StatusCode::BAD_GATEWAY,
@@ -145,20 +169,32 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> 
 }
 
 impl FrontDoor {
-    /// Who signed the request, once its signature is checked; or why it is refused.
-    fn authenticate(&self, parts: &Parts, body: &[u8], service: Service) -> Result<Principal, Refusal> {
+    /// Who made the call, once its signature is checked and the caller's policies allow it; or
+    /// why it is refused.
+    fn admit(&self, call: &Call, service: Service) -> Result<Principal, Refusal> {
+        let principal = self.authenticate(call, service)?;
+        if principal != Principal::Anonymous {
+            self.access
+                .authorize(&principal, call)
+                .map_err(|denial| Refusal::AccessDenied(denial.0))?;
+        }
+        Ok(principal)
+    }
+
+    /// Who signed the call, once its signature is checked; `Anonymous` for an unsigned call a
+    /// bucket policy lets everyone make.
+    fn authenticate(&self, call: &Call, service: Service) -> Result<Principal, Refusal> {
         let request = SignedRequest {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
-            body,
+            method: call.method,
+            path: call.path,
+            query: call.query,
+            headers: call.headers,
+            body: call.body,
         };
         let anonymous_read = || {
             service == Service::S3
                 // A browser's CORS preflight before a presigned upload is never signed.
-                && (request.method == "OPTIONS"
-                    || self.access.allows_anonymous(request.method, request.path, request.query))
+                && (request.method == "OPTIONS" || self.access.allows_anonymous(call))
         };
         let signature = match sigv4::parse(&request) {
             Ok(signature) => signature,

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod dynamodb;
 pub mod front_door;
+pub mod iam;
 pub mod moto;
 pub mod refusals;
 pub mod sigv4;
@@ -219,7 +220,12 @@ impl Clients {
     /// Clients with static dummy credentials and an explicit region and endpoint: no credential
     /// chain, profile or instance metadata lookups, which would only slow start-up down.
     pub async fn new(endpoint: &str, region: &str) -> Clients {
-        let credentials = Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None, None, "andes-local");
+        Self::signing_with(endpoint, region, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    }
+
+    /// Clients that sign with another key (a function's, in tests of its permissions).
+    pub fn signing_with(endpoint: &str, region: &str, access_key_id: &str, secret: &str) -> Clients {
+        let credentials = Credentials::new(access_key_id, secret, None, None, "andes-local");
         let region = Region::new(region.to_string());
         let dynamodb = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())

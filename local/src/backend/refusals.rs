@@ -40,6 +40,9 @@ impl Service {
 pub enum Refusal {
     Signature(SignatureError, Option<Location>),
     TooLarge(usize),
+    /// The caller's policies do not allow the call: AWS's message, naming caller, action and
+    /// resource.
+    AccessDenied(String),
 }
 
 impl Refusal {
@@ -54,6 +57,10 @@ impl Refusal {
                 if s3 { "EntityTooLarge" } else { "RequestEntityTooLarge" },
                 format!("the local backend takes bodies up to {limit} bytes"),
             ),
+            Refusal::AccessDenied(message) if dynamodb => {
+                (StatusCode::BAD_REQUEST, "AccessDeniedException", message.clone())
+            }
+            Refusal::AccessDenied(message) => (StatusCode::FORBIDDEN, "AccessDenied", message.clone()),
             Refusal::Signature(error, location) => {
                 let message = match error {
                     Mismatch(_) => "The request signature we calculated does not match the signature you provided. \

@@ -98,6 +98,7 @@ fn function(logical_id: &str, routes: &[(&str, &str, Option<&str>)]) -> Function
         memory_mb: 128,
         environment: BTreeMap::new(),
         reserved_concurrency: None,
+        policies: Vec::new(),
         events,
         on_failure: None,
     }

@@ -161,6 +161,7 @@ mod tests {
                 ("AWS_LAMBDA_FUNCTION_NAME".to_string(), "sneaky".to_string()),
             ]),
             reserved_concurrency: None,
+            policies: vec![],
             events: vec![],
             on_failure: None,
         }

@@ -14,6 +14,18 @@ pub trait Names {
     fn attribute(&self, logical_id: &str, attribute: &str) -> Option<String>;
 }
 
+/// Names no resource: for text that may only use parameters and pseudo-parameters (explicit
+/// physical names, SAM's policy templates).
+pub struct NoNames;
+impl Names for NoNames {
+    fn reference(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn attribute(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+}
+
 pub struct Resolver<'a> {
     pub names: &'a dyn Names,
     /// Parameter and pseudo-parameter values (`AWS::Region`, ...).

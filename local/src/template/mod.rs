@@ -6,6 +6,7 @@ mod events;
 pub mod filters;
 mod intrinsics;
 mod model;
+mod policies;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,8 +16,9 @@ use serde_json::Value;
 use serde_yaml::{Mapping, Value as Yaml};
 
 pub use model::*;
+pub use policies::{role, Role, SamPolicyTemplates};
 
-use intrinsics::{Names, Resolver};
+use intrinsics::{Names, NoNames, Resolver};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -218,17 +220,6 @@ impl Names for LocalNames {
         self.attributes
             .get(&(logical_id.to_string(), attribute.to_string()))
             .cloned()
-    }
-}
-
-/// Names no resource before it: explicit names may only use parameters and pseudo-parameters.
-struct NoNames;
-impl Names for NoNames {
-    fn reference(&self, _: &str) -> Option<String> {
-        None
-    }
-    fn attribute(&self, _: &str, _: &str) -> Option<String> {
-        None
     }
 }
 
@@ -434,6 +425,11 @@ fn function(
         memory_mb: number(&resolved, "MemorySize").unwrap_or(128) as u32,
         environment,
         reserved_concurrency: number(&resolved, "ReservedConcurrentExecutions").map(|n| n as u32),
+        policies: match resolved.get("Policies") {
+            Some(Value::Array(policies)) => policies.clone(),
+            Some(policy) => vec![policy.clone()],
+            None => Vec::new(),
+        },
         events,
         on_failure,
     })

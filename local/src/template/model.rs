@@ -79,6 +79,9 @@ pub struct Function {
     pub environment: BTreeMap<String, String>,
     /// Concurrent instances at most (`ReservedConcurrentExecutions`).
     pub reserved_concurrency: Option<u32>,
+    /// `Policies`, intrinsics resolved: SAM policy templates with their parameters, inline
+    /// documents, managed policy names or ARNs (see [`super::role`]).
+    pub policies: Vec<serde_json::Value>,
     pub events: Vec<EventSource>,
     pub on_failure: Option<Destination>,
 }

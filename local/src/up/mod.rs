@@ -74,14 +74,9 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
 
     let python = options.project_dir.join(".venv/bin/python");
     let script = options.project_dir.join("local/python/moto_server.py");
-    let access = Access::for_stack(
-        stack.functions.iter().map(|f| f.logical_id.as_str()),
-        stack
-            .buckets
-            .iter()
-            .filter_map(|b| Some((b.name.clone(), b.policy.clone()?)))
-            .collect(),
-    );
+    // Each function's calls are checked against its execution role, as SAM would build it.
+    let sam_templates = template::SamPolicyTemplates::from_venv(&options.project_dir.join(".venv"))?;
+    let access = Access::for_stack(&stack, &sam_templates).map_err(start_error("IAM roles"))?;
     // Each function signs with its own key, so the front door knows who calls.
     let function_env = stack
         .functions
