@@ -51,7 +51,8 @@ def calls(method="GET"):
 
 def confirmation_token(email):
     s3 = boto3.client("s3", endpoint_url=ENV["AWS_ENDPOINT_URL"], region_name=ENV["AWS_REGION"],
-                      aws_access_key_id="test", aws_secret_access_key="test")
+                      aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"])
     bucket = ENV["OUTBOX_BUCKET"]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -82,6 +82,7 @@ async fn a_function_calling_outside_its_role_is_denied_and_nothing_is_written() 
     let sam = SamPolicyTemplates::from_venv(&root.join("../.venv")).unwrap();
     let access = Access::for_stack(&stack, &sam).unwrap();
     let key = access.function_key("Reader").unwrap().clone();
+    let platform_key = access.platform_key().unwrap().clone();
     let mut backend = Backend::start_with_account(
         &python,
         &root.join("python/moto_server.py"),
@@ -91,7 +92,10 @@ async fn a_function_calling_outside_its_role_is_denied_and_nothing_is_written() 
     )
     .await
     .expect("backend starts");
-    let platform = Clients::new(&endpoint, REGION).await;
+    let platform = Clients::signing_with(&endpoint, REGION, &platform_key.id, &platform_key.secret);
+    // The stack's backend knows its own random platform key, not the well-known local one.
+    let well_known = Clients::new(&endpoint, REGION).await;
+    assert!(well_known.sqs.list_queues().send().await.is_err());
     andes_local::resources::create_all(&stack, &platform).await.unwrap();
     let reader = Clients::signing_with(&endpoint, REGION, &key.id, &key.secret);
 

@@ -36,22 +36,45 @@ pub struct AccessKey {
     pub secret: String,
 }
 
+impl AccessKey {
+    /// A temporary key as STS makes them: `ASIA` and 16 characters, a 64-character secret.
+    fn random() -> AccessKey {
+        AccessKey {
+            id: format!(
+                "ASIA{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..16].to_uppercase()
+            ),
+            secret: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+        }
+    }
+}
+
 /// The keys the backend knows, and what each caller may do.
 #[derive(Debug, Clone, Default)]
 pub struct Access {
+    /// The unrestricted key of the platform, tests, admin commands and loaders.
+    platform: Option<AccessKey>,
     secrets: HashMap<String, (String, Principal)>,
     functions: HashMap<String, AccessKey>,
     iam: Iam,
 }
 
 impl Access {
-    /// Only the platform's own key.
+    /// Only the well-known local key (`test`/`test`), unrestricted: for a backend of the
+    /// platform's own tests, which no other process knows of.
     pub fn admin_only() -> Access {
+        Access::with_platform_key(AccessKey {
+            id: ACCESS_KEY_ID.to_string(),
+            secret: SECRET_ACCESS_KEY.to_string(),
+        })
+    }
+
+    fn with_platform_key(key: AccessKey) -> Access {
         let mut access = Access::default();
-        access.secrets.insert(
-            ACCESS_KEY_ID.to_string(),
-            (SECRET_ACCESS_KEY.to_string(), Principal::Admin),
-        );
+        access
+            .secrets
+            .insert(key.id.clone(), (key.secret.clone(), Principal::Admin));
+        access.platform = Some(key);
         access
     }
 
@@ -62,18 +85,13 @@ impl Access {
         Ok(Access::new(stack.functions.iter().map(|f| f.logical_id.as_str()), iam))
     }
 
-    /// The platform's key and a fresh random key for each of `functions` (logical ids), whose
-    /// roles `iam` holds.
+    /// A fresh random key for the platform and for each of `functions` (logical ids), whose
+    /// roles `iam` holds. A key known to every copy of the platform would let any local
+    /// process, or a web page signing in a browser, do anything to the stack.
     pub fn new<'a>(functions: impl IntoIterator<Item = &'a str>, iam: Iam) -> Access {
-        let mut access = Access::admin_only();
+        let mut access = Access::with_platform_key(AccessKey::random());
         for function in functions {
-            let key = AccessKey {
-                id: format!(
-                    "ASIA{}",
-                    &uuid::Uuid::new_v4().simple().to_string()[..16].to_uppercase()
-                ),
-                secret: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
-            };
+            let key = AccessKey::random();
             access.secrets.insert(
                 key.id.clone(),
                 (key.secret.clone(), Principal::Function(function.to_string())),
@@ -82,6 +100,11 @@ impl Access {
         }
         access.iam = iam;
         access
+    }
+
+    /// The platform's own unrestricted key.
+    pub fn platform_key(&self) -> Option<&AccessKey> {
+        self.platform.as_ref()
     }
 
     /// The key a function's process signs with.
@@ -102,13 +125,11 @@ impl Access {
     }
 
     /// Whether `principal` may make `call`: the platform anything, a function what its role
-    /// allows, anyone what a bucket policy lets everyone do.
+    /// allows. An anonymous caller is one [`Access::allows_anonymous`] already let in.
     pub fn authorize(&self, principal: &Principal, call: &Call) -> Result<(), Denial> {
         match principal {
-            Principal::Admin => Ok(()),
+            Principal::Admin | Principal::Anonymous => Ok(()),
             Principal::Function(function) => self.iam.authorize(function, call),
-            Principal::Anonymous if self.iam.allows_anonymous(call) => Ok(()),
-            Principal::Anonymous => Err(Denial("Access Denied".into())),
         }
     }
 }
@@ -128,11 +149,18 @@ mod tests {
             access.secret(&a.id),
             Some((a.secret.as_str(), &Principal::Function("A".into())))
         );
-        assert_eq!(
-            access.secret(ACCESS_KEY_ID),
-            Some((SECRET_ACCESS_KEY, &Principal::Admin))
-        );
         assert_eq!(access.secret("AKIAUNKNOWN"), None);
         assert!(access.function_key("C").is_none());
+        let platform = access.platform_key().unwrap();
+        assert!(platform.id.starts_with("ASIA") && platform.id != a.id && platform.id != b.id);
+        assert_eq!(
+            access.secret(&platform.id),
+            Some((platform.secret.as_str(), &Principal::Admin))
+        );
+        assert_eq!(
+            access.secret(ACCESS_KEY_ID),
+            None,
+            "the well-known local key opens nothing"
+        );
     }
 }

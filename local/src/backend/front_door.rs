@@ -17,7 +17,7 @@ use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -31,7 +31,8 @@ use super::access::{Access, Principal};
 use super::dynamodb;
 use super::iam::Call;
 use super::refusals::{Refusal, Service};
-use super::sigv4::{self, SignatureError, SignedRequest};
+use super::routing;
+use super::sigv4::{self, Location, SignatureError, SignedRequest};
 
 /// The largest body the front door takes (it reads each one whole, to check its signature).
 const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
@@ -100,12 +101,14 @@ fn connector() -> HttpConnector {
 }
 
 async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> Response {
-    let operation = operation(request.headers(), request.method().as_str(), request.uri());
-    let service = Service::of(&operation, request.headers().contains_key("x-amz-target"));
+    let has_target = request.headers().contains_key("x-amz-target");
     let (mut parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return Refusal::TooLarge(MAX_BODY_BYTES).response(service);
+        let unread = routing::operation(&parts.headers, parts.method.as_str(), &parts.uri, b"");
+        return Refusal::TooLarge(MAX_BODY_BYTES).response(Service::of(&unread, has_target));
     };
+    let operation = routing::operation(&parts.headers, parts.method.as_str(), &parts.uri, &body);
+    let service = Service::of(&operation, has_target);
     let call = Call {
         operation: &operation,
         method: parts.method.as_str(),
@@ -172,18 +175,17 @@ impl FrontDoor {
     /// Who made the call, once its signature is checked and the caller's policies allow it; or
     /// why it is refused.
     fn admit(&self, call: &Call, service: Service) -> Result<Principal, Refusal> {
-        let principal = self.authenticate(call, service)?;
-        if principal != Principal::Anonymous {
-            self.access
-                .authorize(&principal, call)
-                .map_err(|denial| Refusal::AccessDenied(denial.0))?;
-        }
+        let (principal, scope) = self.authenticate(call, service)?;
+        routing::check(call, service, &principal, scope.as_deref()).map_err(Refusal::Ambiguous)?;
+        self.access
+            .authorize(&principal, call)
+            .map_err(|denial| Refusal::AccessDenied(denial.0))?;
         Ok(principal)
     }
 
-    /// Who signed the call, once its signature is checked; `Anonymous` for an unsigned call a
-    /// bucket policy lets everyone make.
-    fn authenticate(&self, call: &Call, service: Service) -> Result<Principal, Refusal> {
+    /// Who signed the call and for which service, once its signature is checked; `Anonymous`
+    /// for an unsigned call a bucket policy lets everyone make.
+    fn authenticate(&self, call: &Call, service: Service) -> Result<(Principal, Option<String>), Refusal> {
         let request = SignedRequest {
             method: call.method,
             path: call.path,
@@ -198,9 +200,14 @@ impl FrontDoor {
         };
         let signature = match sigv4::parse(&request) {
             Ok(signature) => signature,
-            Err(SignatureError::Missing) if anonymous_read() => return Ok(Principal::Anonymous),
+            Err(SignatureError::Missing) if anonymous_read() => return Ok((Principal::Anonymous, None)),
             Err(error) => return Err(Refusal::Signature(error, None)),
         };
+        // moto would route by the header and run what the URL's signature never covered.
+        if signature.location == Location::Query && call.headers.contains_key("authorization") {
+            let both = "a request carries a signature in its URL and in its headers";
+            return Err(Refusal::Signature(SignatureError::Malformed(both.into()), None));
+        }
         let key = &signature.credential.access_key_id;
         let (secret, principal) = self
             .access
@@ -208,11 +215,7 @@ impl FrontDoor {
             .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(key.clone()), None))?;
         sigv4::verify(&request, &signature, secret, SystemTime::now())
             .map_err(|error| Refusal::Signature(error, Some(signature.location)))?;
-        // moto's own API (reset, state dumps) is the platform's alone.
-        if request.path.starts_with("/moto-api") && *principal != Principal::Admin {
-            return Err(Refusal::Signature(SignatureError::Missing, None));
-        }
-        Ok(principal.clone())
+        Ok((principal.clone(), Some(signature.credential.service)))
     }
 
     fn count(&self, caller: String, operation: String) {
@@ -275,61 +278,5 @@ async fn reset(State(front_door): State<Arc<FrontDoor>>) -> Response {
         Ok(200) => StatusCode::OK.into_response(),
         Ok(status) => (StatusCode::BAD_GATEWAY, format!("moto's reset answered HTTP {status}")).into_response(),
         Err(error) => (StatusCode::BAD_GATEWAY, format!("moto's reset failed: {error}")).into_response(),
-    }
-}
-
-/// `DynamoDB.PutItem`, `DynamoDBStreams.GetRecords`, `SQS.SendMessage`, `S3.PUT` ...
-fn operation(headers: &HeaderMap, method: &str, uri: &Uri) -> String {
-    if let Some(target) = headers.get("x-amz-target").and_then(|t| t.to_str().ok()) {
-        let (service, action) = target.split_once('.').unwrap_or((target, "?"));
-        let service = if service.starts_with("DynamoDBStreams") {
-            "DynamoDBStreams"
-        } else if service.starts_with("DynamoDB") {
-            "DynamoDB"
-        } else if service == "AmazonSQS" {
-            "SQS"
-        } else {
-            service
-        };
-        return format!("{service}.{action}");
-    }
-    let query_action = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("Action="));
-    match query_action {
-        Some(action) => format!("SQS.{action}"),
-        None => format!("S3.{method}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for (name, value) in pairs {
-            headers.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        headers
-    }
-
-    #[test]
-    fn operations_are_named_by_service_and_action() {
-        let root: Uri = "/".parse().unwrap();
-        let target = |t| operation(&headers(&[("x-amz-target", t)]), "POST", &root);
-        assert_eq!(target("DynamoDB_20120810.PutItem"), "DynamoDB.PutItem");
-        assert_eq!(
-            target("DynamoDBStreams_20120810.GetRecords"),
-            "DynamoDBStreams.GetRecords"
-        );
-        assert_eq!(target("AmazonSQS.SendMessage"), "SQS.SendMessage");
-        let query: Uri = "/?Action=ReceiveMessage&Version=2012-11-05".parse().unwrap();
-        assert_eq!(operation(&HeaderMap::new(), "POST", &query), "SQS.ReceiveMessage");
-        let object: Uri = "/bucket/key.png?x-id=PutObject".parse().unwrap();
-        assert_eq!(operation(&HeaderMap::new(), "PUT", &object), "S3.PUT");
     }
 }

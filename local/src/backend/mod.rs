@@ -8,6 +8,7 @@ pub mod front_door;
 pub mod iam;
 pub mod moto;
 pub mod refusals;
+pub mod routing;
 pub mod sigv4;
 
 use std::path::Path;

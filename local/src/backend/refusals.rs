@@ -43,6 +43,8 @@ pub enum Refusal {
     /// The caller's policies do not allow the call: AWS's message, naming caller, action and
     /// resource.
     AccessDenied(String),
+    /// A request the backend could read otherwise than the front door: why.
+    Ambiguous(String),
 }
 
 impl Refusal {
@@ -61,6 +63,15 @@ impl Refusal {
                 (StatusCode::BAD_REQUEST, "AccessDeniedException", message.clone())
             }
             Refusal::AccessDenied(message) => (StatusCode::FORBIDDEN, "AccessDenied", message.clone()),
+            Refusal::Ambiguous(why) => (
+                StatusCode::BAD_REQUEST,
+                match service {
+                    Service::DynamoDb => "ValidationException",
+                    Service::S3 => "InvalidRequest",
+                    _ => "InvalidParameterValue",
+                },
+                format!("the local backend refuses an ambiguous request: {why}"),
+            ),
             Refusal::Signature(error, location) => {
                 let message = match error {
                     Mismatch(_) => "The request signature we calculated does not match the signature you provided. \

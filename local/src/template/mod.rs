@@ -386,6 +386,15 @@ fn function(
         })?
         .to_string();
     let resolved = resolver.resolve(properties)?;
+    // Its calls are checked against the role SAM would build: a role of its own, or a boundary
+    // on it, would need IAM resources this does not read.
+    for unsupported in ["Role", "PermissionsBoundary"] {
+        if resolved.get(unsupported).is_some() {
+            return Err(TemplateError::Invalid(format!(
+                "{logical_id}: {unsupported} is not supported locally; give the function Policies"
+            )));
+        }
+    }
     let environment = resolved
         .get("Environment")
         .and_then(|e| e.get("Variables"))

@@ -5,23 +5,23 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::backend::access::AccessKey;
 use crate::template::Stack;
 
-/// Variables every local process talking to the backend needs: its endpoint and the platform's
-/// own key (functions get keys of their own over it).
+/// Variables every local process talking to the backend needs: its endpoint and region.
 pub fn backend_environment(endpoint: &str, region: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("AWS_ENDPOINT_URL".to_string(), endpoint.to_string()),
         ("AWS_REGION".to_string(), region.to_string()),
         ("AWS_DEFAULT_REGION".to_string(), region.to_string()),
-        (
-            "AWS_ACCESS_KEY_ID".to_string(),
-            crate::backend::ACCESS_KEY_ID.to_string(),
-        ),
-        (
-            "AWS_SECRET_ACCESS_KEY".to_string(),
-            crate::backend::SECRET_ACCESS_KEY.to_string(),
-        ),
+    ])
+}
+
+/// A key as the SDKs read it from the environment.
+pub fn credentials(key: &AccessKey) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("AWS_ACCESS_KEY_ID".to_string(), key.id.clone()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), key.secret.clone()),
     ])
 }
 

@@ -82,21 +82,23 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         .functions
         .iter()
         .filter_map(|f| {
-            let key = access.function_key(&f.logical_id)?;
-            let credentials = BTreeMap::from([
-                ("AWS_ACCESS_KEY_ID".to_string(), key.id.clone()),
-                ("AWS_SECRET_ACCESS_KEY".to_string(), key.secret.clone()),
-            ]);
-            Some((f.logical_id.clone(), credentials))
+            Some((
+                f.logical_id.clone(),
+                env_file::credentials(access.function_key(&f.logical_id)?),
+            ))
         })
         .collect();
+    let platform_key = access
+        .platform_key()
+        .cloned()
+        .ok_or_else(|| start_error("IAM roles")("no platform key".into()))?;
     let mut backend =
         Backend::start_with_account(&python, &script, options.backend_port, Some(&stack.account_id), access)
             .await
             .map_err(|e| start_error("local AWS backend")(e.to_string()))?;
     println!("[andes] backend ready at {}", backend.endpoint());
 
-    let clients = Clients::new(&endpoint, &options.region).await;
+    let clients = Clients::signing_with(&endpoint, &options.region, &platform_key.id, &platform_key.secret);
     crate::resources::create_all(&stack, &clients)
         .await
         .map_err(|e| start_error("resources")(e.to_string()))?;
@@ -107,8 +109,10 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
         stack.queues.len()
     );
 
-    let mut environment = env_file::backend_environment(&endpoint, &options.region);
-    let mut function_environment = environment.clone();
+    // Functions get the endpoint, and keys of their own; the env file the platform's key too.
+    let mut function_environment = env_file::backend_environment(&endpoint, &options.region);
+    let mut environment = function_environment.clone();
+    environment.extend(env_file::credentials(&platform_key));
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         // Function logs are relayed line by line; colour codes only help a terminal.
         function_environment.insert("NO_COLOR".into(), "1".into());
@@ -227,12 +231,14 @@ fn report_missing_binaries(stack: &template::Stack, target_dir: &std::path::Path
 fn print_summary(options: &UpOptions, environment: &BTreeMap<String, String>, stack: &template::Stack) {
     println!("[andes] wrote {}:", options.env_file.display());
     for (key, value) in environment {
-        let secret = stack
-            .parameters
-            .iter()
-            .any(|(name, p)| p.no_echo && env_file::screaming_snake(name) == *key);
+        let secret = key == "AWS_SECRET_ACCESS_KEY"
+            || stack
+                .parameters
+                .iter()
+                .any(|(name, p)| p.no_echo && env_file::screaming_snake(name) == *key);
         // The issue asks for the demo credentials to be printed: they are generated for this
-        // local run only. Secrets of the template itself (NoEcho parameters) stay in the file.
+        // local run only. Secrets of the template itself (NoEcho parameters) and the platform's
+        // unrestricted key stay in the file.
         let shown = if secret {
             "(hidden: see the env file)"
         } else {

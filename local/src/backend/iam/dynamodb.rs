@@ -77,16 +77,21 @@ pub fn authorizations(scope: &Scope, operation: &str, body: &[u8]) -> Result<Vec
             items
                 .iter()
                 .map(|item| {
-                    let (action, request, key_field) = match item.as_object().and_then(|o| o.iter().next()) {
-                        Some((kind, request)) => match kind.as_str() {
-                            "Get" => ("GetItem", request, "Key"),
-                            "Put" => ("PutItem", request, "Item"),
-                            "Update" => ("UpdateItem", request, "Key"),
-                            "Delete" => ("DeleteItem", request, "Key"),
-                            "ConditionCheck" => ("ConditionCheckItem", request, "Key"),
-                            other => return Err(format!("{operation}: unknown item kind {other}")),
-                        },
-                        None => return Err(format!("{operation}: an empty item")),
+                    // One member exactly: DynamoDB would run a member this did not check.
+                    let member = match item.as_object() {
+                        Some(members) if members.len() == 1 => members.iter().next(),
+                        _ => None,
+                    };
+                    let Some((kind, request)) = member else {
+                        return Err(format!("{operation}: each item has exactly one action"));
+                    };
+                    let (action, key_field) = match (operation, kind.as_str()) {
+                        ("TransactGetItems", "Get") => ("GetItem", "Key"),
+                        ("TransactWriteItems", "Put") => ("PutItem", "Item"),
+                        ("TransactWriteItems", "Update") => ("UpdateItem", "Key"),
+                        ("TransactWriteItems", "Delete") => ("DeleteItem", "Key"),
+                        ("TransactWriteItems", "ConditionCheck") => ("ConditionCheckItem", "Key"),
+                        (_, other) => return Err(format!("{operation}: an item cannot be a {other}")),
                     };
                     item_action(action, request, key_field)
                 })
@@ -123,10 +128,7 @@ pub fn authorizations(scope: &Scope, operation: &str, body: &[u8]) -> Result<Vec
         "GetRecords" => {
             let table = iterator_table(request["ShardIterator"].as_str().unwrap_or_default())
                 .ok_or("GetRecords: the shard iterator names no table")?;
-            vec![Authorization::new(
-                "dynamodb:GetRecords",
-                format!("{}/stream/local", scope.table_arn(&table)),
-            )]
+            vec![Authorization::new("dynamodb:GetRecords", scope.stream_arn(&table))]
         }
         other => {
             return Err(format!(

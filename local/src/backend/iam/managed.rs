@@ -9,15 +9,16 @@ const LOGS: [&str; 3] = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:Pu
 
 /// The statements of the managed policy `arn`.
 pub fn policy(arn: &str) -> Result<Policy, String> {
-    let name = arn.strip_prefix("arn:aws:iam::aws:policy/").unwrap_or(arn);
+    // By name: SAM takes a bare name for an ARN with or without its `service-role/` path.
+    let name = arn.rsplit('/').next().unwrap_or(arn);
     let allow = |actions: &[&str]| json!({"Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
     let with_logs = |actions: &[&str]| -> Value { allow(&[actions, &LOGS[..]].concat()) };
     let document = match name {
-        "service-role/AWSLambdaBasicExecutionRole" => allow(&LOGS),
-        "service-role/AWSLambdaSQSQueueExecutionRole" => {
+        "AWSLambdaBasicExecutionRole" => allow(&LOGS),
+        "AWSLambdaSQSQueueExecutionRole" => {
             with_logs(&["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
         }
-        "service-role/AWSLambdaDynamoDBExecutionRole" => with_logs(&[
+        "AWSLambdaDynamoDBExecutionRole" => with_logs(&[
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
             "dynamodb:GetShardIterator",

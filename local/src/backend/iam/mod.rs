@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::template::{self, SamPolicyTemplates, Stack};
-use policy::{decide, Authorization, Decision, Policy};
+use policy::{decide, Authorization, Caller, Decision, Policy};
 use sqs::SqsRequest;
 
 /// One request to the backend, as the front door received it.
@@ -65,6 +65,16 @@ pub struct Iam {
     scope: Scope,
     roles: HashMap<String, Role>,
     bucket_policies: HashMap<String, Policy>,
+}
+
+impl Role {
+    fn principal<'a>(&'a self, scope: &'a Scope) -> Caller<'a> {
+        Caller::Role {
+            arn: &self.arn,
+            session: &self.session,
+            account: &scope.account,
+        }
+    }
 }
 
 impl Iam {
@@ -116,9 +126,16 @@ impl Iam {
             .get(function)
             .ok_or_else(|| Denial(format!("{function} has no execution role")))?;
         let authorizations = self.authorizations(call).map_err(Denial)?;
+        if authorizations.is_empty() {
+            return Err(Denial(format!("{} asks for nothing IAM could allow", call.operation)));
+        }
         for request in &authorizations {
             let bucket_policy = self.bucket_policy(request);
-            let decision = decide(role.policies.iter().chain(bucket_policy), Some(&role.arn), request);
+            let decision = decide(
+                role.policies.iter().chain(bucket_policy),
+                &role.principal(&self.scope),
+                request,
+            );
             let why = match decision {
                 Decision::Allowed => continue,
                 Decision::NotAllowed => {
@@ -139,10 +156,11 @@ impl Iam {
         let Ok(authorizations) = self.authorizations(call) else {
             return false;
         };
-        authorizations.iter().all(|request| {
-            let policy = self.bucket_policy(request);
-            policy.is_some() && decide(policy, Some("anonymous"), request) == Decision::Allowed
-        })
+        !authorizations.is_empty()
+            && authorizations.iter().all(|request| {
+                let policy = self.bucket_policy(request);
+                policy.is_some() && decide(policy, &Caller::Anonymous, request) == Decision::Allowed
+            })
     }
 
     fn authorizations(&self, call: &Call) -> Result<Vec<Authorization>, String> {
@@ -152,7 +170,7 @@ impl Iam {
             "SQS" => {
                 let request = match call.headers.contains_key("x-amz-target") {
                     true => SqsRequest::json(call.body)?,
-                    false => SqsRequest::form(call.query, call.body),
+                    false => SqsRequest::form(call.query, call.headers, call.body),
                 };
                 sqs::authorizations(&self.scope, operation, &request)
             }
@@ -244,15 +262,13 @@ impl Scope {
         attribute_text(value)
     }
 
-    /// A stream ARN in the stack's region and account (dynoxide files its own under others).
+    /// A stream ARN as the template names it (`!GetAtt Table.StreamArn`): in the stack's region
+    /// and account, labelled `local` (dynoxide files streams under its own, with a timestamp).
     fn stream_arn(&self, arn: &str) -> String {
-        match arn.split_once(":table/") {
-            Some((_, table_and_stream)) => format!(
-                "arn:aws:dynamodb:{}:{}:table/{table_and_stream}",
-                self.region, self.account
-            ),
-            None => arn.to_string(),
-        }
+        let table = arn
+            .split_once(":table/")
+            .map_or(arn, |(_, rest)| rest.split('/').next().unwrap_or(rest));
+        format!("{}/stream/local", self.table_arn(table))
     }
 
     fn queue_arn(&self, account: &str, name: &str) -> String {

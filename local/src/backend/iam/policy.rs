@@ -41,7 +41,41 @@ impl Authorization {
 }
 
 /// The condition keys this evaluates; any other key in a policy makes its statement unevaluable.
-const EVALUATED_KEYS: &[&str] = &["dynamodb:leadingkeys"];
+const EVALUATED_KEYS: &[&str] = &["dynamodb:leadingkeys", "aws:securetransport"];
+
+/// Keys every request carries: calls to AWS travel over TLS (locally they do not, but the
+/// usual "deny without TLS" bucket policy must not shut out every local call).
+const GLOBAL_KEYS: &[(&str, &str)] = &[("aws:securetransport", "true")];
+
+/// Who makes a request, as a resource policy's `Principal` names callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller<'a> {
+    Anonymous,
+    Role {
+        /// `arn:aws:iam::<account>:role/<name>`.
+        arn: &'a str,
+        /// `arn:aws:sts::<account>:assumed-role/<name>/<session>`.
+        session: &'a str,
+        account: &'a str,
+    },
+}
+
+impl Caller<'_> {
+    /// Whether a `Principal` entry names this caller. An account (its id or root) names every
+    /// role in it only to deny: to allow, it hands the decision to the role's own policies.
+    fn named_by(&self, principal: &str, effect: Effect) -> bool {
+        match *self {
+            _ if principal == "*" => true,
+            Caller::Anonymous => false,
+            Caller::Role { arn, session, account } => {
+                principal == arn
+                    || principal == session
+                    || (effect == Effect::Deny
+                        && (principal == account || principal == format!("arn:aws:iam::{account}:root")))
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
@@ -99,10 +133,6 @@ impl Policy {
         let statements = statements.into_iter().map(Statement::parse).collect::<Result<_, _>>()?;
         Ok(Policy { statements })
     }
-
-    pub fn extend(&mut self, other: Policy) {
-        self.statements.extend(other.statements);
-    }
 }
 
 impl Statement {
@@ -151,16 +181,15 @@ impl Statement {
         })
     }
 
-    fn applies(&self, request: &Authorization, principal: Option<&str>) -> Applies {
+    fn applies(&self, request: &Authorization, caller: &Caller) -> Applies {
         let action =
             |pattern: &str| wildcard_match(&pattern.to_ascii_lowercase(), &request.action.to_ascii_lowercase());
         let resource = |pattern: &str| wildcard_match(pattern, &request.resource);
         let named = self.actions.names(action)
             && self.resources.names(resource)
-            && match (&self.principals, principal) {
-                (None, _) => true,
-                (Some(principals), Some(principal)) => principals.names(|p| p == "*" || p == principal),
-                (Some(_), None) => false,
+            && match &self.principals {
+                None => true,
+                Some(principals) => principals.names(|p| caller.named_by(p, self.effect)),
             };
         if !named {
             return Applies::No;
@@ -202,6 +231,7 @@ impl Condition {
         };
         let (matches, negated): (fn(&str, &str) -> bool, bool) = match operator {
             "StringEquals" => (|p, v| p == v, false),
+            "Bool" => (|p, v| p.eq_ignore_ascii_case(v), false),
             "StringNotEquals" => (|p, v| p == v, true),
             "StringEqualsIgnoreCase" => (|p, v| p.eq_ignore_ascii_case(v), false),
             "StringNotEqualsIgnoreCase" => (|p, v| p.eq_ignore_ascii_case(v), true),
@@ -213,11 +243,15 @@ impl Condition {
             }
             _ => return None,
         };
-        let request_values = match context.get(&self.key) {
-            Some(Some(values)) => values,
-            Some(None) => return None,
+        let global = GLOBAL_KEYS
+            .iter()
+            .find(|(key, _)| *key == self.key)
+            .map(|(_, value)| vec![value.to_string()]);
+        let request_values = match (context.get(&self.key), &global) {
+            (Some(Some(values)), _) | (_, Some(values)) => values,
+            (Some(None), None) => return None,
             // An absent key: every value of nothing is fine; any value of nothing is not.
-            None => {
+            (None, None) => {
                 return Some(match set {
                     Some("ForAllValues") => true,
                     Some(_) => false,
@@ -249,12 +283,12 @@ pub enum Decision {
 /// any of them (identity policies, or a resource policy naming `principal`) lets the request in.
 pub fn decide<'a>(
     policies: impl IntoIterator<Item = &'a Policy>,
-    principal: Option<&str>,
+    caller: &Caller,
     request: &Authorization,
 ) -> Decision {
     let mut allowed = false;
     for statement in policies.into_iter().flat_map(|p| &p.statements) {
-        match (statement.effect, statement.applies(request, principal)) {
+        match (statement.effect, statement.applies(request, caller)) {
             (Effect::Deny, Applies::Yes | Applies::Unknown) => return Decision::Denied,
             (Effect::Allow, Applies::Yes) => allowed = true,
             _ => {}
@@ -290,16 +324,17 @@ fn principal_names(principal: &Value) -> Vec<String> {
 }
 
 /// IAM's matching: `*` any run of characters, `?` any one character.
-pub fn wildcard_match(pattern: &str, value: &str) -> bool {
-    let (pattern, value) = (pattern.as_bytes(), value.as_bytes());
+fn wildcard_match(pattern: &str, value: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let value: Vec<char> = value.chars().collect();
     // The classic greedy matcher with one backtrack point: linear in practice, never exponential.
     let (mut p, mut v) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while v < value.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == value[v]) {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == value[v]) {
             p += 1;
             v += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        } else if p < pattern.len() && pattern[p] == '*' {
             star = Some((p, v));
             p += 1;
         } else if let Some((star_p, star_v)) = star {
@@ -310,7 +345,7 @@ pub fn wildcard_match(pattern: &str, value: &str) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]

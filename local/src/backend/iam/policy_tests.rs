@@ -2,6 +2,12 @@ use serde_json::json;
 
 use super::*;
 
+const ROLE: Caller = Caller::Role {
+    arn: "arn:aws:iam::1:role/r",
+    session: "arn:aws:sts::1:assumed-role/r/f",
+    account: "1",
+};
+
 fn policy(statements: Value) -> Policy {
     Policy::parse(&json!({ "Statement": statements })).unwrap()
 }
@@ -22,13 +28,13 @@ fn leading_keys(operator: &str, values: &[&str]) -> Policy {
 fn actions_ignore_case_and_resources_do_not() {
     let allow = policy(json!([{"Effect": "Allow", "Action": ["S3:get*"], "Resource": "arn:aws:s3:::b/ads/*"}]));
     let get = |resource: &str| Authorization::new("s3:GetObject", resource);
-    assert_eq!(decide([&allow], None, &get("arn:aws:s3:::b/ads/1")), Decision::Allowed);
+    assert_eq!(decide([&allow], &ROLE, &get("arn:aws:s3:::b/ads/1")), Decision::Allowed);
     assert_eq!(
-        decide([&allow], None, &get("arn:aws:s3:::b/ADS/1")),
+        decide([&allow], &ROLE, &get("arn:aws:s3:::b/ADS/1")),
         Decision::NotAllowed
     );
     let put = Authorization::new("s3:PutObject", "arn:aws:s3:::b/ads/1");
-    assert_eq!(decide([&allow], None, &put), Decision::NotAllowed);
+    assert_eq!(decide([&allow], &ROLE, &put), Decision::NotAllowed);
 }
 
 #[test]
@@ -37,21 +43,21 @@ fn an_explicit_deny_wins_over_any_allow() {
     let deny = policy(json!({"Effect": "Deny", "NotAction": ["dynamodb:GetItem"], "Resource": "*"}));
     let get = Authorization::new("dynamodb:GetItem", "arn:t");
     let delete = Authorization::new("dynamodb:DeleteItem", "arn:t");
-    assert_eq!(decide([&allow, &deny], None, &get), Decision::Allowed);
-    assert_eq!(decide([&allow, &deny], None, &delete), Decision::Denied);
+    assert_eq!(decide([&allow, &deny], &ROLE, &get), Decision::Allowed);
+    assert_eq!(decide([&allow, &deny], &ROLE, &delete), Decision::Denied);
 }
 
 #[test]
 fn for_all_values_holds_when_every_key_matches_and_for_none() {
     let policy = leading_keys("ForAllValues:StringLike", &["LOGIN#*", "LIMIT#*"]);
-    assert_eq!(decide([&policy], None, &put("LOGIN#ana")), Decision::Allowed);
-    assert_eq!(decide([&policy], None, &put("ACCOUNT#ana")), Decision::NotAllowed);
+    assert_eq!(decide([&policy], &ROLE, &put("LOGIN#ana")), Decision::Allowed);
+    assert_eq!(decide([&policy], &ROLE, &put("ACCOUNT#ana")), Decision::NotAllowed);
     let batch = Authorization::new("dynamodb:BatchWriteItem", "arn:t")
         .with_all("dynamodb:LeadingKeys", Some(vec!["LOGIN#a".into(), "ACCOUNT#b".into()]));
-    assert_eq!(decide([&policy], None, &batch), Decision::NotAllowed);
+    assert_eq!(decide([&policy], &ROLE, &batch), Decision::NotAllowed);
     // IAM's own rule: "every value" of a request without the key is vacuously true.
     let scan = Authorization::new("dynamodb:Scan", "arn:t");
-    assert_eq!(decide([&policy], None, &scan), Decision::Allowed);
+    assert_eq!(decide([&policy], &ROLE, &scan), Decision::Allowed);
 }
 
 #[test]
@@ -61,12 +67,12 @@ fn absent_keys_follow_iams_rules_for_each_operator() {
     let plain = leading_keys("StringEquals", &["A"]);
     let negated = leading_keys("StringNotLike", &["A*"]);
     let if_exists = leading_keys("StringEqualsIfExists", &["A"]);
-    assert_eq!(decide([&any], None, &scan), Decision::NotAllowed);
-    assert_eq!(decide([&plain], None, &scan), Decision::NotAllowed);
-    assert_eq!(decide([&negated], None, &scan), Decision::Allowed);
-    assert_eq!(decide([&if_exists], None, &scan), Decision::Allowed);
-    assert_eq!(decide([&negated], None, &put("ABC")), Decision::NotAllowed);
-    assert_eq!(decide([&negated], None, &put("BCD")), Decision::Allowed);
+    assert_eq!(decide([&any], &ROLE, &scan), Decision::NotAllowed);
+    assert_eq!(decide([&plain], &ROLE, &scan), Decision::NotAllowed);
+    assert_eq!(decide([&negated], &ROLE, &scan), Decision::Allowed);
+    assert_eq!(decide([&if_exists], &ROLE, &scan), Decision::Allowed);
+    assert_eq!(decide([&negated], &ROLE, &put("ABC")), Decision::NotAllowed);
+    assert_eq!(decide([&negated], &ROLE, &put("BCD")), Decision::Allowed);
 }
 
 #[test]
@@ -75,16 +81,16 @@ fn what_cannot_be_evaluated_never_lets_a_request_in() {
         "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}
     }]));
-    assert_eq!(decide([&unknown_key], None, &put("A")), Decision::NotAllowed);
+    assert_eq!(decide([&unknown_key], &ROLE, &put("A")), Decision::NotAllowed);
     let unknown_operator = policy(json!([{
         "Effect": "Deny", "Action": "dynamodb:*", "Resource": "*",
         "Condition": {"DateGreaterThan": {"dynamodb:LeadingKeys": "2020"}}
     }]));
     let allow = policy(json!([{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]));
-    assert_eq!(decide([&allow, &unknown_operator], None, &put("A")), Decision::Denied);
+    assert_eq!(decide([&allow, &unknown_operator], &ROLE, &put("A")), Decision::Denied);
     let unread_keys = Authorization::new("dynamodb:Query", "arn:t").with_values("dynamodb:LeadingKeys", None);
     let conditional = leading_keys("ForAllValues:StringLike", &["*"]);
-    assert_eq!(decide([&conditional], None, &unread_keys), Decision::NotAllowed);
+    assert_eq!(decide([&conditional], &ROLE, &unread_keys), Decision::NotAllowed);
 }
 
 #[test]
@@ -96,12 +102,30 @@ fn resource_policies_apply_to_the_principals_they_name() {
     ]));
     let get = Authorization::new("s3:GetObject", "arn:aws:s3:::b/public/x");
     let put = Authorization::new("s3:PutObject", "arn:aws:s3:::b/x");
-    assert_eq!(decide([&bucket], Some("anonymous"), &get), Decision::Allowed);
-    assert_eq!(decide([&bucket], Some("anonymous"), &put), Decision::NotAllowed);
-    assert_eq!(
-        decide([&bucket], Some("arn:aws:iam::1:role/r"), &put),
-        Decision::Allowed
-    );
+    assert_eq!(decide([&bucket], &Caller::Anonymous, &get), Decision::Allowed);
+    assert_eq!(decide([&bucket], &Caller::Anonymous, &put), Decision::NotAllowed);
+    assert_eq!(decide([&bucket], &ROLE, &put), Decision::Allowed);
+    // The account names its roles to deny them, never to allow them on its own.
+    let account = |effect: &str| {
+        policy(
+            json!([{"Effect": effect, "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "s3:*",
+                       "Resource": "*"}]),
+        )
+    };
+    assert_eq!(decide([&account("Allow")], &ROLE, &put), Decision::NotAllowed);
+    assert_eq!(decide([&bucket, &account("Deny")], &ROLE, &put), Decision::Denied);
+}
+
+#[test]
+fn requests_travel_over_tls_as_they_do_to_aws() {
+    let allow = policy(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]));
+    let deny = |secure: &str| {
+        policy(json!([{"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                       "Condition": {"Bool": {"aws:SecureTransport": secure}}}]))
+    };
+    let get = Authorization::new("s3:GetObject", "arn:aws:s3:::b/k");
+    assert_eq!(decide([&allow, &deny("false")], &ROLE, &get), Decision::Allowed);
+    assert_eq!(decide([&allow, &deny("true")], &ROLE, &get), Decision::Denied);
 }
 
 #[test]
@@ -124,6 +148,14 @@ fn wildcards_match_as_iam_does() {
     assert!(wildcard_match("*a*b*c*", "xxaxxbxxcxx"));
     assert!(!wildcard_match("*a*b*c*", "xxaxxcxxbxx"));
     assert!(wildcard_match("", ""));
+    assert!(
+        wildcard_match("ads/?.jpg", "ads/ñ.jpg"),
+        "? is one character, not one byte"
+    );
+    assert!(
+        wildcard_match("ads/?.jpg", "ads/ñ.jpg"),
+        "? is one character, not one byte"
+    );
     assert!(!wildcard_match("", "a"));
     // Many stars on a long value: no exponential backtracking.
     let long = "a".repeat(10_000);

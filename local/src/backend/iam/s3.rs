@@ -49,10 +49,16 @@ pub fn authorizations(
         })
         .collect();
     let has = |name: &str| parameters.contains(&name);
-    let sub_resource = parameters
+    let mut sub_resources = parameters
         .iter()
         .copied()
-        .find(|name| *name != "versionId" && *name != "uploadId");
+        .filter(|name| *name != "versionId" && *name != "uploadId");
+    let sub_resource = sub_resources.next();
+    if let Some(second) = sub_resources.next() {
+        // S3 (and moto) would pick one of them by an order of their own.
+        let first = sub_resource.unwrap_or_default();
+        return Err(format!("one request, two sub-resources: ?{first} and ?{second}"));
+    }
     let unknown = || {
         Err(format!(
             "the local platform does not know which IAM action S3's {method} /{path}?{query} needs"
@@ -75,9 +81,16 @@ pub fn authorizations(
             ("DELETE", None) => "s3:DeleteBucket",
             ("DELETE", Some("policy")) => "s3:DeleteBucketPolicy",
             ("POST", Some("delete")) => {
-                return Ok(deleted_keys(body)
+                return Ok(deleted_objects(body)?
                     .into_iter()
-                    .map(|key| Authorization::new("s3:DeleteObject", format!("{bucket_arn}/{key}")))
+                    .map(|(key, versioned)| {
+                        let action = if versioned {
+                            "s3:DeleteObjectVersion"
+                        } else {
+                            "s3:DeleteObject"
+                        };
+                        Authorization::new(action, format!("{bucket_arn}/{key}"))
+                    })
                     .collect())
             }
             (method, Some(configuration)) => match bucket_configuration(configuration) {
@@ -99,11 +112,17 @@ pub fn authorizations(
         ("GET" | "HEAD", None) if has("uploadId") => "s3:ListMultipartUploadParts",
         ("GET" | "HEAD", None) if versioned => "s3:GetObjectVersion",
         ("GET" | "HEAD", None) => "s3:GetObject",
+        ("GET", Some("acl")) if versioned => "s3:GetObjectVersionAcl",
         ("GET", Some("acl")) => "s3:GetObjectAcl",
+        ("GET", Some("tagging")) if versioned => "s3:GetObjectVersionTagging",
         ("GET", Some("tagging")) => "s3:GetObjectTagging",
-        ("GET", Some("attributes")) => "s3:GetObject",
+        ("GET", Some("attributes")) if versioned => "s3:GetObjectVersionAttributes",
+        ("GET", Some("attributes")) => "s3:GetObjectAttributes",
+        ("PUT", Some("acl")) if versioned => "s3:PutObjectVersionAcl",
         ("PUT", Some("acl")) => "s3:PutObjectAcl",
+        ("PUT", Some("tagging")) if versioned => "s3:PutObjectVersionTagging",
         ("PUT", Some("tagging")) => "s3:PutObjectTagging",
+        ("DELETE", Some("tagging")) if versioned => "s3:DeleteObjectVersionTagging",
         ("DELETE", Some("tagging")) => "s3:DeleteObjectTagging",
         ("PUT", None) => "s3:PutObject",
         ("POST", Some("uploads")) => "s3:PutObject",
@@ -117,12 +136,13 @@ pub fn authorizations(
     let mut authorizations = vec![Authorization::new(action, object_arn.clone())];
     if action == "s3:PutObject" {
         if let Some(source) = headers.get("x-amz-copy-source").and_then(|s| s.to_str().ok()) {
-            let source = percent_decode_str(source.trim_start_matches('/')).decode_utf8_lossy();
-            let (source, version) = match source.split_once("?versionId=") {
-                Some((source, _)) => (source.to_string(), "s3:GetObjectVersion"),
-                None => (source.to_string(), "s3:GetObject"),
+            // The version is split off before decoding, as S3 does: an encoded `?` is in the key.
+            let (source, action) = match source.split_once("?versionId=") {
+                Some((source, _)) => (source, "s3:GetObjectVersion"),
+                None => (source, "s3:GetObject"),
             };
-            authorizations.push(Authorization::new(version, format!("arn:aws:s3:::{source}")));
+            let source = percent_decode_str(source.trim_start_matches('/')).decode_utf8_lossy();
+            authorizations.push(Authorization::new(action, format!("arn:aws:s3:::{source}")));
         }
         let acl = headers
             .keys()
@@ -155,21 +175,83 @@ fn bucket_configuration(sub_resource: &str) -> Option<&'static str> {
     })
 }
 
-/// The `<Key>`s of a multi-object delete.
-fn deleted_keys(body: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(body);
-    text.split("<Key>")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| unescape(key)))
+/// The objects of a multi-object delete: each `<Key>`, and whether it names a `<VersionId>`.
+/// Strict: whatever a parser could read otherwise than S3 does (a DTD, a comment, CDATA, an
+/// entity other than XML's own, text outside `<Key>`/`<VersionId>`/`<Quiet>`) refuses it.
+fn deleted_objects(body: &[u8]) -> Result<Vec<(String, bool)>, String> {
+    use xmlparser::{ElementEnd, Token, Tokenizer};
+    let refuse = |why: &str| format!("a multi-object delete that reads more than one way: {why}");
+    let text = std::str::from_utf8(body).map_err(|_| refuse("not UTF-8"))?;
+    let mut path: Vec<String> = Vec::new();
+    let mut objects: Vec<(Option<String>, bool)> = Vec::new();
+    for token in Tokenizer::from(text) {
+        match token.map_err(|error| refuse(&error.to_string()))? {
+            Token::Declaration { .. } | Token::Attribute { .. } => {}
+            Token::ElementStart { local, .. } => {
+                path.push(local.as_str().to_string());
+                if path.len() == 2 && local.as_str() == "Object" {
+                    objects.push((None, false));
+                }
+            }
+            Token::ElementEnd { end, .. } => {
+                if matches!(end, ElementEnd::Close(..) | ElementEnd::Empty) {
+                    path.pop();
+                }
+            }
+            Token::Text { text } if text.as_str().trim().is_empty() => {}
+            Token::Text { text } => {
+                let in_object = path.len() == 3 && path[1] == "Object";
+                match (path.last().map(String::as_str), objects.last_mut()) {
+                    (Some("Key"), Some((key @ None, _))) if in_object => {
+                        *key = Some(unescape(text.as_str()).ok_or_else(|| refuse("an entity"))?);
+                    }
+                    (Some("VersionId"), Some((_, versioned))) if in_object => *versioned = true,
+                    (Some("Quiet"), _) if path.len() == 2 => {}
+                    _ => return Err(refuse("text where none belongs")),
+                }
+            }
+            _ => return Err(refuse("a DTD, comment, CDATA section or processing instruction")),
+        }
+    }
+    if objects.is_empty() {
+        return Err(refuse("no <Object>"));
+    }
+    objects
+        .into_iter()
+        .map(|(key, versioned)| {
+            key.map(|key| (key, versioned))
+                .ok_or_else(|| refuse("an <Object> without a <Key>"))
+        })
         .collect()
 }
 
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// XML's own entities and character references; `None` for any other entity.
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find(';')? + start;
+        let entity = &rest[start + 1..end];
+        let character = match entity {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match entity.strip_prefix("#x") {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => entity.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(character);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -262,6 +344,53 @@ mod tests {
                 "<Delete><Object><Key>a&amp;1</Key></Object><Object><Key>b</Key></Object></Delete>"
             ),
             ["s3:DeleteObject arn:aws:s3:::b/a&1", "s3:DeleteObject arn:aws:s3:::b/b"]
+        );
+    }
+
+    #[test]
+    fn a_multi_object_delete_reads_one_way_or_not_at_all() {
+        let delete = |body: &str| authorizations("POST", "/b", "delete", &HeaderMap::new(), body.as_bytes());
+        let versioned =
+            delete("<Delete><Quiet>true</Quiet><Object><Key>&#x61;</Key><VersionId>3</VersionId></Object></Delete>");
+        assert_eq!(
+            versioned.unwrap(),
+            [Authorization::new("s3:DeleteObjectVersion", "arn:aws:s3:::b/a")]
+        );
+        for tricky in [
+            "<Delete><Object><Key >victim</Key ></Object></Delete>",
+            "<Delete><Object><Key>allowed<!-- -->victim</Key></Object></Delete>",
+            "<Delete><Object><Key><![CDATA[victim]]></Key></Object></Delete>",
+            "<!DOCTYPE d [<!ENTITY e \"victim\">]><Delete><Object><Key>&e;</Key></Object></Delete>",
+            "<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>",
+            "<Delete></Delete>",
+            "<Delete><Object></Object></Delete>",
+        ] {
+            let read = delete(tricky);
+            assert!(
+                read.as_ref().is_err()
+                    || read.as_ref().unwrap() == &[Authorization::new("s3:DeleteObject", "arn:aws:s3:::b/victim")],
+                "{tricky}: {read:?}"
+            );
+        }
+        assert!(delete("<Delete><Object><Key>a</Key><Key>b</Key></Object></Delete>").is_err());
+        assert!(delete("<Delete></Delete>").is_err());
+    }
+
+    #[test]
+    fn two_sub_resources_are_not_guessed_between() {
+        assert!(authorizations("PUT", "/b/k", "tagging&acl", &HeaderMap::new(), b"").is_err());
+        let copy = {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "x-amz-copy-source",
+                HeaderValue::from_static("src/a%3FversionId%3D1?versionId=7"),
+            );
+            headers
+        };
+        let copied = authorizations("PUT", "/b/k", "", &copy, b"").unwrap();
+        assert_eq!(
+            copied[1],
+            Authorization::new("s3:GetObjectVersion", "arn:aws:s3:::src/a?versionId=1")
         );
     }
 

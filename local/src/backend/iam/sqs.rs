@@ -3,8 +3,11 @@
 
 use serde_json::Value;
 
+use axum::http::HeaderMap;
+
 use super::policy::Authorization;
 use super::Scope;
+use crate::backend::routing;
 
 /// `operation` is the action (`SendMessageBatch`, ...); `json` the JSON protocol's body, or
 /// `form` the query protocol's parameters.
@@ -46,18 +49,8 @@ impl SqsRequest {
     }
 
     /// The query protocol's parameters, from the URL's query and a form body.
-    pub fn form(query: &str, body: &[u8]) -> SqsRequest {
-        let body = String::from_utf8_lossy(body);
-        let pairs = query
-            .split('&')
-            .chain(body.split('&'))
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (form_decode(name), form_decode(value))
-            })
-            .collect();
-        SqsRequest::Form(pairs)
+    pub fn form(query: &str, headers: &HeaderMap, body: &[u8]) -> SqsRequest {
+        SqsRequest::Form(routing::parameters(query, headers, body).collect())
     }
 
     fn get(&self, name: &str) -> Option<String> {
@@ -66,12 +59,6 @@ impl SqsRequest {
             SqsRequest::Form(pairs) => pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()),
         }
     }
-}
-
-fn form_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]
@@ -86,8 +73,11 @@ mod tests {
         let batch = authorizations(&scope, "SendMessageBatch", &sent).unwrap();
         assert_eq!(batch[0].action, "sqs:SendMessage");
         assert_eq!(batch[0].resource, "arn:aws:sqs:us-east-1:123456789012:andes-Q");
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
         let form = SqsRequest::form(
             "",
+            &headers,
             b"Action=GetQueueUrl&QueueName=andes-Dead%2BLetter&Version=2012-11-05",
         );
         let by_name = authorizations(&scope, "GetQueueUrl", &form).unwrap();

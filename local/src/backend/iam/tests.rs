@@ -209,7 +209,11 @@ fn queues_take_messages_only_from_roles_that_may_send_them() {
     assert!(send("Publisher", "andes-Queue").is_err());
     // SAM gives an SQS-triggered function its poller's managed policy.
     let receive = "Action=ReceiveMessage&QueueUrl=http%3A%2F%2F127.0.0.1%3A5000%2F123456789012%2Fandes-Other";
-    let headers = HeaderMap::new();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
     let poll = |function| {
         iam.authorize(
             function,
@@ -281,10 +285,40 @@ fn a_role_the_platform_cannot_build_stops_the_start() {
 }
 
 #[test]
-fn every_function_of_the_real_template_has_a_role() {
+fn the_real_templates_roles_build_and_bound_what_they_say() {
     let template = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap();
     let stack = stack(&template);
     let iam = Iam::for_stack(&stack, &sam_templates()).unwrap();
     assert_eq!(iam.roles.len(), stack.functions.len());
-    assert!(iam.roles.values().all(|role| !role.policies.is_empty()));
+    let table = &stack
+        .tables
+        .iter()
+        .find(|t| t.logical_id == "IdentityTable")
+        .unwrap()
+        .name;
+    let put = |pk: &str| json!({"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": "x"}}});
+    // The login function writes its lockout records and nothing else.
+    assert_eq!(
+        dynamodb(&iam, "IdentityLoginFunction", "PutItem", put("LOGIN#ana")),
+        Ok(())
+    );
+    assert!(dynamodb(&iam, "IdentityLoginFunction", "PutItem", put("ACCOUNT#ana")).is_err());
+    assert!(dynamodb(&iam, "IdentityLoginFunction", "UpdateItem", put("LOGIN#ana")).is_err());
+}
+
+#[test]
+fn a_function_with_a_role_of_its_own_is_refused_not_guessed_at() {
+    let own_role = TEMPLATE.replace(
+        "    Metadata: { BuildProperties: { Binary: login } }\n    Properties:\n",
+        "    Metadata: { BuildProperties: { Binary: login } }\n    Properties:\n      Role: arn:aws:iam::1:role/x\n",
+    );
+    let options = StackOptions {
+        stack_name: "andes".into(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        endpoint: "http://127.0.0.1:5000".into(),
+        parameter_overrides: BTreeMap::new(),
+    };
+    let error = template::parse(&own_role, &options).unwrap_err().to_string();
+    assert!(error.contains("Login: Role is not supported locally"), "{error}");
 }
