@@ -3,31 +3,42 @@
 # local platform started here on its own ports (so a running `make up` is not disturbed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Each phase ends saying how long it took: where `make test`'s time goes, measured.
+phase_started=$SECONDS
+phase() {
+  if [ -n "${phase_name:-}" ]; then echo "-- $phase_name: $((SECONDS - phase_started)) s"; fi
+  phase_name=$1 phase_started=$SECONDS
+  echo "== $1"
+}
+trap 'phase done' EXIT
+
+phase "setup (venv, tools)"
 scripts/bootstrap.sh --dev
 
-echo "== build"
+phase "build"
 # The functions' binaries are thin mains without tests: building a test harness for each of them
 # (what a plain `--tests` or `cargo test` does) would double the disk a build takes for nothing.
 cargo build --workspace --bins
 cargo test --workspace --lib --test '*' --no-run
 
-echo "== format and lints"
+phase "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== unit and component tests"
+phase "unit and component tests"
 cargo test --workspace --exclude andes-tests --lib --test '*'
 
-echo "== template checks"
+phase "template checks"
 SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --lint --template template.yaml
 .venv/bin/cfn-lint template.yaml
 .venv/bin/python local/python/template_budget.py template.yaml --budget 450
 
-echo "== end-to-end tests (local platform)"
+phase "end-to-end tests (local platform)"
 source scripts/lib/platform.sh
 env_file="$PWD/.andes/test.env"
 log="$PWD/.andes/test-platform.log"
-trap stop_platform EXIT
+trap 'stop_platform; phase done' EXIT
 # Short visibility timeout: failed messages come back, and reach their DLQ, within seconds.
 # Stage throttling and per-address abuse limits far above anything the suites send, so no
 # test is throttled; the per-address limits are tested afterwards at their real figures.
@@ -44,7 +55,7 @@ fi
 echo "resident memory after the suites (measured, not asserted):"
 .venv/bin/python local/python/measure_memory.py "$PLATFORM_PID" "after the end-to-end suites"
 
-echo "== deliveries: every order stream replayed equals the live read models (quiet stack)"
+phase "deliveries: every order stream replayed equals the live read models (quiet stack)"
 # The projector may be a moment behind the last test's events: a few tries, then it must agree.
 rebuilt=""
 for _ in 1 2 3 4 5; do
@@ -61,14 +72,14 @@ if [ -z "$rebuilt" ]; then
 fi
 echo "${rebuilt##*$'\n'}"
 
-echo "== every API fuzzed against its OpenAPI document (schemathesis, tests/schemathesis.toml)"
+phase "every API fuzzed against its OpenAPI document (schemathesis, tests/schemathesis.toml)"
 if ! ANDES_ENV_FILE="$env_file" cargo test -p andes-tests --test openapi_fuzz -- --ignored --nocapture; then
   echo "schemathesis found answers that differ from the documents; last lines of the platform log ($log):" >&2
   tail -n 150 "$log" >&2
   exit 1
 fi
 
-echo "== per-address abuse limits at the template's figures (a fresh platform)"
+phase "per-address abuse limits at the template's figures (a fresh platform)"
 stop_platform
 start_platform "${ANDES_TEST_PORT:-3900}" "${ANDES_TEST_BACKEND_PORT:-5900}" "$env_file" "$log" \
   --parameter-overrides QueueVisibilityTimeoutSeconds=5 PublicationVisibilityTimeoutSeconds=5 \

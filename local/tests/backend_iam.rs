@@ -3,11 +3,13 @@
 //! own key through the AWS SDK. What its role allows passes; anything else gets each service's
 //! own access-denied error, and nothing of a refused call is written.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use andes_local::backend::access::Access;
-use andes_local::backend::{Backend, Clients};
+use andes_local::backend::Clients;
 use andes_local::template::{self, SamPolicyTemplates, StackOptions};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -46,14 +48,6 @@ Resources:
               Resource: !Sub "${Photos.Arn}/ads/*"
 "#;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn item(pk: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([("pk".to_string(), AttributeValue::S(pk.into()))])
 }
@@ -61,15 +55,7 @@ fn item(pk: &str) -> HashMap<String, AttributeValue> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_calling_outside_its_role_is_denied_and_nothing_is_written() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.venv/bin/python");
-    if !python.exists() {
-        eprintln!(
-            "SKIPPED: {} is missing (run `make venv` to install moto)",
-            python.display()
-        );
-        return;
-    }
-    let port = free_port();
+    let port = support::free_port();
     let endpoint = format!("http://127.0.0.1:{port}");
     let options = StackOptions {
         stack_name: "iam".into(),
@@ -83,15 +69,9 @@ async fn a_function_calling_outside_its_role_is_denied_and_nothing_is_written() 
     let access = Access::for_stack(&stack, &sam).unwrap();
     let key = access.function_key("Reader").unwrap().clone();
     let platform_key = access.platform_key().unwrap().clone();
-    let mut backend = Backend::start_with_account(
-        &python,
-        &root.join("python/moto_server.py"),
-        port,
-        Some(ACCOUNT),
-        access,
-    )
-    .await
-    .expect("backend starts");
+    let Some(mut backend) = support::backend(port, Some(ACCOUNT), access).await else {
+        return;
+    };
     let platform = Clients::signing_with(&endpoint, REGION, &platform_key.id, &platform_key.secret);
     // The stack's backend knows its own random platform key, not the well-known local one.
     let well_known = Clients::new(&endpoint, REGION).await;

@@ -3,29 +3,22 @@
 //! DynamoDB's cancellation reasons, and exact conditions under concurrent transactions.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 
-use andes_local::backend::{Backend, Clients};
+mod support;
+
+use andes_local::backend::access::Access;
+use andes_local::backend::Clients;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck, Delete, KeySchemaElement,
-    KeyType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
 use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
 
 type Ddb = aws_sdk_dynamodb::Client;
 type Streams = aws_sdk_dynamodbstreams::Client;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -110,33 +103,7 @@ async fn transact(ddb: &Ddb, items: Vec<TransactWriteItem>) -> Outcome {
 }
 
 async fn create_table(ddb: &Ddb, table: &str) {
-    ddb.create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    support::create_streamed_table(ddb, table).await;
 }
 
 async fn put_item(ddb: &Ddb, table: &str, pk: &str, attributes: &[(&str, AttributeValue)]) {
@@ -223,18 +190,9 @@ fn records(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transactions_are_all_or_nothing() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.venv/bin/python");
-    if !python.exists() {
-        eprintln!(
-            "SKIPPED: {} is missing (run `make venv` to install moto)",
-            python.display()
-        );
+    let Some(mut backend) = support::backend(support::free_port(), None, Access::admin_only()).await else {
         return;
-    }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
-        .await
-        .expect("backend starts");
+    };
     let clients = Clients::new(&backend.endpoint(), "us-east-1").await;
     // No retries: every answer of the backend counts.
     let ddb = Ddb::from_conf(

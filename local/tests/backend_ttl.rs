@@ -2,23 +2,14 @@
 //! and the deletion reaches the table's stream as a `REMOVE` record made by the DynamoDB
 //! service, as on AWS (the sweep is asked for here rather than waited for).
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use andes_local::backend::{self, Backend, Clients};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification,
-};
+use andes_local::backend::access::Access;
+use andes_local::backend::{self, Clients};
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveSpecification};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn item(pk: &str, expires_at: i64) -> HashMap<String, AttributeValue> {
     HashMap::from([
@@ -29,49 +20,13 @@ fn item(pk: &str, expires_at: i64) -> HashMap<String, AttributeValue> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_items_disappear_as_remove_records_of_the_service() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.venv/bin/python");
-    if !python.exists() {
-        eprintln!(
-            "SKIPPED: {} is missing (run `make venv` to install moto)",
-            python.display()
-        );
+    let Some(mut backend) = support::backend(support::free_port(), None, Access::admin_only()).await else {
         return;
-    }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
-        .await
-        .expect("backend starts");
+    };
     let clients = Clients::new(&backend.endpoint(), "us-east-1").await;
     let (ddb, streams) = (&clients.dynamodb, &clients.streams);
     let table = "sessions";
-    let created = ddb
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    support::create_streamed_table(ddb, table).await;
     ddb.update_time_to_live()
         .table_name(table)
         .time_to_live_specification(
@@ -105,7 +60,8 @@ async fn expired_items_disappear_as_remove_records_of_the_service() {
     assert!(get("expired").await.unwrap().item.is_none(), "the expired item is gone");
     assert!(get("alive").await.unwrap().item.is_some(), "the live item stays");
 
-    let stream_arn = created.table_description.unwrap().latest_stream_arn.unwrap();
+    let described = ddb.describe_table().table_name(table).send().await.unwrap();
+    let stream_arn = described.table.unwrap().latest_stream_arn.unwrap();
     let description = streams.describe_stream().stream_arn(&stream_arn).send().await.unwrap();
     let shard = description.stream_description.unwrap().shards.unwrap().remove(0);
     let mut iterator = streams

@@ -2,12 +2,14 @@
 //! delivering to a fake invoker: SQS partial failures and redrive, S3 notifications, DynamoDB
 //! streams, event filtering (`FilterCriteria`), schedules, TTL.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use andes_local::backend::{Backend, Clients};
+use andes_local::backend::access::Access;
+use andes_local::backend::Clients;
 use andes_local::control::{Background, BoxFuture, InvokeError, Invoker};
 use andes_local::template::{self, StackOptions};
 use andes_local::triggers::Triggers;
@@ -161,28 +163,11 @@ async fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() ->
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn triggers_deliver_from_the_real_backend() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.venv/bin/python");
-    if !python.exists() {
-        eprintln!(
-            "SKIPPED: {} is missing (run `make venv` to install moto)",
-            python.display()
-        );
+    let Some(mut backend) = support::backend(support::free_port(), None, Access::admin_only()).await else {
         return;
-    }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
-        .await
-        .expect("backend starts");
+    };
     let endpoint = backend.endpoint();
     let options = StackOptions {
         stack_name: "itest".into(),
@@ -503,18 +488,9 @@ async fn triggers_deliver_from_the_real_backend() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_counters_are_exact_under_concurrency_and_reset_empties_the_backend() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../.venv/bin/python");
-    if !python.exists() {
-        eprintln!(
-            "SKIPPED: {} is missing (run `make venv` to install moto)",
-            python.display()
-        );
+    let Some(mut backend) = support::backend(support::free_port(), None, Access::admin_only()).await else {
         return;
-    }
-    let mut backend = Backend::start(&python, &root.join("python/moto_server.py"), free_port())
-        .await
-        .expect("backend starts");
+    };
     let clients = Clients::new(&backend.endpoint(), "us-east-1").await;
     clients
         .dynamodb

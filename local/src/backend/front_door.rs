@@ -111,17 +111,23 @@ async fn forward(State(front_door): State<Arc<FrontDoor>>, request: Request) -> 
     let service = Service::of(&operation, has_target);
     let call = Call {
         operation: &operation,
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query().unwrap_or(""),
-        headers: &parts.headers,
-        body: &body,
+        request: SignedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+        },
     };
     let principal = match front_door.admit(&call, service) {
         Ok(principal) => principal,
         Err(refusal) => {
             // The path only: a presigned URL's query carries its signature.
-            let text = format!("{operation} {} refused: {}", call.path, refusal.summary(service));
+            let text = format!(
+                "{operation} {} refused: {}",
+                call.request.path,
+                refusal.summary(service)
+            );
             crate::runtime::report::line("backend", &text);
             return refusal.response(service);
         }
@@ -186,25 +192,19 @@ impl FrontDoor {
     /// Who signed the call and for which service, once its signature is checked; `Anonymous`
     /// for an unsigned call a bucket policy lets everyone make.
     fn authenticate(&self, call: &Call, service: Service) -> Result<(Principal, Option<String>), Refusal> {
-        let request = SignedRequest {
-            method: call.method,
-            path: call.path,
-            query: call.query,
-            headers: call.headers,
-            body: call.body,
-        };
+        let request = &call.request;
         let anonymous_read = || {
             service == Service::S3
                 // A browser's CORS preflight before a presigned upload is never signed.
                 && (request.method == "OPTIONS" || self.access.allows_anonymous(call))
         };
-        let signature = match sigv4::parse(&request) {
+        let signature = match sigv4::parse(request) {
             Ok(signature) => signature,
             Err(SignatureError::Missing) if anonymous_read() => return Ok((Principal::Anonymous, None)),
             Err(error) => return Err(Refusal::Signature(error, None)),
         };
         // moto would route by the header and run what the URL's signature never covered.
-        if signature.location == Location::Query && call.headers.contains_key("authorization") {
+        if signature.location == Location::Query && call.request.headers.contains_key("authorization") {
             let both = "a request carries a signature in its URL and in its headers";
             return Err(Refusal::Signature(SignatureError::Malformed(both.into()), None));
         }
@@ -213,7 +213,7 @@ impl FrontDoor {
             .access
             .secret(key)
             .ok_or_else(|| Refusal::Signature(SignatureError::UnknownKey(key.clone()), None))?;
-        sigv4::verify(&request, &signature, secret, SystemTime::now())
+        sigv4::verify(request, &signature, secret, SystemTime::now())
             .map_err(|error| Refusal::Signature(error, Some(signature.location)))?;
         Ok((principal.clone(), Some(signature.credential.service)))
     }

@@ -37,7 +37,7 @@ pub fn operation(headers: &HeaderMap, method: &str, uri: &Uri, body: &[u8]) -> S
 /// parameter, nothing the backend would decode differently, and moto's own API for the
 /// platform only.
 pub fn check(call: &Call, service: Service, principal: &Principal, scope: Option<&str>) -> Result<(), String> {
-    let path = percent_decode_str(call.path).decode_utf8_lossy();
+    let path = percent_decode_str(call.request.path).decode_utf8_lossy();
     let moto_internal = ["/moto-api", "/latest/meta-data", "/latest/api", "/favicon.ico"];
     if *principal != Principal::Admin && moto_internal.iter().any(|p| path.starts_with(p)) {
         return Err(format!("{path} is the local backend's own"));
@@ -52,7 +52,7 @@ pub fn check(call: &Call, service: Service, principal: &Principal, scope: Option
             return Err(format!("signed for {scope}, but addressed to {expected}"));
         }
     }
-    let query = call.query;
+    let query = call.request.query;
     match service {
         Service::S3 => {
             // moto would take `/sqs_us-east-1/...` unsigned for another service; no bucket has `_`.
@@ -65,12 +65,12 @@ pub fn check(call: &Call, service: Service, principal: &Principal, scope: Option
             }
         }
         Service::DynamoDb | Service::SqsJson => {
-            if !query.is_empty() || !actions("", call.headers, call.body).is_empty() {
+            if !query.is_empty() || !actions("", call.request.headers, call.request.body).is_empty() {
                 return Err("a JSON-protocol request has no query parameters".into());
             }
         }
         Service::SqsQuery => {
-            let names = parameter_names(query, call.headers, call.body);
+            let names = parameter_names(query, call.request.headers, call.request.body);
             let mut sorted = names.clone();
             sorted.sort();
             if let Some(twice) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
@@ -80,6 +80,7 @@ pub fn check(call: &Call, service: Service, principal: &Principal, scope: Option
     }
     if service != Service::S3 {
         let encoded = call
+            .request
             .headers
             .get("content-encoding")
             .is_some_and(|e| !e.as_bytes().eq_ignore_ascii_case(b"identity"));
@@ -139,6 +140,7 @@ fn form_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::sigv4::SignedRequest;
     use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -160,11 +162,13 @@ mod tests {
         let headers = headers(pairs);
         let call = Call {
             operation: "x",
-            method: "POST",
-            path,
-            query,
-            headers: &headers,
-            body: body.as_bytes(),
+            request: SignedRequest {
+                method: "POST",
+                path,
+                query,
+                headers: &headers,
+                body: body.as_bytes(),
+            },
         };
         check(&call, service, &Principal::Function("F".into()), scope)
     }

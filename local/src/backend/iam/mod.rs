@@ -12,22 +12,18 @@ mod sqs;
 
 use std::collections::HashMap;
 
-use axum::http::HeaderMap;
 use serde_json::Value;
 
+use super::sigv4::SignedRequest;
 use crate::template::{self, SamPolicyTemplates, Stack};
 use policy::{decide, Authorization, Caller, Decision, Policy};
 use sqs::SqsRequest;
 
-/// One request to the backend, as the front door received it.
+/// One request to the backend, as the front door received it, and the operation it is.
 pub struct Call<'a> {
     /// The front door's operation name: `DynamoDB.PutItem`, `SQS.SendMessage`, `S3.PUT` ...
     pub operation: &'a str,
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
+    pub request: SignedRequest<'a>,
 }
 
 /// Why a call was refused: AWS's own wording.
@@ -166,15 +162,21 @@ impl Iam {
     fn authorizations(&self, call: &Call) -> Result<Vec<Authorization>, String> {
         let (service, operation) = call.operation.split_once('.').unwrap_or((call.operation, ""));
         match service {
-            "DynamoDB" | "DynamoDBStreams" => dynamodb::authorizations(&self.scope, operation, call.body),
+            "DynamoDB" | "DynamoDBStreams" => dynamodb::authorizations(&self.scope, operation, call.request.body),
             "SQS" => {
-                let request = match call.headers.contains_key("x-amz-target") {
-                    true => SqsRequest::json(call.body)?,
-                    false => SqsRequest::form(call.query, call.headers, call.body),
+                let request = match call.request.headers.contains_key("x-amz-target") {
+                    true => SqsRequest::json(call.request.body)?,
+                    false => SqsRequest::form(call.request.query, call.request.headers, call.request.body),
                 };
                 sqs::authorizations(&self.scope, operation, &request)
             }
-            _ => s3::authorizations(call.method, call.path, call.query, call.headers, call.body),
+            _ => s3::authorizations(
+                call.request.method,
+                call.request.path,
+                call.request.query,
+                call.request.headers,
+                call.request.body,
+            ),
         }
     }
 

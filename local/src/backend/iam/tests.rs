@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use serde_json::json;
 
 use super::*;
+use crate::backend::sigv4::SignedRequest;
 use crate::template::StackOptions;
 
 const TEMPLATE: &str = r#"
@@ -112,11 +113,13 @@ fn call<'a>(
 ) -> Call<'a> {
     Call {
         operation,
-        method,
-        path,
-        query,
-        headers,
-        body,
+        request: SignedRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        },
     }
 }
 
