@@ -16,9 +16,11 @@ fn examples_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
     if !dir.join("echo_lambda").is_file() {
-        // `cargo test` builds examples, `cargo test --test runtime` does not.
+        // `cargo test` builds examples, `cargo test --test runtime` does not. The whole
+        // workspace's features, as every other build has them: `-p andes-local` alone would
+        // resolve fewer and rebuild half the dependencies for one example.
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "andes-local", "--example", "echo_lambda"])
+            .args(["build", "--workspace", "--example", "echo_lambda"])
             .status()
             .unwrap();
         assert!(status.success());
