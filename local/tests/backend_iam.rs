@@ -68,7 +68,7 @@ async fn a_function_calling_outside_its_role_is_denied_and_nothing_is_written() 
     let sam = SamPolicyTemplates::from_venv(&root.join("../.venv")).unwrap();
     let access = Access::for_stack(&stack, &sam).unwrap();
     let key = access.function_key("Reader").unwrap().clone();
-    let platform_key = access.platform_key().unwrap().clone();
+    let platform_key = access.platform_key().clone();
     let Some(mut backend) = support::backend(port, Some(ACCOUNT), access).await else {
         return;
     };

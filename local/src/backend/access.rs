@@ -50,10 +50,10 @@ impl AccessKey {
 }
 
 /// The keys the backend knows, and what each caller may do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Access {
     /// The unrestricted key of the platform, tests, admin commands and loaders.
-    platform: Option<AccessKey>,
+    platform: AccessKey,
     secrets: HashMap<String, (String, Principal)>,
     functions: HashMap<String, AccessKey>,
     iam: Iam,
@@ -70,12 +70,13 @@ impl Access {
     }
 
     fn with_platform_key(key: AccessKey) -> Access {
-        let mut access = Access::default();
-        access
-            .secrets
-            .insert(key.id.clone(), (key.secret.clone(), Principal::Admin));
-        access.platform = Some(key);
-        access
+        let secrets = HashMap::from([(key.id.clone(), (key.secret.clone(), Principal::Admin))]);
+        Access {
+            platform: key,
+            secrets,
+            functions: HashMap::new(),
+            iam: Iam::default(),
+        }
     }
 
     /// The platform's key, a fresh random key for each function of `stack`, their execution
@@ -103,8 +104,8 @@ impl Access {
     }
 
     /// The platform's own unrestricted key.
-    pub fn platform_key(&self) -> Option<&AccessKey> {
-        self.platform.as_ref()
+    pub fn platform_key(&self) -> &AccessKey {
+        &self.platform
     }
 
     /// The key a function's process signs with.
@@ -151,7 +152,7 @@ mod tests {
         );
         assert_eq!(access.secret("AKIAUNKNOWN"), None);
         assert!(access.function_key("C").is_none());
-        let platform = access.platform_key().unwrap();
+        let platform = access.platform_key();
         assert!(platform.id.starts_with("ASIA") && platform.id != a.id && platform.id != b.id);
         assert_eq!(
             access.secret(&platform.id),

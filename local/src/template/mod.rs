@@ -60,11 +60,11 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
         .iter()
         .map(|(name, p)| (name.clone(), p.value.clone()))
         .collect();
-    values.insert("AWS::Region".into(), options.region.clone());
-    values.insert("AWS::StackName".into(), options.stack_name.clone());
-    values.insert("AWS::AccountId".into(), options.account_id.clone());
-    values.insert("AWS::Partition".into(), "aws".into());
-    values.insert("AWS::URLSuffix".into(), "amazonaws.com".into());
+    values.extend(pseudo_parameters(
+        &options.stack_name,
+        &options.region,
+        &options.account_id,
+    ));
 
     let names = physical_names(resources, options, &values)?;
     let resolver = Resolver {
@@ -151,6 +151,17 @@ pub fn parse(text: &str, options: &StackOptions) -> Result<Stack, TemplateError>
     events::apply_default_authorizers(&mut stack);
     validate_references(&stack)?;
     Ok(stack)
+}
+
+/// `AWS::Region`, `AWS::AccountId` ... as `!Ref` and `!Sub` read them.
+fn pseudo_parameters(stack_name: &str, region: &str, account_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("AWS::Region".to_string(), region.to_string()),
+        ("AWS::StackName".to_string(), stack_name.to_string()),
+        ("AWS::AccountId".to_string(), account_id.to_string()),
+        ("AWS::Partition".to_string(), "aws".to_string()),
+        ("AWS::URLSuffix".to_string(), "amazonaws.com".to_string()),
+    ])
 }
 
 fn parameters(

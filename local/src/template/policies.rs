@@ -3,7 +3,6 @@
 //! `aws-sam-translator`, read from the venv), inline policy documents as written, managed
 //! policies by ARN, and the managed policies SAM adds for the function's event sources.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -68,7 +67,7 @@ impl SamPolicyTemplates {
             .templates
             .get(name)
             .ok_or_else(|| TemplateError::Invalid(format!("{name} is not a SAM policy template")))?;
-        let mut values = pseudo_parameters(stack);
+        let mut values = super::pseudo_parameters(&stack.name, &stack.region, &stack.account_id);
         let declared = template.get("Parameters").and_then(Value::as_object);
         for parameter in declared.into_iter().flat_map(|p| p.keys()) {
             let value = parameters.get(parameter).ok_or_else(|| {
@@ -123,14 +122,4 @@ pub fn role(function: &Function, stack: &Stack, templates: &SamPolicyTemplates) 
 
 fn managed_arn(name: &str) -> String {
     format!("arn:aws:iam::aws:policy/{name}")
-}
-
-fn pseudo_parameters(stack: &Stack) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("AWS::Region".to_string(), stack.region.clone()),
-        ("AWS::AccountId".to_string(), stack.account_id.clone()),
-        ("AWS::StackName".to_string(), stack.name.clone()),
-        ("AWS::Partition".to_string(), "aws".to_string()),
-        ("AWS::URLSuffix".to_string(), "amazonaws.com".to_string()),
-    ])
 }

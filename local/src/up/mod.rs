@@ -88,10 +88,7 @@ pub async fn run(options: UpOptions) -> Result<(), UpError> {
             ))
         })
         .collect();
-    let platform_key = access
-        .platform_key()
-        .cloned()
-        .ok_or_else(|| start_error("IAM roles")("no platform key".into()))?;
+    let platform_key = access.platform_key().clone();
     let mut backend =
         Backend::start_with_account(&python, &script, options.backend_port, Some(&stack.account_id), access)
             .await

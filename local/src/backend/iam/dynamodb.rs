@@ -3,6 +3,7 @@
 //! `dynamodb:ConditionCheckItem`), per table of a batch, with the partition key values the
 //! request touches as `dynamodb:LeadingKeys`.
 
+use dynoxide::actions::get_shard_iterator::decode_shard_iterator;
 use serde_json::Value;
 
 use super::policy::Authorization;
@@ -126,8 +127,9 @@ pub fn authorizations(scope: &Scope, operation: &str, body: &[u8]) -> Result<Vec
             )]
         }
         "GetRecords" => {
-            let table = iterator_table(request["ShardIterator"].as_str().unwrap_or_default())
-                .ok_or("GetRecords: the shard iterator names no table")?;
+            let iterator = request["ShardIterator"].as_str().unwrap_or_default();
+            let (table, _, _) =
+                decode_shard_iterator(iterator).ok_or("GetRecords: the shard iterator names no table")?;
             vec![Authorization::new("dynamodb:GetRecords", scope.stream_arn(&table))]
         }
         other => {
@@ -193,14 +195,6 @@ fn tokens(expression: &str) -> Vec<&str> {
     tokens
 }
 
-/// The table a dynoxide shard iterator reads (base64 of `{"table_name": ...}`).
-fn iterator_table(iterator: &str) -> Option<String> {
-    use base64::Engine as _;
-    let json = base64::engine::general_purpose::STANDARD.decode(iterator).ok()?;
-    let data: Value = serde_json::from_slice(&json).ok()?;
-    data["table_name"].as_str().map(str::to_string)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,11 +226,17 @@ mod tests {
     }
 
     #[test]
-    fn shard_iterators_name_their_table() {
-        use base64::Engine as _;
-        let iterator = base64::engine::general_purpose::STANDARD
-            .encode(r#"{"table_name":"andes-Deliveries","shard_id":"s","position":3}"#);
-        assert_eq!(iterator_table(&iterator).as_deref(), Some("andes-Deliveries"));
-        assert_eq!(iterator_table("not base64"), None);
+    fn records_are_read_from_the_stream_of_the_iterators_table() {
+        let iterator = dynoxide::actions::get_shard_iterator::encode_shard_iterator("andes-Table", "s", 3);
+        let body = json!({ "ShardIterator": iterator }).to_string();
+        let read = authorizations(&Scope::for_tests(), "GetRecords", body.as_bytes()).unwrap();
+        assert_eq!(
+            read,
+            [Authorization::new(
+                "dynamodb:GetRecords",
+                "arn:aws:dynamodb:us-east-1:123456789012:table/andes-Table/stream/local"
+            )]
+        );
+        assert!(authorizations(&Scope::for_tests(), "GetRecords", br#"{"ShardIterator": "x"}"#).is_err());
     }
 }
